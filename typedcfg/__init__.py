@@ -1,0 +1,60 @@
+"""typedcfg: typed experiment configuration.
+
+Declare a pydantic (or dataclass) schema; keep defaults in ``config-defaults.yaml``; layer
+``--configs`` files, environment variables and ``key=value`` overrides on top; get back the
+validated object, or every problem at once with the place it came from.
+"""
+
+from __future__ import annotations
+
+from .errors import (
+    CompositionError,
+    ConfigFileError,
+    ConfigMutationError,
+    ConfigValidationError,
+    DottedKeyWarning,
+    HiddenKeyWarning,
+    Issue,
+    KeyWarning,
+    MissingKeyError,
+    OverrideError,
+    SchemaError,
+    StrippedKeyWarning,
+    TypedcfgError,
+    TypedcfgWarning,
+    UnsafeKeyWarning,
+)
+from .export import flatten, unflatten
+from .pipeline import Loaded, compose, load
+from .provenance import Origin, Provenance, SourceKind
+from .sources import EmptyConfigWarning
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CompositionError",
+    "ConfigFileError",
+    "ConfigMutationError",
+    "ConfigValidationError",
+    "DottedKeyWarning",
+    "EmptyConfigWarning",
+    "HiddenKeyWarning",
+    "Issue",
+    "KeyWarning",
+    "Loaded",
+    "MissingKeyError",
+    "Origin",
+    "OverrideError",
+    "Provenance",
+    "SchemaError",
+    "SourceKind",
+    "StrippedKeyWarning",
+    "TypedcfgError",
+    "TypedcfgWarning",
+    "UnsafeKeyWarning",
+    "__version__",
+    "compose",
+    "flatten",
+    "load",
+    "unflatten",
+]

@@ -1,0 +1,375 @@
+"""Merging layers and applying overrides, remembering which origin won every key.
+
+Layer 3: imports layers 0-2.
+
+Rules: mappings merge key by key; scalars and lists replace. Nothing given is mutated: a merge
+copies only the mappings it changes and shares the rest. The origin table maps every key path
+to the origin of the value that won; ``overridden`` keeps, per leaf, the origins it replaced.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from .errors import CompositionError, MissingKeyError
+from .overrides import NO_VALUE, Op, Override
+from .provenance import KeyPath, Layer, Origin, PathPart, format_path
+from .typeinfo import TypeNode
+
+__all__ = ["Composed", "apply_overrides", "merge_layers", "resolve_interpolations"]
+
+_MISS: Any = object()
+
+
+class Composed:
+    """The merged data with its side tables.
+
+    Attributes:
+        data: the merged nested values.
+        origins: key path -> origin of the winning value.
+        overridden: key path -> origins of the values it replaced, oldest first.
+        descriptions: key path -> ``desc`` text (last layer that gave one wins).
+        interpolated: some string value holds ``${``.
+    """
+
+    __slots__ = ("data", "descriptions", "interpolated", "origins", "overridden")
+
+    def __init__(
+        self,
+        data: dict[str, Any],
+        origins: dict[KeyPath, Origin],
+        overridden: dict[KeyPath, list[Origin]],
+        descriptions: dict[KeyPath, str],
+        interpolated: bool,
+    ) -> None:
+        self.data = data
+        self.origins = origins
+        self.overridden = overridden
+        self.descriptions = descriptions
+        self.interpolated = interpolated
+
+
+def merge_layers(layers: Sequence[Layer]) -> Composed:
+    """Merge ``layers`` in order (later wins) into one :class:`Composed`."""
+    data: dict[str, Any] = {}
+    origins: dict[KeyPath, Origin] = {}
+    overridden: dict[KeyPath, list[Origin]] = {}
+    descriptions: dict[KeyPath, str] = {}
+    interpolated = False
+    for layer in layers:
+        if not origins:
+            data = layer.data
+            origins = dict(layer.origins)
+        elif layer.data:
+            dropped: list[KeyPath] = []
+            data = _merge(data, layer.data, (), origins, overridden, dropped)
+            if dropped:
+                _drop_below(origins, dropped)
+            origins.update(layer.origins)
+        descriptions.update(layer.descriptions)
+        interpolated = interpolated or layer.interpolated
+    return Composed(data, origins, overridden, descriptions, interpolated)
+
+
+def _merge(
+    a: dict[str, Any],
+    b: dict[str, Any],
+    path: KeyPath,
+    origins: dict[KeyPath, Origin],
+    overridden: dict[KeyPath, list[Origin]],
+    dropped: list[KeyPath],
+) -> dict[str, Any]:
+    out = dict(a)
+    for key, new in b.items():
+        old = out.get(key, _MISS)
+        if old is _MISS:
+            out[key] = new
+        elif new.__class__ is dict and old.__class__ is dict:
+            out[key] = _merge(old, new, (*path, key), origins, overridden, dropped)
+        else:
+            here = (*path, key)
+            if old.__class__ is dict or old.__class__ is list:
+                dropped.append(here)
+            previous = origins.get(here)
+            if previous is not None:
+                overridden.setdefault(here, []).append(previous)
+            out[key] = new
+    return out
+
+
+def _drop_below(origins: dict[KeyPath, Origin], prefixes: Iterable[KeyPath]) -> None:
+    """Forget the origins of nodes strictly below each prefix (their subtree was replaced)."""
+    by_length: dict[int, set[KeyPath]] = {}
+    for prefix in prefixes:
+        by_length.setdefault(len(prefix), set()).add(prefix)
+    doomed = [
+        path
+        for path in origins
+        if any(len(path) > n and path[:n] in group for n, group in by_length.items())
+    ]
+    for path in doomed:
+        del origins[path]
+
+
+def _hint_at(tree: TypeNode | None, path: KeyPath) -> TypeNode | None:
+    node = tree
+    for part in path:
+        if node is None:
+            return None
+        node = node.child(part)
+    return node
+
+
+def apply_overrides(
+    composed: Composed, overrides: Sequence[Override], tree: TypeNode | None
+) -> Composed:
+    """Apply command-line overrides left to right; returns a new :class:`Composed`.
+
+    Raises:
+        CompositionError: ``+key`` on an existing key, a path through a non-mapping,
+            ``~key=value`` whose value does not match.
+        MissingKeyError: ``~key`` on a key that does not exist.
+    """
+    if not overrides:
+        return composed
+    data = composed.data
+    origins = dict(composed.origins)
+    overridden = {k: list(v) for k, v in composed.overridden.items()}
+    interpolated = composed.interpolated
+    for override in overrides:
+        path = _index_path(data, override)
+        current = _get(data, path)
+        op = override.op
+        if op is Op.DELETE:
+            if current is _MISS:
+                raise MissingKeyError(
+                    f"cannot delete {format_path(path)!r}: no such key",
+                    origin=override.origin,
+                )
+            if override.value is not NO_VALUE and override.value != current:
+                raise CompositionError(
+                    f"cannot delete {format_path(path)!r}: its value is {current!r}, "
+                    f"not {override.value!r}",
+                    origin=override.origin,
+                )
+            data = _delete(data, path)
+            _drop_below(origins, [path])
+            origins.pop(path, None)
+            continue
+        if op is Op.ADD and current is not _MISS:
+            where = origins.get(path)
+            raise CompositionError(
+                f"cannot add {format_path(path)!r}: the key already exists"
+                + (f" (set at {where})" if where is not None else ""),
+                origin=override.origin,
+                hint=f"use ++{override.key}=... to replace it, or {override.key}=... to change it",
+            )
+        value = override.typed_value(_hint_at(tree, path))
+        merge = op is Op.SET and value.__class__ is dict and current.__class__ is dict
+        dropped: list[KeyPath] = []
+        data = _set(data, path, value, merge, override, origins, overridden, dropped)
+        if dropped:
+            _drop_below(origins, dropped)
+        if not merge and current is not _MISS:
+            if current.__class__ is dict or current.__class__ is list:
+                _drop_below(origins, [path])
+            previous = origins.get(path)
+            if previous is not None:
+                overridden.setdefault(path, []).append(previous)
+        _record(value, path, override.origin, origins)
+        if not interpolated and _has_interpolation(value):
+            interpolated = True
+    return Composed(data, origins, overridden, dict(composed.descriptions), interpolated)
+
+
+def _index_path(data: Any, override: Override) -> KeyPath:
+    """Turn digit parts that address list items into ints (``layers.0`` -> ``("layers", 0)``)."""
+    parts: list[PathPart] = []
+    node = data
+    for part in override.path:
+        if isinstance(node, list) and isinstance(part, str) and part.lstrip("-").isdigit():
+            index = int(part)
+            parts.append(index)
+            node = node[index] if -len(node) <= index < len(node) else _MISS
+        else:
+            parts.append(part)
+            node = node.get(part, _MISS) if isinstance(node, dict) else _MISS
+    return tuple(parts)
+
+
+def _get(data: Any, path: KeyPath) -> Any:
+    node = data
+    for part in path:
+        if isinstance(node, dict):
+            node = node.get(part, _MISS)
+        elif isinstance(node, list) and isinstance(part, int) and -len(node) <= part < len(node):
+            node = node[part]
+        else:
+            return _MISS
+        if node is _MISS:
+            return _MISS
+    return node
+
+
+def _set(
+    data: dict[str, Any],
+    path: KeyPath,
+    value: Any,
+    merge: bool,
+    override: Override,
+    origins: dict[KeyPath, Origin],
+    overridden: dict[KeyPath, list[Origin]],
+    dropped: list[KeyPath],
+) -> dict[str, Any]:
+    """A copy of ``data`` with ``value`` at ``path`` (copying only the containers on the path)."""
+    root: Any = dict(data)
+    node = root
+    for depth, part in enumerate(path[:-1]):
+        child = node[part] if _has(node, part) else _MISS
+        if child is _MISS or child is None:
+            child = {}
+            origins[path[: depth + 1]] = override.origin
+        elif isinstance(child, dict):
+            child = dict(child)
+        elif isinstance(child, list):
+            child = list(child)
+        else:
+            where = origins.get(path[: depth + 1])
+            raise CompositionError(
+                f"cannot set {format_path(path)!r}: {format_path(path[: depth + 1])!r} holds "
+                f"{type(child).__name__} {child!r}, not a mapping"
+                + (f" (set at {where})" if where is not None else ""),
+                origin=override.origin,
+            )
+        node[part] = child
+        node = child
+    last = path[-1]
+    if isinstance(node, list) and not (isinstance(last, int) and -len(node) <= last < len(node)):
+        raise CompositionError(
+            f"cannot set {format_path(path)!r}: index out of range for a list of {len(node)}",
+            origin=override.origin,
+        )
+    if merge:
+        node[last] = _merge(node[last], value, path, origins, overridden, dropped)
+    else:
+        node[last] = value
+    return root  # type: ignore[no-any-return]
+
+
+def _has(node: Any, part: PathPart) -> bool:
+    if isinstance(node, dict):
+        return part in node
+    if isinstance(node, list) and isinstance(part, int):
+        return -len(node) <= part < len(node)
+    return False
+
+
+def _delete(data: dict[str, Any], path: KeyPath) -> dict[str, Any]:
+    root: Any = dict(data)
+    node = root
+    for part in path[:-1]:
+        child = node[part]
+        child = dict(child) if isinstance(child, dict) else list(child)
+        node[part] = child
+        node = child
+    del node[path[-1]]
+    return root  # type: ignore[no-any-return]
+
+
+def _record(value: Any, path: KeyPath, origin: Origin, origins: dict[KeyPath, Origin]) -> None:
+    origins[path] = origin
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _record(item, (*path, key), origin, origins)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _record(item, (*path, i), origin, origins)
+
+
+def _has_interpolation(value: Any) -> bool:
+    if isinstance(value, str):
+        return "${" in value
+    if isinstance(value, dict):
+        return any(_has_interpolation(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_interpolation(v) for v in value)
+    return False
+
+
+_REFERENCE = re.compile(r"\$\{([A-Za-z0-9_.\[\]\-]+)\}")
+
+
+def resolve_interpolations(composed: Composed) -> Composed:
+    """Resolve ``${...}`` through OmegaConf (imported here, only when some value needs it).
+
+    Raises:
+        CompositionError: a cycle (naming every key in it), an unknown resolver, bad syntax.
+        MissingKeyError: a reference to a key that does not exist.
+    """
+    try:
+        from omegaconf import OmegaConf
+        from omegaconf.errors import (
+            InterpolationKeyError,
+            OmegaConfBaseException,
+        )
+    except ImportError as exc:  # pragma: no cover - omegaconf is a dependency
+        raise CompositionError(
+            "resolving ${...} needs omegaconf; install it with: pip install omegaconf"
+        ) from exc
+    try:
+        cfg = OmegaConf.create(composed.data)
+        resolved = OmegaConf.to_container(cfg, resolve=True)
+    except OmegaConfBaseException as exc:
+        key = getattr(exc, "full_key", None) or ""
+        path = _omegaconf_path(key)
+        origin = composed.origins.get(path)
+        detail = str(exc).split("\n")[0].strip()
+        if isinstance(exc, InterpolationKeyError):
+            raise MissingKeyError(
+                f"{detail} (referenced by {key!r})", origin=origin, path=path or None
+            ) from exc
+        if "Recursive interpolation" in detail:
+            chain = _cycle(composed.data, path)
+            raise CompositionError(
+                "interpolation cycle: " + " -> ".join(chain), origin=origin, path=path or None
+            ) from exc
+        raise CompositionError(
+            f"cannot resolve interpolation: {detail}", origin=origin, path=path or None
+        ) from exc
+    except (ValueError, TypeError, KeyError) as exc:
+        raise CompositionError(f"cannot resolve interpolation: {exc}") from exc
+    assert isinstance(resolved, dict)
+    return Composed(
+        resolved,  # type: ignore[arg-type]
+        composed.origins,
+        composed.overridden,
+        composed.descriptions,
+        False,
+    )
+
+
+def _omegaconf_path(key: str) -> KeyPath:
+    parts: list[PathPart] = []
+    for piece in re.findall(r"[^.\[\]]+|\[\d+\]", key):
+        parts.append(int(piece[1:-1]) if piece.startswith("[") else piece)
+    return tuple(parts)
+
+
+def _cycle(data: Any, start: KeyPath) -> list[str]:
+    """Follow plain ``${a.b}`` references from ``start`` until a key repeats."""
+    chain = [format_path(start)]
+    seen = {chain[0]}
+    current: Any = _get(data, start)
+    while isinstance(current, str):
+        match = _REFERENCE.search(current)
+        if not match:
+            break
+        target = match.group(1)
+        chain.append(target)
+        if target in seen:
+            break
+        seen.add(target)
+        current = _get(data, _omegaconf_path(target))
+    return chain

@@ -1,0 +1,398 @@
+"""The command-line grammar: Hydra's overrides, plus what wandb sweep agents send.
+
+Layer 2: imports :mod:`typedcfg.provenance`, :mod:`typedcfg.errors`, :mod:`typedcfg.typeinfo`.
+
+``key=value`` with a plain value (a number, a bool, null or a simple word) is parsed here
+without importing anything; every other form (quotes, lists, dicts, interpolations, escapes,
+functions, group paths) goes through hydra-core's ``OverridesParser``. Python reprs that wandb
+sweep agents print (``None``, ``{'name': 'adam'}``) are read as the Python values they came
+from. Values are typed later, at apply time, when the schema field is known: an unquoted
+``007`` bound to a ``str`` field stays ``"007"``.
+"""
+
+from __future__ import annotations
+
+import ast
+import enum
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import OverrideError
+from .provenance import KeyPath, Layer, Origin, PathPart, SourceKind
+from .typeinfo import TypeNode
+
+__all__ = [
+    "Argv",
+    "Op",
+    "Override",
+    "env_layer",
+    "fast_value",
+    "parse_override",
+    "parse_value",
+    "split_argv",
+]
+
+
+class Op(str, enum.Enum):
+    """What an override does to its key."""
+
+    SET = "set"  # key=value: set (dicts merge), creating the key when the schema has it
+    ADD = "add"  # +key=value: the key must not exist yet
+    FORCE = "force"  # ++key=value: set or add
+    DELETE = "delete"  # ~key or ~key=value
+
+
+NO_VALUE: Any = object()
+
+
+@dataclass(frozen=True)
+class Override:
+    """One parsed override.
+
+    Attributes:
+        op: set, add, force or delete.
+        key: the key as written (``optim.lr``, ``optim``, ``db/mysql``).
+        path: the key split into parts.
+        value: the parsed value (``NO_VALUE`` for ``~key``).
+        text: the unquoted scalar text, when the value was a plain word (schema-guided typing
+            keeps it for ``str`` fields); ``None`` otherwise.
+        origin: ``argv[i] 'token'``.
+        package: the ``@package`` part of ``group@package=option``, if any.
+    """
+
+    op: Op
+    key: str
+    path: KeyPath
+    value: Any
+    text: str | None
+    origin: Origin
+    package: str | None = None
+
+    def typed_value(self, hint: TypeNode | None) -> Any:
+        """The value as the schema field at ``path`` wants it."""
+        if self.text is not None and hint is not None and hint.text and self.value is not None:
+            return self.text
+        return self.value
+
+
+_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*(?:\.[A-Za-z0-9_\-]+)*\Z")
+_SIMPLE_VALUE = re.compile(r"[A-Za-z0-9_.+\-/@%]+\Z")
+# Hydra's grammar for numbers (OverrideLexer: INT and FLOAT); checked against hydra-core's
+# parser by a property test.
+_HYDRA_INT = re.compile(r"[+-]?(?:0|[1-9](?:_?[0-9])*)\Z")
+_HYDRA_FLOAT = re.compile(
+    r"[+-]?(?:(?:[0-9](?:_?[0-9])*)?\.[0-9](?:_?[0-9])*|[0-9](?:_?[0-9])*\.?)"
+    r"(?:[eE][+-]?[0-9](?:_?[0-9])*)?\Z"
+)
+_HYDRA_SPECIAL_FLOATS = {"inf": float("inf"), "+inf": float("inf"), "-inf": float("-inf"),
+                         "nan": float("nan"), "+nan": float("nan"), "-nan": float("nan")}
+_MISS: Any = object()
+
+
+def fast_value(text: str) -> Any:
+    """The value of a plain override word as hydra-core would type it, or ``NO_VALUE``.
+
+    Only words made of letters, digits and ``_ . + - / @ %`` are handled here; anything else
+    returns ``NO_VALUE`` and goes to hydra-core's parser.
+    """
+    if not _SIMPLE_VALUE.match(text):
+        return NO_VALUE
+    lowered = text.lower()
+    if lowered == "true":
+        return True
+    if lowered == "false":
+        return False
+    if lowered == "null":
+        return None
+    special = _HYDRA_SPECIAL_FLOATS.get(lowered, _MISS)
+    if special is not _MISS:
+        return special
+    first = text[0]
+    if first.isdigit() or first in "+-.":
+        if _HYDRA_INT.match(text):
+            return int(text.replace("_", ""))
+        if _HYDRA_FLOAT.match(text):
+            return float(text.replace("_", ""))
+        if "e" in lowered or "_" in text:
+            return NO_VALUE  # near-numbers: let hydra decide
+    if "_" in text and text.replace("_", "").isdigit():
+        return NO_VALUE
+    return text
+
+
+def parse_value(text: str, origin: Origin) -> Any:
+    """Parse a value on its own (environment variables, ``--key value`` pairs)."""
+    if text == "None":
+        return None
+    value = fast_value(text)
+    if value is not NO_VALUE:
+        return value
+    return parse_override(f"k={text}", origin.index or 0, origin=origin).value
+
+
+def _hydra_parser() -> Any:
+    try:
+        from hydra.core.override_parser.overrides_parser import OverridesParser
+    except ImportError as exc:  # pragma: no cover - hydra-core is a dependency
+        raise OverrideError(
+            "this override needs hydra-core's parser; install it with: pip install hydra-core"
+        ) from exc
+    return OverridesParser.create()
+
+
+def _split_key(key: str, origin: Origin) -> KeyPath:
+    parts: list[PathPart] = []
+    for piece in key.split("."):
+        if not piece:
+            raise OverrideError(f"empty part in key {key!r}", origin=origin)
+        parts.append(piece)
+    return tuple(parts)
+
+
+def parse_override(token: str, index: int, *, origin: Origin | None = None) -> Override:
+    """Parse one ``key=value`` / ``+key=value`` / ``++key=value`` / ``~key`` token.
+
+    Raises:
+        OverrideError: the token is malformed, is a sweep, or calls an unknown function.
+    """
+    origin = origin or Origin.argv(index, token)
+    # Fast path: plain key, plain value, no prefix.
+    key, eq, raw = token.partition("=")
+    if eq and raw and _KEY.match(key):
+        value = None if raw == "None" else fast_value(raw)
+        if value is not NO_VALUE:
+            text = raw if value is not None else None
+            return Override(Op.SET, key, _split_key(key, origin), value, text, origin)
+    return _parse_slow(token, origin)
+
+
+def _parse_slow(token: str, origin: Origin) -> Override:
+    stripped = token.lstrip("+~")
+    key, eq, raw = stripped.partition("=")
+    if not key:
+        raise OverrideError("missing key before '='" if eq else "missing key", origin=origin,
+                            hint="write key=value, +key=value, ++key=value or ~key")
+    if eq and not raw.strip() and not token.startswith("~"):
+        raise OverrideError(
+            "missing value after '='",
+            origin=origin,
+            hint=f"write {key}=null for null or {key}='' for an empty string",
+        )
+    try:
+        parsed = _hydra_parser().parse_override(token)
+    except Exception as exc:  # hydra raises HydraException / OverrideParseException
+        python_value = _python_literal(raw) if eq and not token.startswith(("+", "~")) else _MISS
+        if python_value is not _MISS and _KEY.match(key):
+            return Override(Op.SET, key, _split_key(key, origin), python_value, None, origin)
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise OverrideError(f"cannot parse override: {message}", origin=origin) from exc
+    from hydra.core.override_parser.types import OverrideType
+
+    if parsed.is_sweep_override():
+        raise OverrideError(
+            f"{raw!r} is a sweep (several values); a single run takes one value",
+            origin=origin,
+            hint=f"quote it for a string with commas ({key}='{raw}'), "
+            "or run a sweep (one run per value)",
+        )
+    op = {
+        OverrideType.CHANGE: Op.SET,
+        OverrideType.ADD: Op.ADD,
+        OverrideType.FORCE_ADD: Op.FORCE,
+        OverrideType.DEL: Op.DELETE,
+    }[parsed.type]
+    group_key = parsed.key_or_group
+    if not group_key:
+        raise OverrideError("missing key", origin=origin)
+    value = parsed.value() if (eq or op is not Op.DELETE) else NO_VALUE
+    text: str | None = None
+    if op is Op.DELETE and not eq:
+        value = NO_VALUE
+    elif raw.strip() == "None":
+        value = None  # wandb sweep agents print Python's None
+    elif isinstance(value, (str, int, float)):
+        body = raw.strip()
+        if body and body[0] not in "'\"[{$":
+            text = value if isinstance(value, str) else body
+    return Override(op, group_key, _split_key(group_key.replace("/", "."), origin), value,
+                    text, origin, parsed.package)
+
+
+def _python_literal(raw: str) -> Any:
+    """A Python repr as wandb sweep agents print it (``{'name': 'adam'}``), or ``_MISS``."""
+    body = raw.strip()
+    if not body or body[0] not in "[{(\"'-0123456789TFN":
+        return _MISS
+    try:
+        value = ast.literal_eval(body)
+    except (ValueError, SyntaxError, MemoryError, RecursionError, TypeError):
+        return _MISS
+    if isinstance(value, (set, frozenset)):
+        return sorted(value, key=repr)
+    return _tuples_to_lists(value)
+
+
+def _tuples_to_lists(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return [_tuples_to_lists(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _tuples_to_lists(v) for k, v in value.items()}
+    return value
+
+
+@dataclass(frozen=True)
+class Argv:
+    """A command line split into its parts.
+
+    Attributes:
+        configs: ``--configs`` files with the origin of each.
+        overrides: the overrides, left to right.
+    """
+
+    configs: tuple[tuple[str, Origin], ...]
+    overrides: tuple[Override, ...]
+
+
+def split_argv(argv: Sequence[str]) -> Argv:
+    """Split tokens into ``--configs`` files and overrides.
+
+    Accepted: ``key=value``, ``+key=value``, ``++key=value``, ``~key``; ``--key=value``,
+    ``--key value`` and a bare ``--flag`` (``flag=true``), as wandb sweep agents write them;
+    ``--configs a.yaml b.yaml`` / ``--configs=a.yaml,b.yaml`` (repeatable). After ``--`` every
+    token is an override.
+
+    Raises:
+        OverrideError: a token that is neither a flag nor an override, or an empty ``--configs``.
+    """
+    configs: list[tuple[str, Origin]] = []
+    overrides: list[Override] = []
+    tokens = list(argv)
+    i = 0
+    flags_done = False
+    n = len(tokens)
+    while i < n:
+        token = tokens[i]
+        if not isinstance(token, str):
+            raise OverrideError(
+                f"argument must be a string, not {type(token).__name__}",
+                origin=Origin.argv(i, repr(token)),
+            )
+        if not flags_done and token == "--":
+            flags_done = True
+            i += 1
+            continue
+        if not flags_done and (token == "--configs" or token.startswith("--configs=")):
+            start = i
+            names: list[tuple[str, int]] = []
+            if token.startswith("--configs="):
+                names.append((token[len("--configs="):], i))
+            else:
+                while i + 1 < n and _is_file_token(tokens[i + 1]):
+                    i += 1
+                    names.append((tokens[i], i))
+            files = [
+                (part, idx) for name, idx in names for part in name.split(",") if part.strip()
+            ]
+            if not files:
+                raise OverrideError(
+                    "--configs needs at least one file",
+                    origin=Origin.argv(start, token),
+                    hint="--configs a.yaml b.yaml, or --configs a.yaml,b.yaml",
+                )
+            configs.extend((path, Origin.argv(idx, tokens[idx])) for path, idx in files)
+            i += 1
+            continue
+        if not flags_done and token.startswith("--") and len(token) > 2:
+            body = token[2:]
+            origin = Origin.argv(i, token)
+            if "=" in body:
+                overrides.append(_reparse(body, origin))
+            elif i + 1 < n and not tokens[i + 1].startswith("--") and "=" not in tokens[i + 1]:
+                value_token = tokens[i + 1]
+                origin = Origin.argv(i, f"{token} {value_token}")
+                overrides.append(_reparse(f"{body}={value_token}", origin))
+                i += 1
+            else:
+                overrides.append(_reparse(f"{body}=true", origin))
+            i += 1
+            continue
+        if "=" not in token and not token.startswith("~"):
+            raise OverrideError(
+                "not an override: expected key=value",
+                origin=Origin.argv(i, token),
+                hint="overrides look like optim.lr=0.1, +key=value or ~key; "
+                "files go after --configs",
+            )
+        overrides.append(parse_override(token, i))
+        i += 1
+    return Argv(tuple(configs), tuple(overrides))
+
+
+def _is_file_token(token: str) -> bool:
+    return not token.startswith(("-", "+", "~")) and "=" not in token
+
+
+def _reparse(body: str, origin: Origin) -> Override:
+    return parse_override(body, origin.index or 0, origin=origin)
+
+
+def env_layer(
+    environ: Mapping[str, str], prefix: str, hint: TypeNode | None
+) -> Layer:
+    """The environment variables under ``prefix`` as a layer (``TRAIN_OPTIM__LR`` -> optim.lr).
+
+    Names match schema fields case-insensitively; ``__`` separates nesting levels. Values are
+    read with the override grammar (``0.1`` is a float, ``[1,2]`` a list); a value that grammar
+    rejects is kept as text.
+    """
+    data: dict[str, Any] = {}
+    origins: dict[KeyPath, Origin] = {}
+    interpolated = False
+    upper = prefix.upper()
+    for name in sorted(environ):
+        if not name.upper().startswith(upper) or len(name) == len(prefix):
+            continue
+        raw = environ[name]
+        origin = Origin.env(name)
+        parts = [p for p in name[len(prefix):].split("__")]
+        if any(not p for p in parts):
+            raise OverrideError("empty key part in the variable name", origin=origin,
+                                hint="nesting uses a double underscore: PREFIX_OPTIM__LR")
+        node = hint
+        path: list[str] = []
+        for part in parts:
+            key = _match_key(part, node)
+            path.append(key)
+            node = node.child(key) if node is not None else None
+        try:
+            value = parse_value(raw, origin) if raw else ""
+        except OverrideError:
+            value = raw
+        if node is not None and node.text and raw and value is not None:
+            value = raw
+        if isinstance(value, str) and "${" in value:
+            interpolated = True
+        target = data
+        for depth, key in enumerate(path[:-1]):
+            existing = target.get(key)
+            if not isinstance(existing, dict):
+                existing = {}
+                target[key] = existing
+                origins[tuple(path[: depth + 1])] = origin
+            target = existing
+        target[path[-1]] = value
+        origins[tuple(path)] = origin
+    return Layer(f"env:{prefix}*", SourceKind.ENV, data, origins, interpolated=interpolated)
+
+
+def _match_key(part: str, node: TypeNode | None) -> str:
+    if node is not None and node.children:
+        if part in node.children:
+            return part
+        lowered = part.lower()
+        for key in node.children:
+            if key.lower() == lowered:
+                return key
+    return part.lower()

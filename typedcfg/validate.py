@@ -1,0 +1,276 @@
+"""Validation: pydantic runs once, and every problem is mapped back to where it came from.
+
+Layer 4: imports layers 0-3.
+
+Two passes, reported together: typedcfg's own walk finds keys the schema does not know (with
+did-you-mean from the fields at that path; models may opt out with ``extra="allow"`` or
+``"ignore"`` in their own config), then pydantic validates and each of its errors is translated
+to an :class:`~typedcfg.errors.Issue` with the origin of the offending value.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from typing import Any, TypeVar, cast
+
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from .errors import MASK, ConfigValidationError, Issue, missing_origin, suggest
+from .provenance import KeyPath, Origin, SourceKind, format_path
+from .typeinfo import DICT, LIST, MODEL, UNION, TypeNode, schema_tree
+
+__all__ = ["find_unknown_keys", "validate"]
+
+T = TypeVar("T")
+
+
+@functools.lru_cache(maxsize=256)
+def _adapter(schema: type) -> TypeAdapter[Any]:
+    return TypeAdapter(schema)
+
+
+def validate(
+    schema: type[T],
+    data: dict[str, Any],
+    origins: Mapping[KeyPath, Origin],
+    tree: TypeNode | None = None,
+) -> T:
+    """Validate ``data`` against ``schema`` and return the instance.
+
+    Raises:
+        ConfigValidationError: with every issue, each located.
+    """
+    tree = tree or schema_tree(schema)
+    issues = find_unknown_keys(data, tree, origins)
+    try:
+        if isinstance(schema, type) and issubclass(schema, BaseModel):
+            result = schema.model_validate(data)
+        else:
+            result = _adapter(schema).validate_python(data)
+    except ValidationError as exc:
+        reported = {issue.path for issue in issues}
+        issues.extend(_translate(exc, data, origins, tree, reported))
+    if issues:
+        raise ConfigValidationError(_ordered(issues))
+    return cast(T, result)
+
+
+def find_unknown_keys(
+    data: Any, tree: TypeNode, origins: Mapping[KeyPath, Origin], partial: bool = False
+) -> list[Issue]:
+    """Keys in ``data`` that the schema has no field for (where the model forbids extras)."""
+    issues: list[Issue] = []
+    _walk_unknown(data, tree, (), origins, issues, tree)
+    return issues
+
+
+def _walk_unknown(
+    data: Any,
+    node: TypeNode | None,
+    path: KeyPath,
+    origins: Mapping[KeyPath, Origin],
+    issues: list[Issue],
+    root: TypeNode,
+) -> None:
+    if node is None:
+        return
+    kind = node.kind
+    if kind == UNION:
+        member = node.select(data)
+        if member is not node:
+            _walk_unknown(data, member, path, origins, issues, root)
+            return
+        if isinstance(data, dict) and node.members and all(
+            m.kind == MODEL and m.extra == "forbid" for m in node.members
+        ):
+            known = node.children or {}
+            for key, value in data.items():
+                if key not in known:
+                    issues.append(_unknown(path, key, known, origins, root))
+        return
+    if kind == MODEL:
+        if not isinstance(data, dict):
+            return
+        children = node.children or {}
+        forbid = node.extra == "forbid"
+        for key, value in data.items():
+            child = children.get(key)
+            if child is None:
+                if forbid:
+                    issues.append(_unknown(path, key, children, origins, root))
+                continue
+            if child.kind != "scalar" and child.kind != "any":
+                _walk_unknown(value, child, (*path, key), origins, issues, root)
+    elif kind == DICT:
+        if isinstance(data, dict) and node.item is not None:
+            for key, value in data.items():
+                _walk_unknown(value, node.item, (*path, key), origins, issues, root)
+    elif kind == LIST:
+        if isinstance(data, list) and node.item is not None:
+            for i, value in enumerate(data):
+                _walk_unknown(value, node.item, (*path, i), origins, issues, root)
+
+
+def _unknown(
+    path: KeyPath,
+    key: str,
+    known: Mapping[str, TypeNode],
+    origins: Mapping[KeyPath, Origin],
+    root: TypeNode,
+) -> Issue:
+    full = (*path, key)
+    close = suggest(key, known)
+    suggestions = tuple(format_path((*path, s)) for s in close)
+    if not suggestions:
+        suggestions = tuple(_elsewhere(root, key, full))
+    origin = origins.get(full) or _nearest(origins, path)
+    return Issue(
+        path=full,
+        message=f"unknown key {format_path(full)!r}",
+        origin=origin,
+        kind="unknown_key",
+        suggestions=suggestions,
+        show_path=False,
+    )
+
+
+def _elsewhere(root: TypeNode, key: str, full: KeyPath, depth: int = 4) -> list[str]:
+    """Paths in the schema whose last part is ``key`` (``lr`` -> ``optim.lr``)."""
+    found: list[str] = []
+    stack: list[tuple[TypeNode, KeyPath]] = [(root, ())]
+    seen: set[int] = set()
+    while stack and len(found) < 2:
+        node, path = stack.pop()
+        if id(node) in seen or len(path) > depth:
+            continue
+        seen.add(id(node))
+        for name, child in (node.children or {}).items():
+            here = (*path, name)
+            if name == key and here != full:
+                found.append(format_path(here))
+            if child.children:
+                stack.append((child, here))
+    return found
+
+
+def _nearest(origins: Mapping[KeyPath, Origin], path: KeyPath) -> Origin | None:
+    while True:
+        found = origins.get(path)
+        if found is not None or not path:
+            return found
+        path = path[:-1]
+
+
+def _data_path(data: Any, loc: tuple[Any, ...], missing: bool) -> KeyPath:
+    """Map pydantic's ``loc`` to a path in ``data`` (skipping union tags and validator names)."""
+    out: list[Any] = []
+    node = data
+    last = len(loc) - 1
+    for i, part in enumerate(loc):
+        if isinstance(node, dict) and part in node:
+            out.append(part)
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and -len(node) <= part < len(node):
+            out.append(part)
+            node = node[part]
+        elif missing and i == last and isinstance(part, str):
+            out.append(part)
+        elif isinstance(node, dict) and i == last and isinstance(part, str) and missing is False:
+            # An error about a key the data does not hold (e.g. a model-level check).
+            continue
+    return tuple(out)
+
+
+def _secret_at(tree: TypeNode, path: KeyPath) -> bool:
+    node: TypeNode | None = tree
+    for part in path:
+        if node is None:
+            return False
+        if node.secret:
+            return True
+        node = node.child(part)
+    return node is not None and node.secret
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _translate(
+    exc: ValidationError,
+    data: Any,
+    origins: Mapping[KeyPath, Origin],
+    tree: TypeNode,
+    reported: set[KeyPath],
+) -> list[Issue]:
+    grouped: dict[KeyPath, list[dict[str, Any]]] = {}
+    for error in exc.errors(include_url=False):
+        missing = error["type"] == "missing"
+        path = _data_path(data, tuple(error["loc"]), missing)
+        if error["type"] == "extra_forbidden" and path in reported:
+            continue
+        grouped.setdefault(path, []).append(cast(dict[str, Any], error))
+    issues: list[Issue] = []
+    for path, errors in grouped.items():
+        first = errors[0]
+        kind = first["type"]
+        messages: list[str] = []
+        for error in errors:
+            if error["msg"] not in messages:
+                messages.append(error["msg"])
+        message = messages[0] if len(messages) == 1 else "; or ".join(messages)
+        secret = _secret_at(tree, path)
+        value: Any = None
+        hint = None
+        if kind == "missing":
+            origin = _nearest(origins, path[:-1]) if path else None
+            origin = origin or missing_origin()
+            hint = (
+                f"set it in config-defaults.yaml, a --configs file, or on the command line "
+                f"({format_path(path)}=...)"
+            )
+        else:
+            origin = origins.get(path) or _nearest(origins, path) or Origin(SourceKind.DEFAULT)
+            raw = first.get("input")
+            value = MASK if secret else raw
+            if kind == "extra_forbidden":
+                message = f"unknown key {format_path(path)!r}"
+                issues.append(
+                    Issue(path, message, origin, value, "unknown_key", show_path=False)
+                )
+                continue
+            if not isinstance(raw, (dict, list)):
+                message += f" (got {MASK if secret else _show(raw)})"
+        issues.append(Issue(path, message, origin, value, kind, hint=hint))
+    return issues
+
+
+_KIND_RANK = {
+    SourceKind.DEFAULT: 0,
+    SourceKind.DEFAULTS_FILE: 1,
+    SourceKind.CONFIG_FILE: 2,
+    SourceKind.ENV: 3,
+    SourceKind.ARGV: 4,
+    SourceKind.CODE: 5,
+    SourceKind.MISSING: 6,
+}
+
+
+def _ordered(issues: list[Issue]) -> list[Issue]:
+    """Compiler order: by source, then file position or argv index."""
+
+    def key(issue: Issue) -> tuple[Any, ...]:
+        origin = issue.origin
+        if origin is None:
+            return (9, "", 0, 0, format_path(issue.path))
+        return (
+            _KIND_RANK.get(origin.kind, 9),
+            origin.file or "",
+            origin.line or origin.index or 0,
+            origin.column or 0,
+            format_path(issue.path),
+        )
+
+    return sorted(issues, key=key)

@@ -1,0 +1,548 @@
+"""Safe YAML with a position for every node, in one pass over PyYAML's node graph.
+
+Layer 2: imports :mod:`typedcfg.provenance`, :mod:`typedcfg.errors`, :mod:`typedcfg.typeinfo`.
+
+Why not ``yaml.safe_load``: it forgets positions, keeps the last of two duplicate keys, reads
+YAML 1.1 (``NO`` is ``False``, ``1e-3`` a string, ``1:30`` the number 90) and expands aliases
+without a bound. Here libyaml (or the pure-Python parser as a fallback) only *composes* nodes,
+with a resolver that does nothing, and one walk builds the values, records ``file:line:col``
+for every node, rejects duplicate keys and unsafe tags, caps alias expansion, and reads
+unquoted scalars the way the schema field wants them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from .errors import ConfigFileError
+from .provenance import KeyPath, Origin, SourceKind
+from .typeinfo import TypeNode
+
+__all__ = ["Document", "parse_scalar", "parse_yaml", "read_text"]
+
+_PLAIN = "typedcfg:plain"
+_TEXT = "typedcfg:text"
+_CONTAINER = "typedcfg:container"
+_CORE = "tag:yaml.org,2002:"
+_SAFE_TAGS = {
+    _CORE + "str",
+    _CORE + "int",
+    _CORE + "float",
+    _CORE + "bool",
+    _CORE + "null",
+    _CORE + "map",
+    _CORE + "seq",
+    _CORE + "merge",
+}
+# Alias expansion budget: this many nodes built through aliases, plus ten per node in the file.
+ALIAS_BUDGET = 100_000
+MAX_DEPTH = 500
+
+
+class _NullResolver:
+    """Tags every implicit node with a constant: the walk below resolves scalars itself."""
+
+    yaml_implicit_resolvers: dict[str, Any] = {}  # noqa: RUF012 - PyYAML's protocol
+
+    def resolve(self, kind: type, value: Any, implicit: Any) -> str:
+        if kind is ScalarNode:
+            return _PLAIN if implicit[0] else _TEXT
+        return _CONTAINER
+
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        pass
+
+    def ascend_resolver(self) -> None:
+        pass
+
+
+def _make_loader() -> tuple[type, bool]:
+    try:
+        from yaml.cyaml import CParser
+
+        class _CNodeLoader(CParser, _NullResolver):  # type: ignore[misc]
+            def __init__(self, stream: str) -> None:
+                CParser.__init__(self, stream)
+
+        return _CNodeLoader, True
+    except ImportError:  # PyYAML built without libyaml
+        from yaml.composer import Composer
+        from yaml.parser import Parser
+        from yaml.reader import Reader
+        from yaml.scanner import Scanner
+
+        class _PyNodeLoader(Reader, Scanner, Parser, Composer, _NullResolver):  # type: ignore[misc]
+            def __init__(self, stream: str) -> None:
+                Reader.__init__(self, stream)
+                Scanner.__init__(self)
+                Parser.__init__(self)
+                Composer.__init__(self)
+
+        return _PyNodeLoader, False
+
+
+_Loader, LIBYAML = _make_loader()
+
+# YAML 1.2 core schema, plain scalars only.
+_INT = re.compile(r"[-+]?[0-9]+\Z")
+_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?\Z")
+_CONSTANTS: dict[str, Any] = {
+    "": None,
+    "~": None,
+    "null": None,
+    "Null": None,
+    "NULL": None,
+    "true": True,
+    "True": True,
+    "TRUE": True,
+    "false": False,
+    "False": False,
+    "FALSE": False,
+    ".inf": float("inf"),
+    ".Inf": float("inf"),
+    ".INF": float("inf"),
+    "+.inf": float("inf"),
+    "+.Inf": float("inf"),
+    "+.INF": float("inf"),
+    "-.inf": float("-inf"),
+    "-.Inf": float("-inf"),
+    "-.INF": float("-inf"),
+    ".nan": float("nan"),
+    ".NaN": float("nan"),
+    ".NAN": float("nan"),
+}
+_NULLS = frozenset(k for k, v in _CONSTANTS.items() if v is None)
+_MISSING: Any = object()
+_NUMERIC_START = frozenset("0123456789+-.")
+
+
+def parse_scalar(text: str) -> Any:
+    """An unquoted scalar under the YAML 1.2 core schema (no dates, no ``yes``/``no``)."""
+    value = _CONSTANTS.get(text, _MISSING)
+    if value is not _MISSING:
+        return value
+    if text[0] in _NUMERIC_START:
+        if _INT.match(text):
+            return int(text)
+        if _FLOAT.match(text):
+            return float(text)
+    if len(text) > 2 and text[0] == "0":
+        if text[1] == "o" and all(c in "01234567" for c in text[2:]):
+            return int(text[2:], 8)
+        if text[1] == "x" and all(c in "0123456789abcdefABCDEF" for c in text[2:]):
+            return int(text[2:], 16)
+    return text
+
+
+class Document:
+    """A parsed file: values, positions and ``desc`` texts.
+
+    Attributes:
+        data: the top-level mapping (``None`` for an empty file).
+        origins: key path -> origin for every node.
+        descriptions: key path -> ``desc`` of desc/value entries.
+        interpolated: some string holds ``${``.
+        desc_value: how many top-level keys were written in the desc/value form.
+    """
+
+    __slots__ = ("data", "desc_value", "descriptions", "interpolated", "origins")
+
+    def __init__(self) -> None:
+        self.data: Any = None
+        self.origins: dict[KeyPath, Origin] = {}
+        self.descriptions: dict[KeyPath, str] = {}
+        self.interpolated = False
+        self.desc_value = 0
+
+
+def read_text(path: str, kind: SourceKind) -> str:
+    """Read a config file as UTF-8 text (a BOM is dropped), mapping OS errors to ours."""
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read()
+    except FileNotFoundError as exc:
+        raise ConfigFileError(
+            "file not found", origin=Origin(kind, path), hint=_cwd_hint()
+        ) from exc
+    except IsADirectoryError as exc:
+        raise ConfigFileError("is a directory, not a file", origin=Origin(kind, path)) from exc
+    except OSError as exc:
+        raise ConfigFileError(
+            f"cannot read the file: {exc.strerror or exc}", origin=Origin(kind, path)
+        ) from exc
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        column = exc.start - (before.rfind(b"\n") + 1) + 1
+        raise ConfigFileError(
+            f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8",
+            origin=Origin.at(kind, path, line, column),
+        ) from exc
+
+
+def _cwd_hint() -> str:
+    import os
+
+    return f"relative paths are read from the working directory ({os.getcwd()})"
+
+
+def parse_yaml(
+    text: str,
+    file: str,
+    kind: SourceKind,
+    hint: TypeNode | None = None,
+    *,
+    desc_value: bool = True,
+) -> Document:
+    """Parse one YAML document into a :class:`Document`.
+
+    Args:
+        text: the file's text.
+        file: the path shown in origins.
+        kind: the source kind recorded in origins.
+        hint: the schema node of the top level (guides scalars; ``None`` for schema-free).
+        desc_value: recognise wandb's ``key: {desc: ..., value: ...}`` entries at the top level.
+
+    Raises:
+        ConfigFileError: invalid YAML, duplicate keys, unsafe or unknown tags, alias bombs,
+            a top level that is not a mapping, or a malformed desc/value entry.
+    """
+    try:
+        loader = _Loader(text)
+        try:
+            root = loader.get_single_node()
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        raise _syntax_error(exc, file, kind) from exc
+    except yaml.YAMLError as exc:
+        raise ConfigFileError(f"invalid YAML: {exc}", origin=Origin(kind, file)) from exc
+    except RecursionError as exc:
+        raise ConfigFileError(
+            "nesting is too deep to read", origin=Origin(kind, file)
+        ) from exc
+    doc = Document()
+    if root is None:
+        return doc
+    if not isinstance(root, MappingNode):
+        got = "a list" if isinstance(root, SequenceNode) else "a single value"
+        raise ConfigFileError(
+            f"the top level must be a mapping of keys to values, not {got}",
+            origin=_origin(kind, file, root),
+        )
+    walker = _Walker(file, kind, doc)
+    try:
+        doc.data = walker.top(root, hint, desc_value)
+    except RecursionError as exc:
+        raise ConfigFileError(
+            f"nesting is deeper than {MAX_DEPTH} levels", origin=Origin(kind, file)
+        ) from exc
+    return doc
+
+
+def _origin(kind: SourceKind, file: str, node: Node) -> Origin:
+    mark = node.start_mark
+    return Origin(kind, file, mark.line + 1, mark.column + 1)
+
+
+def _syntax_error(exc: yaml.MarkedYAMLError, file: str, kind: SourceKind) -> ConfigFileError:
+    mark = exc.problem_mark or exc.context_mark
+    origin = Origin.at(kind, file, mark.line + 1, mark.column + 1) if mark else Origin(kind, file)
+    problem = exc.problem or "invalid YAML"
+    message = f"invalid YAML: {problem}"
+    if exc.context:
+        where = ""
+        if exc.context_mark is not None and exc.context_mark is not mark:
+            where = f" (line {exc.context_mark.line + 1}, column {exc.context_mark.column + 1})"
+        message += f" ({exc.context}{where})"
+    hint = None
+    if "\t" in problem or "tab" in problem:
+        hint = "YAML indentation uses spaces, not tabs"
+    return ConfigFileError(message, origin=origin, hint=hint)
+
+
+class _Walker:
+    """Builds values from nodes; one instance per document."""
+
+    def __init__(self, file: str, kind: SourceKind, doc: Document) -> None:
+        self.file = file
+        self.kind = kind
+        self.doc = doc
+        self.origins = doc.origins
+        self.seen: set[int] = set()
+        self.budget = ALIAS_BUDGET
+        self.depth = 0
+
+    def error(self, node: Node, message: str, hint: str | None = None) -> ConfigFileError:
+        return ConfigFileError(message, origin=_origin(self.kind, self.file, node), hint=hint)
+
+    def top(self, root: MappingNode, hint: TypeNode | None, desc_value: bool) -> dict[str, Any]:
+        pairs = self.pairs(root)
+        version = None
+        out: dict[str, Any] = {}
+        keys_seen: dict[str, Node] = {}
+        children = hint.children if hint is not None else None
+        versioned = any(k.value == "wandb_version" for k, _ in pairs)
+        for key_node, value_node in pairs:
+            key = self.key(key_node)
+            if key in keys_seen:
+                raise self.duplicate(key, keys_seen[key], key_node)
+            keys_seen[key] = key_node
+            if key == "wandb_version":
+                version = value_node
+                continue
+            if key == "_wandb":  # wandb's own bookkeeping in a saved run config
+                continue
+            child = children.get(key) if children is not None else None
+            if desc_value and isinstance(value_node, MappingNode):
+                entry = self.desc_value_entry(key, value_node, child, versioned)
+                if entry is not None:
+                    out[key] = entry
+                    continue
+            elif versioned:
+                raise self.error(
+                    value_node,
+                    f"{key}: a file with wandb_version holds desc/value entries; "
+                    f"write '{key}: {{value: ...}}'",
+                )
+            out[key] = self.value(value_node, (key,), child)
+        if version is not None:
+            text = version.value if isinstance(version, ScalarNode) else None
+            if text not in ("1", 1):
+                raise self.error(
+                    version,
+                    f"wandb_version: unknown version {text!r}; only 1 exists",
+                )
+        return out
+
+    def desc_value_entry(
+        self, key: str, node: MappingNode, child: TypeNode | None, versioned: bool
+    ) -> Any:
+        """The ``value`` of a desc/value entry, or ``None`` when ``node`` is plain data."""
+        names = {}
+        for k, v in node.value:
+            if isinstance(k, ScalarNode):
+                names[k.value] = (k, v)
+        if "value" not in names and "desc" not in names:
+            if versioned:
+                raise self.error(node, f"{key}: desc/value entry without 'value'")
+            return None
+        claimed = child is not None and child.children is not None and (
+            "value" in child.children or "desc" in child.children
+        )
+        if claimed and not versioned:
+            return None  # the schema's own model has a 'value'/'desc' field: plain data
+        extra = [n for n in names if n not in ("desc", "value")]
+        if extra:
+            if not versioned and "value" not in names:
+                return None
+            if not versioned and "desc" not in names:
+                return None
+            raise self.error(
+                names[extra[0]][0],
+                f"{key}: unexpected key {extra[0]!r} in a desc/value entry "
+                "(only 'desc' and 'value' are allowed)",
+            )
+        if "value" not in names:
+            raise self.error(
+                node,
+                f"{key}: desc/value entry without 'value'",
+                hint=f"add 'value:' under '{key}', or remove 'desc' to write plain YAML",
+            )
+        self.doc.desc_value += 1
+        if "desc" in names:
+            desc_node = names["desc"][1]
+            if isinstance(desc_node, ScalarNode) and desc_node.value:
+                self.doc.descriptions[(key,)] = desc_node.value
+        return self.value(names["value"][1], (key,), child)
+
+    def key(self, node: Node) -> str:
+        if not isinstance(node, ScalarNode):
+            raise self.error(node, "a key must be a plain value, not a mapping or a list")
+        tag = node.tag
+        if tag not in (_PLAIN, _TEXT) and tag not in _SAFE_TAGS:
+            raise self.bad_tag(node)
+        return str(node.value)
+
+    def duplicate(self, key: str, first: Node, second: Node) -> ConfigFileError:
+        line = first.start_mark.line + 1
+        return self.error(
+            second,
+            f"duplicate key {key!r} (first defined at line {line})",
+            hint="YAML keeps only one of them; remove or rename the other",
+        )
+
+    def bad_tag(self, node: Node) -> ConfigFileError:
+        tag = node.tag
+        if tag.startswith(_CORE + "python/"):
+            return self.error(
+                node,
+                f"unsafe tag !!{tag[len(_CORE):]} refused: typedcfg never constructs objects "
+                "from YAML",
+            )
+        shown = "!!" + tag[len(_CORE) :] if tag.startswith(_CORE) else tag
+        return self.error(node, f"unsupported tag {shown}; config files hold plain data")
+
+    def pairs(self, node: MappingNode) -> list[tuple[Node, Node]]:
+        """The mapping's pairs, with YAML merge keys (``<<: *base``) expanded first."""
+        pairs: list[tuple[Node, Node]] = node.value
+        if not any(
+            isinstance(k, ScalarNode) and k.value == "<<" and k.tag in (_PLAIN, _CORE + "merge")
+            for k, _ in pairs
+        ):
+            return pairs
+        merged: list[tuple[Node, Node]] = []
+        own: list[tuple[Node, Node]] = []
+        for k, v in pairs:
+            if isinstance(k, ScalarNode) and k.value == "<<" and k.tag in (_PLAIN, _CORE + "merge"):
+                sources = v.value if isinstance(v, SequenceNode) else [v]
+                for src in sources:
+                    if not isinstance(src, MappingNode):
+                        raise self.error(src, "a merge key '<<' takes a mapping or a list of them")
+                    merged.extend(self.pairs(src))
+            else:
+                own.append((k, v))
+        own_keys = {k.value for k, _ in own if isinstance(k, ScalarNode)}
+        result: list[tuple[Node, Node]] = []
+        taken: set[str] = set()
+        for k, v in merged:
+            # Earlier merge sources win over later ones; the mapping's own keys win over all.
+            if k.value in own_keys or k.value in taken:
+                continue
+            taken.add(k.value)
+            result.append((k, v))
+        return result + own
+
+    def value(self, node: Node, path: KeyPath, hint: TypeNode | None) -> Any:
+        """Build the value of ``node`` (recursively), recording the origin of every node."""
+        mark = node.start_mark
+        self.origins[path] = Origin(self.kind, self.file, mark.line + 1, mark.column + 1)
+        cls = node.__class__
+        if cls is ScalarNode:
+            return self.scalar(node, hint)  # type: ignore[arg-type]
+        node_id = id(node)
+        if node_id in self.seen:
+            self.budget -= 1
+            if self.budget < 0:
+                raise self.error(
+                    node,
+                    "aliases expand to too many values (a 'billion laughs' file?); "
+                    f"the limit is {ALIAS_BUDGET} values built through aliases",
+                )
+            aliased = True
+        else:
+            self.seen.add(node_id)
+            aliased = False
+        tag = node.tag
+        if tag != _CONTAINER and tag not in _SAFE_TAGS:
+            raise self.bad_tag(node)
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise self.error(node, f"nesting is deeper than {MAX_DEPTH} levels")
+        try:
+            if cls is MappingNode:
+                return self.mapping(node, path, hint, aliased)  # type: ignore[arg-type]
+            return self.sequence(node, path, hint)  # type: ignore[arg-type]
+        finally:
+            self.depth -= 1
+
+    def mapping(
+        self, node: MappingNode, path: KeyPath, hint: TypeNode | None, aliased: bool
+    ) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        children = hint.children if hint is not None else None
+        item = hint.item if hint is not None else None
+        value = self.value
+        for key_node, value_node in self.pairs(node):
+            if key_node.__class__ is ScalarNode and key_node.tag == _PLAIN:
+                key = key_node.value
+            else:
+                key = self.key(key_node)
+            if key in out:
+                first = next(k for k, _ in node.value if getattr(k, "value", None) == key)
+                raise self.duplicate(key, first, key_node)
+            child = item
+            if children is not None:
+                child = children.get(key, item)
+            out[key] = value(value_node, (*path, key), child)
+        if aliased:
+            self.budget -= len(out)
+            if self.budget < 0:
+                raise self.error(node, "aliases expand to too many values")
+        return out
+
+    def sequence(self, node: SequenceNode, path: KeyPath, hint: TypeNode | None) -> list[Any]:
+        item = hint.item if hint is not None else None
+        value = self.value
+        return [value(child, (*path, i), item) for i, child in enumerate(node.value)]
+
+    def scalar(self, node: ScalarNode, hint: TypeNode | None) -> Any:
+        tag = node.tag
+        text: str = node.value
+        if tag == _PLAIN:
+            if hint is not None and hint.text and text not in _NULLS:
+                value: Any = text
+            else:
+                value = parse_scalar(text) if text else None
+        elif tag == _TEXT or tag == _CORE + "str":
+            value = text
+        else:
+            value = self.tagged_scalar(node)
+        if value.__class__ is str and "${" in value:
+            self.doc.interpolated = True
+        return value
+
+    def tagged_scalar(self, node: ScalarNode) -> Any:
+        tag = node.tag
+        text = node.value
+        convert: Callable[[str], Any] | None = _EXPLICIT.get(tag)
+        if convert is None:
+            raise self.bad_tag(node)
+        try:
+            return convert(text)
+        except ValueError as exc:
+            raise self.error(node, f"{text!r} is not a valid !!{tag[len(_CORE):]}") from exc
+
+
+def _explicit_bool(text: str) -> bool:
+    value = _CONSTANTS.get(text)
+    if isinstance(value, bool):
+        return value
+    raise ValueError(text)
+
+
+def _explicit_null(text: str) -> None:
+    if text in _NULLS:
+        return None
+    raise ValueError(text)
+
+
+def _explicit_int(text: str) -> int:
+    value = parse_scalar(text)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise ValueError(text)
+
+
+def _explicit_float(text: str) -> float:
+    value = parse_scalar(text)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    raise ValueError(text)
+
+
+_EXPLICIT: dict[str, Callable[[str], Any]] = {
+    _CORE + "int": _explicit_int,
+    _CORE + "float": _explicit_float,
+    _CORE + "bool": _explicit_bool,
+    _CORE + "null": _explicit_null,
+}
