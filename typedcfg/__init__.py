@@ -13,6 +13,7 @@ from .errors import (
     ConfigMutationError,
     ConfigValidationError,
     DottedKeyWarning,
+    EmptyConfigWarning,
     HiddenKeyWarning,
     Issue,
     KeyWarning,
@@ -27,7 +28,6 @@ from .errors import (
 from .export import flatten, unflatten
 from .pipeline import Loaded, compose, load
 from .provenance import Origin, Provenance, SourceKind
-from .sources import EmptyConfigWarning
 
 __version__ = "0.1.0"
 

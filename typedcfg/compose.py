@@ -16,9 +16,15 @@ from typing import Any
 from .errors import CompositionError, MissingKeyError
 from .overrides import NO_VALUE, Op, Override
 from .provenance import KeyPath, Layer, Origin, PathPart, format_path
-from .typeinfo import TypeNode
+from .typeinfo import TypeNode, node_at
 
-__all__ = ["Composed", "apply_overrides", "merge_layers", "resolve_interpolations"]
+__all__ = [
+    "Composed",
+    "apply_overrides",
+    "drop_key",
+    "merge_layers",
+    "resolve_interpolations",
+]
 
 _MISS: Any = object()
 
@@ -113,15 +119,6 @@ def _drop_below(origins: dict[KeyPath, Origin], prefixes: Iterable[KeyPath]) -> 
         del origins[path]
 
 
-def _hint_at(tree: TypeNode | None, path: KeyPath) -> TypeNode | None:
-    node = tree
-    for part in path:
-        if node is None:
-            return None
-        node = node.child(part)
-    return node
-
-
 def apply_overrides(
     composed: Composed, overrides: Sequence[Override], tree: TypeNode | None
 ) -> Composed:
@@ -166,8 +163,18 @@ def apply_overrides(
                 origin=override.origin,
                 hint=f"use ++{override.key}=... to replace it, or {override.key}=... to change it",
             )
-        value = override.typed_value(_hint_at(tree, path))
+        hint = node_at(tree, path)
+        value = override.typed_value(hint)
         merge = op is Op.SET and value.__class__ is dict and current.__class__ is dict
+        if hint is not None and hint.discriminator and isinstance(value, str) and (
+            value in hint.tagged
+        ):
+            # A typed group: `optim=sgd` selects the union member tagged 'sgd', with its own
+            # defaults; keep the current values when that member is already selected.
+            if isinstance(current, dict) and current.get(hint.discriminator) == value:
+                continue
+            value = {hint.discriminator: value}
+            merge = False
         dropped: list[KeyPath] = []
         data = _set(data, path, value, merge, override, origins, overridden, dropped)
         if dropped:
@@ -182,6 +189,14 @@ def apply_overrides(
         if not interpolated and _has_interpolation(value):
             interpolated = True
     return Composed(data, origins, overridden, dict(composed.descriptions), interpolated)
+
+
+def drop_key(composed: Composed, key: str) -> Composed:
+    """A copy of ``composed`` without the top-level ``key`` and everything below it."""
+    data = {k: v for k, v in composed.data.items() if k != key}
+    origins = {p: o for p, o in composed.origins.items() if not p or p[0] != key}
+    return Composed(data, origins, composed.overridden, composed.descriptions,
+                    composed.interpolated)
 
 
 def _index_path(data: Any, override: Override) -> KeyPath:

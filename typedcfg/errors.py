@@ -24,6 +24,7 @@ __all__ = [
     "ConfigMutationError",
     "ConfigValidationError",
     "DottedKeyWarning",
+    "EmptyConfigWarning",
     "HiddenKeyWarning",
     "Issue",
     "KeyWarning",
@@ -196,6 +197,10 @@ def missing_origin() -> Origin:
 
 class TypedcfgWarning(UserWarning):
     """Base of typedcfg's warnings."""
+
+
+class EmptyConfigWarning(TypedcfgWarning):
+    """A config file holds no keys (empty, or only comments)."""
 
 
 class KeyWarning(TypedcfgWarning):

@@ -14,15 +14,22 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
-from .compose import Composed, apply_overrides, merge_layers, resolve_interpolations
-from .errors import MASK
+from .compose import (
+    Composed,
+    apply_overrides,
+    drop_key,
+    merge_layers,
+    resolve_interpolations,
+)
+from .errors import MASK, ConfigFileError
 from .export import as_plain
-from .overrides import env_layer, split_argv
+from .groups import Choices, GroupRepo, compose_files
+from .overrides import Op, Override, env_layer, split_argv
 from .provenance import KeyPath, Layer, Origin, Provenance, SourceKind, format_path
-from .sources import DEFAULTS_FILE, file_layer
+from .sources import DEFAULTS_FILE
 from .typeinfo import TypeNode, schema_tree
 from .validate import validate
 
@@ -154,6 +161,8 @@ def compose(
     configs: Sequence[str | os.PathLike[str]] = (),
     env_prefix: str | None = None,
     environ: Mapping[str, str] | None = None,
+    config_dir: str | os.PathLike[str] | None = None,
+    config_name: str | None = None,
 ) -> Loaded[T]:
     """Compose and validate a config; return it with its provenance.
 
@@ -166,30 +175,30 @@ def compose(
         configs: more files, applied in order after the defaults file and before ``--configs``.
         env_prefix: read environment variables under this prefix (``TRAIN_OPTIM__LR``).
         environ: the environment to read (default ``os.environ``; never written).
+        config_dir: the root of config groups (``conf/optim/adam.yaml`` makes ``optim`` a group
+            with option ``adam``); by default ``conf/`` beside the defaults file, if it exists.
+        config_name: a primary config in ``config_dir`` (``train`` for ``train.yaml``),
+            composed after the defaults file, as Hydra's ``config_name``.
 
     Raises:
         TypedcfgError: a subclass naming what went wrong and where.
     """
     tree = schema_tree(schema)
     tokens = list(sys.argv[1:] if argv is None else argv)
-    parts = split_argv(tokens)
-    config_files = [(os.fspath(p), SourceKind.CONFIG_FILE) for p in configs]
-    config_files += [(path, SourceKind.CONFIG_FILE) for path, _ in parts.configs]
-    # Precedence, lowest first: defaults file, config files, environment; then overrides.
-    layers: list[Layer] = []
-    defaults_path = _defaults_path(defaults)
-    if defaults_path is not None:
-        layers.append(file_layer(defaults_path, SourceKind.DEFAULTS_FILE, tree))
-    for path, kind in config_files:
-        layers.append(file_layer(path, kind, tree))
-    if env_prefix:
-        layers.append(env_layer(os.environ if environ is None else environ, env_prefix, tree))
-    composed = merge_layers(layers)
-    composed = apply_overrides(composed, parts.overrides, tree)
+    composed, names = compose_data(
+        tree,
+        tokens,
+        defaults=defaults,
+        configs=configs,
+        env_prefix=env_prefix,
+        environ=environ,
+        config_dir=config_dir,
+        config_name=config_name,
+    )
     if composed.interpolated:
         composed = resolve_interpolations(composed)
     config = validate(schema, composed.data, composed.origins, tree)
-    return Loaded(config, composed, tree, [layer.name for layer in layers], tokens)
+    return Loaded(config, composed, tree, names, tokens)
 
 
 def load(
@@ -200,10 +209,19 @@ def load(
     configs: Sequence[str | os.PathLike[str]] = (),
     env_prefix: str | None = None,
     environ: Mapping[str, str] | None = None,
+    config_dir: str | os.PathLike[str] | None = None,
+    config_name: str | None = None,
 ) -> T:
     """Like :func:`compose`, returning only the validated instance."""
     return compose(
-        schema, argv, defaults=defaults, configs=configs, env_prefix=env_prefix, environ=environ
+        schema,
+        argv,
+        defaults=defaults,
+        configs=configs,
+        env_prefix=env_prefix,
+        environ=environ,
+        config_dir=config_dir,
+        config_name=config_name,
     ).config
 
 
@@ -213,3 +231,90 @@ def _defaults_path(defaults: Any) -> str | None:
     if defaults is CWD_DEFAULTS:
         return DEFAULTS_FILE if os.path.isfile(DEFAULTS_FILE) else None
     return os.fspath(defaults)
+
+
+def _config_dir(config_dir: Any, defaults_path: str | None) -> str | None:
+    if config_dir is not None:
+        path = os.fspath(config_dir)
+        if not os.path.isdir(path):
+            raise ConfigFileError(
+                "config_dir is not a directory", origin=Origin(SourceKind.CONFIG_FILE, path)
+            )
+        return path
+    beside = os.path.join(os.path.dirname(defaults_path or ""), "conf")
+    return beside if os.path.isdir(beside) else None
+
+
+def _selects_group(override: Override, repo: GroupRepo) -> bool:
+    """True for ``group=option`` / ``+group=option`` / ``~group`` on a config-group directory."""
+    if not repo.is_group(override.key.replace(".", "/")):
+        return False
+    value = override.value
+    if override.op is Op.DELETE:
+        return True
+    return value is None or isinstance(value, str) or (
+        isinstance(value, list) and all(isinstance(v, str) for v in value)
+    )
+
+
+def _primary(repo: GroupRepo, config_name: str | None) -> str | None:
+    if config_name is None:
+        return None
+    found = repo.find(config_name)
+    if found is None:
+        where = repo.root or "(no config_dir)"
+        raise ConfigFileError(
+            f"primary config {config_name!r} not found in {where}",
+            origin=Origin(SourceKind.CONFIG_FILE, os.path.join(repo.root or "", config_name)),
+        )
+    return found
+
+
+def _unique(names: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(names))
+
+
+def _is_hydra_key(key: str) -> bool:
+    """``hydra.*`` keys and ``hydra/...`` groups configure Hydra itself, not the user's program."""
+    return key == "hydra" or key.startswith(("hydra.", "hydra/"))
+
+
+def compose_data(
+    tree: TypeNode,
+    tokens: Sequence[str],
+    *,
+    defaults: str | os.PathLike[str] | None = CWD_DEFAULTS,
+    configs: Sequence[str | os.PathLike[str]] = (),
+    env_prefix: str | None = None,
+    environ: Mapping[str, str] | None = None,
+    config_dir: str | os.PathLike[str] | None = None,
+    config_name: str | None = None,
+) -> tuple[Composed, list[str]]:
+    """Sources, composition and overrides, before interpolation and validation.
+
+    Returns the composed data and the names of the files read, lowest precedence first.
+    """
+    parts = split_argv(tokens)
+    defaults_path = _defaults_path(defaults)
+    repo = GroupRepo(_config_dir(config_dir, defaults_path))
+    hydra_free = tree.children is None or "hydra" not in tree.children
+    overrides = [o for o in parts.overrides if not (hydra_free and _is_hydra_key(o.key))]
+    group_overrides = [o for o in overrides if _selects_group(o, repo)]
+    value_overrides = [o for o in overrides if not _selects_group(o, repo)]
+    primary = _primary(repo, config_name)
+    # Precedence, lowest first; inside each file its defaults list composes first.
+    files: list[tuple[str, SourceKind]] = []
+    if defaults_path is not None:
+        files.append((defaults_path, SourceKind.DEFAULTS_FILE))
+    if primary is not None:
+        files.append((primary, SourceKind.CONFIG_FILE))
+    files += [(os.fspath(p), SourceKind.CONFIG_FILE) for p in configs]
+    files += [(path, SourceKind.CONFIG_FILE) for path, _ in parts.configs]
+    layers = compose_files(files, repo, Choices.from_overrides(group_overrides), tree, primary)
+    if env_prefix:
+        layers.append(env_layer(os.environ if environ is None else environ, env_prefix, tree))
+    composed = merge_layers(layers)
+    if hydra_free and "hydra" in composed.data:
+        composed = drop_key(composed, "hydra")
+    composed = apply_overrides(composed, value_overrides, tree)
+    return composed, _unique(layer.name for layer in layers)

@@ -15,18 +15,14 @@ import warnings
 from collections.abc import Mapping
 from typing import Any
 
-from .errors import ConfigFileError, TypedcfgWarning
+from .errors import ConfigFileError, EmptyConfigWarning
 from .provenance import KeyPath, Layer, Origin, SourceKind
 from .typeinfo import TypeNode
 from .yaml_loader import parse_yaml, read_text
 
-__all__ = ["DEFAULTS_FILE", "EmptyConfigWarning", "file_layer", "mapping_layer"]
+__all__ = ["DEFAULTS_FILE", "file_layer", "mapping_layer"]
 
 DEFAULTS_FILE = "config-defaults.yaml"
-
-
-class EmptyConfigWarning(TypedcfgWarning):
-    """A config file holds no keys (empty, or only comments)."""
 
 
 def file_layer(path: str | os.PathLike[str], kind: SourceKind, hint: TypeNode | None) -> Layer:

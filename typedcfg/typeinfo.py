@@ -24,7 +24,7 @@ from pydantic.fields import FieldInfo
 
 from .errors import SchemaError
 
-__all__ = ["FieldNode", "TypeNode", "schema_tree", "type_name"]
+__all__ = ["FieldNode", "TypeNode", "node_at", "schema_tree", "type_name"]
 
 MODEL = "model"
 LIST = "list"
@@ -132,6 +132,16 @@ class FieldNode:
     description: str | None
     default: Any
     required: bool
+
+
+def node_at(tree: TypeNode | None, path: tuple[Any, ...]) -> TypeNode | None:
+    """The node at ``path`` below ``tree`` (``None`` once the schema says nothing)."""
+    node = tree
+    for part in path:
+        if node is None:
+            return None
+        node = node.child(part)
+    return node
 
 
 def _is_model(tp: Any) -> bool:

@@ -89,8 +89,13 @@ def _make_loader() -> tuple[type, bool]:
 _Loader, LIBYAML = _make_loader()
 
 # YAML 1.2 core schema, plain scalars only.
-_INT = re.compile(r"[-+]?[0-9]+\Z")
-_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?\Z")
+# YAML 1.2 core numbers, plus digit-group underscores between digits (``55_000``), which YAML
+# 1.1, Python and Hydra configs use.
+_INT = re.compile(r"[-+]?[0-9](?:_?[0-9])*\Z")
+_FLOAT = re.compile(
+    r"[-+]?(?:\.[0-9](?:_?[0-9])*|[0-9](?:_?[0-9])*(?:\.(?:[0-9](?:_?[0-9])*)?)?)"
+    r"(?:[eE][-+]?[0-9]+)?\Z"
+)
 _CONSTANTS: dict[str, Any] = {
     "": None,
     "~": None,
