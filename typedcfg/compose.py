@@ -316,8 +316,13 @@ def _has_interpolation(value: Any) -> bool:
 _REFERENCE = re.compile(r"\$\{([A-Za-z0-9_.\[\]\-]+)\}")
 
 
-def resolve_interpolations(composed: Composed) -> Composed:
+def resolve_interpolations(
+    composed: Composed, fallback: dict[str, Any] | None = None
+) -> Composed:
     """Resolve ``${...}`` through OmegaConf (imported here, only when some value needs it).
+
+    ``fallback`` holds values that references may use but that are not part of the result
+    (the schema's defaults): ``${lr}`` resolves even when only the schema sets ``lr``.
 
     Raises:
         CompositionError: a cycle (naming every key in it), an unknown resolver, bad syntax.
@@ -333,9 +338,14 @@ def resolve_interpolations(composed: Composed) -> Composed:
         raise CompositionError(
             "resolving ${...} needs omegaconf; install it with: pip install omegaconf"
         ) from exc
+    source = composed.data
+    if fallback:
+        source = _merge(fallback, composed.data, (), {}, {}, [])
     try:
-        cfg = OmegaConf.create(composed.data)
+        cfg = OmegaConf.create(source)
         resolved = OmegaConf.to_container(cfg, resolve=True)
+        if fallback:
+            resolved = _project(resolved, composed.data)
     except OmegaConfBaseException as exc:
         key = getattr(exc, "full_key", None) or ""
         path = _omegaconf_path(key)
@@ -363,6 +373,13 @@ def resolve_interpolations(composed: Composed) -> Composed:
         composed.descriptions,
         False,
     )
+
+
+def _project(resolved: Any, shape: Any) -> Any:
+    """The parts of ``resolved`` that ``shape`` has (drops the fallback-only keys)."""
+    if isinstance(shape, dict) and isinstance(resolved, dict):
+        return {k: _project(resolved[k], v) for k, v in shape.items()}
+    return resolved
 
 
 def _omegaconf_path(key: str) -> KeyPath:

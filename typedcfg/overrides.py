@@ -260,8 +260,8 @@ def split_argv(argv: Sequence[str]) -> Argv:
 
     Accepted: ``key=value``, ``+key=value``, ``++key=value``, ``~key``; ``--key=value``,
     ``--key value`` and a bare ``--flag`` (``flag=true``), as wandb sweep agents write them;
-    ``--configs a.yaml b.yaml`` / ``--configs=a.yaml,b.yaml`` (repeatable). After ``--`` every
-    token is an override.
+    ``--configs a.yaml b.yaml`` / ``--configs=a.yaml,b.yaml`` (repeatable); one JSON object
+    ``{"lr": 0.1}`` (wandb's ``${args_json}``). After ``--`` every token is an override.
 
     Raises:
         OverrideError: a token that is neither a flag nor an override, or an empty ``--configs``.
@@ -318,6 +318,10 @@ def split_argv(argv: Sequence[str]) -> Argv:
                 overrides.append(_reparse(f"{body}=true", origin))
             i += 1
             continue
+        if token.lstrip().startswith("{") and token.rstrip().endswith("}"):
+            overrides.extend(_json_overrides(token, i))
+            i += 1
+            continue
         if "=" not in token and not token.startswith("~"):
             raise OverrideError(
                 "not an override: expected key=value",
@@ -328,6 +332,27 @@ def split_argv(argv: Sequence[str]) -> Argv:
         overrides.append(parse_override(token, i))
         i += 1
     return Argv(tuple(configs), tuple(overrides))
+
+
+def _json_overrides(token: str, index: int) -> list[Override]:
+    """wandb's ``${args_json}``: one JSON object of ``{"key": value}``, keys may be dotted."""
+    import json
+
+    origin = Origin.argv(index, token)
+    try:
+        data = json.loads(token)
+    except ValueError as exc:
+        raise OverrideError(
+            f"not an override: looks like JSON but is not valid JSON ({exc})", origin=origin
+        ) from exc
+    if not isinstance(data, dict):
+        raise OverrideError("a JSON argument must be an object of key: value", origin=origin)
+    out: list[Override] = []
+    for key, value in data.items():
+        if not isinstance(key, str) or not _KEY.match(key):
+            raise OverrideError(f"bad key {key!r} in the JSON argument", origin=origin)
+        out.append(Override(Op.SET, key, _split_key(key, origin), value, None, origin))
+    return out
 
 
 def _is_file_token(token: str) -> bool:

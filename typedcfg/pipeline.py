@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import MISSING
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
@@ -196,7 +197,7 @@ def compose(
         config_name=config_name,
     )
     if composed.interpolated:
-        composed = resolve_interpolations(composed)
+        composed = resolve_interpolations(composed, schema_defaults(tree))
     config = validate(schema, composed.data, composed.origins, tree)
     return Loaded(config, composed, tree, names, tokens)
 
@@ -318,3 +319,16 @@ def compose_data(
         composed = drop_key(composed, "hydra")
     composed = apply_overrides(composed, value_overrides, tree)
     return composed, _unique(layer.name for layer in layers)
+
+
+def schema_defaults(tree: TypeNode) -> dict[str, Any]:
+    """The schema's default values as plain nested data (what ``${key}`` may refer to)."""
+    out: dict[str, Any] = {}
+    for key, field in tree.fields.items():
+        if field.default is not MISSING:
+            out[key] = as_plain(field.default)
+        elif field.type.kind == "model" and field.type is not tree:
+            nested = schema_defaults(field.type)
+            if nested:
+                out[key] = nested
+    return out
