@@ -12,6 +12,7 @@ it in the code):
 
 from __future__ import annotations
 
+import enum
 import os
 import sys
 from dataclasses import MISSING
@@ -326,9 +327,30 @@ def schema_defaults(tree: TypeNode) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, field in tree.fields.items():
         if field.default is not MISSING:
-            out[key] = as_plain(field.default)
+            value = _primitive(as_plain(field.default))
+            if value is not _SKIP:
+                out[key] = value
         elif field.type.kind == "model" and field.type is not tree:
             nested = schema_defaults(field.type)
             if nested:
                 out[key] = nested
     return out
+
+
+_SKIP: Any = object()
+
+
+def _primitive(value: Any) -> Any:
+    """``value`` as the plain data OmegaConf accepts; secrets and other objects are skipped."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, enum.Enum):
+        return _primitive(value.value)
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    if isinstance(value, (list, tuple)):
+        items = [_primitive(v) for v in value]
+        return _SKIP if any(v is _SKIP for v in items) else items
+    if isinstance(value, Mapping):
+        return {k: v for k, v in ((k, _primitive(v)) for k, v in value.items()) if v is not _SKIP}
+    return _SKIP

@@ -1,0 +1,38 @@
+"""Shared fixtures: every test that touches files runs in its own empty working directory."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+
+
+@pytest.fixture
+def cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty working directory (config-defaults.yaml is read from the cwd)."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def write(cwd: Path):  # type: ignore[no-untyped-def]
+    """write("a.yaml", text): write a dedented file below the working directory."""
+
+    def _write(name: str, text: str) -> Path:
+        path = cwd / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+        return path
+
+    return _write
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # wandb and Hydra must never phone home or write into the repository from tests.
+    os.environ.setdefault("WANDB_MODE", "offline")
+    os.environ.setdefault("WANDB_SILENT", "true")
