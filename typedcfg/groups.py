@@ -7,12 +7,19 @@ A file may start with a ``defaults:`` list. Its entries name other files (``- ba
 options (``- optim: adam``, ``- optional local: default``, ``- db@backup: mysql``,
 ``- override /trainer: gpu``) and ``_self_`` (where the file's own keys go; last when absent).
 A group is a directory under the config directory; an option is a YAML file in it. The result
-is an ordered list of layers, each placed at its package (``# @package`` header, ``@pkg`` in
-the entry, or the group path by default), ready for the ordinary merge.
+is an ordered list of layers, each placed at its package, ready for the ordinary merge.
 
-Choices are settled the way Hydra settles them: command-line choices win; then ``override``
-entries, where entries later in a list (an experiment appended last) are expanded first and so
-register their overrides before the group entries they override are reached.
+The rules are Hydra 1.3's (``version_base="1.3"``), checked against ``hydra.compose`` by
+``tests/test_hydra_compat.py``:
+
+- a list is expanded from its last entry to its first, so an experiment listed last registers
+  its ``override`` entries before the group entries they override are reached; command-line
+  choices are registered before everything and so always win;
+- a ``# @package`` header is absolute; an entry's ``@pkg`` and the default package (the group
+  as written, or the directory of a plain entry) are relative to the including file's package;
+  ``_global_`` anywhere resets to the root;
+- a choice is addressed by its override key: the group path, plus ``@package`` when the entry
+  does not sit at its default package.
 """
 
 from __future__ import annotations
@@ -23,15 +30,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import CompositionError, ConfigFileError, EmptyConfigWarning
+from .defaults_entries import SELF, Entry, header_package, read_entries
+from .errors import CompositionError, ConfigFileError, EmptyConfigWarning, suggest
 from .overrides import Op, Override
 from .provenance import KeyPath, Layer, Origin, SourceKind, display_path
 from .typeinfo import TypeNode, node_at
 from .yaml_loader import Document, parse_yaml, read_text
 
 __all__ = ["Choices", "GroupRepo", "compose_files"]
-
-SELF = "_self_"
 
 
 class GroupRepo:
@@ -50,9 +56,8 @@ class GroupRepo:
         """The option names of ``group`` (its ``*.yaml`` files), sorted."""
         if self.root is None:
             return []
-        folder = os.path.join(self.root, group)
         try:
-            names = os.listdir(folder)
+            names = os.listdir(os.path.join(self.root, group))
         except OSError:
             return []
         return sorted(n.rsplit(".", 1)[0] for n in names if n.endswith((".yaml", ".yml")))
@@ -81,39 +86,33 @@ class GroupRepo:
 
 
 @dataclass
-class _Entry:
-    """One item of a defaults list."""
-
-    kind: str  # "self", "config" or "group"
-    name: str  # the config path (config) or the group as written (group)
-    option: Any = None  # group option: a name, None (null) or a list of names
-    package: str | None = None
-    optional: bool = False
-    override: bool = False
-    origin: Origin | None = None
-
-
-@dataclass
 class Choices:
-    """Settled group choices: key (``group`` or ``group@package``) -> option.
+    """Group choices by override key (``group`` or ``group@package``).
 
     Attributes:
-        chosen: the registered choices (first registration wins).
+        chosen: the registered choices (first registration wins: argv, then ``override``).
         origins: where each registered choice was made.
-        deleted: group keys removed on the command line (``~group``).
+        deleted: ``~group`` / ``~group=option`` from the command line: key -> (option, origin).
         appended: groups added on the command line (``+group=option``).
-        used: keys whose choice reached a defaults-list entry.
+        used: choice and deletion keys that reached a defaults-list entry.
         selected: the final choice of every group entry met, for ``--help`` and run records.
+        met: where each selected choice was written (to report conflicting selections).
+        per_group: group path -> the override keys met for it (for did-you-mean).
+        leaves: override keys of group options composed as plain files (each only once).
     """
 
     chosen: dict[str, Any] = field(default_factory=dict)
     origins: dict[str, Origin] = field(default_factory=dict)
-    deleted: dict[str, Origin] = field(default_factory=dict)
-    appended: list[_Entry] = field(default_factory=list)
+    deleted: dict[str, tuple[str | None, Origin]] = field(default_factory=dict)
+    appended: list[Entry] = field(default_factory=list)
     used: set[str] = field(default_factory=set)
     selected: dict[str, Any] = field(default_factory=dict)
+    met: dict[str, Origin | None] = field(default_factory=dict)
+    per_group: dict[str, set[str]] = field(default_factory=dict)
+    leaves: set[str] = field(default_factory=set)
 
     def register(self, key: str, option: Any, origin: Origin | None) -> None:
+        """Record a choice for ``key`` unless an earlier one (argv, outer override) exists."""
         if key not in self.chosen:
             self.chosen[key] = option
             if origin is not None:
@@ -127,36 +126,94 @@ class Choices:
             group = override.key.replace(".", "/")
             key = group + (f"@{override.package}" if override.package else "")
             if override.op is Op.DELETE:
-                choices.deleted[key] = override.origin
+                value = override.value if isinstance(override.value, str) else None
+                choices.deleted[key] = (value, override.origin)
             elif override.op is Op.ADD:
                 choices.appended.append(
-                    _Entry("group", group, override.value, override.package, origin=override.origin)
+                    Entry("group", group, override.value, override.package,
+                          origin=override.origin, appended=True)
+                )
+            elif override.op is Op.FORCE:
+                raise CompositionError(
+                    f"'++' cannot add config group {group!r}",
+                    origin=override.origin,
+                    hint=f"use +{override.key}=... to add the group, "
+                    f"or {override.key}=... to change its option",
                 )
             else:
                 choices.register(key, override.value, override.origin)
         return choices
 
 
-def _header_package(text: str) -> str | None:
-    """The ``# @package X`` directive of a file's leading comment block, if any."""
-    for line in text.splitlines():
-        stripped = line.strip()
-        if not stripped:
-            continue
-        if not stripped.startswith("#"):
-            return None
-        body = stripped.lstrip("#").strip()
-        if body.startswith("@package"):
-            return body[len("@package") :].strip() or None
-    return None
-
-
-def _join_package(parent: str, package: str) -> str:
+def _join(parent: str, package: str) -> str:
+    """``parent.package``, where a ``_global_`` part resets the path to the root."""
     joined = package if not parent else (parent if not package else f"{parent}.{package}")
     marker = joined.rfind("_global_")
     if marker == -1:
         return joined
     return joined[marker + len("_global_") + 1 :]
+
+
+@dataclass(frozen=True)
+class _Place:
+    """Where an entry sits: the including file's group directory and final package."""
+
+    group_dir: str
+    package: str
+
+
+def _group_path(entry: Entry, place: _Place) -> str:
+    """The group directory of ``entry`` (for a plain entry: its file's directory)."""
+    name = entry.name if entry.kind == "group" else os.path.dirname(entry.name)
+    if name.startswith("/"):
+        return name[1:]
+    return "/".join(p for p in (place.group_dir, name) if p)
+
+
+def _entry_package(entry: Entry, place: _Place) -> str | None:
+    """The ``@pkg`` of the entry with ``_here_`` and ``_group_`` spelled out, or ``None``."""
+    package = entry.package
+    if package is None:
+        return None
+    if package == "_here_":
+        return ""
+    if "_group_" in package:
+        return "_global_." + package.replace("_group_", _group_path(entry, place).replace("/", "."))
+    return package
+
+
+def _final_package(entry: Entry, place: _Place, header: str | None) -> str:
+    """The package the entry's keys go to (Hydra's ``get_final_package``)."""
+    package = _entry_package(entry, place)
+    if package is None:
+        package = header
+    if package is None:
+        rel = entry.name.lstrip("/")
+        package = (rel if entry.kind == "group" else os.path.dirname(rel)).replace("/", ".")
+    return _join(place.package, package)
+
+
+def _override_key(entry: Entry, place: _Place) -> str:
+    """``group`` or ``group@package`` when the entry is not at its group's default package."""
+    group = _group_path(entry, place)
+    final = _final_package(entry, place, None)
+    if final == group.replace("/", "."):
+        return group
+    return f"{group}@{final or '_global_'}"
+
+
+def _absolute_header(header: str | None, entry: Entry | None, place: _Place) -> str | None:
+    """A ``# @package`` header as an absolute package (``_group_`` is the entry's group)."""
+    if header is None:
+        return None
+    if "_group_" in header:
+        if header == "_group_":
+            return None
+        group = _group_path(entry, place) if entry is not None else ""
+        header = header.replace("_group_", group.replace("/", "."))
+    if header == "_global_" or header.startswith("_global_."):
+        return header
+    return "_global_." + header if header else "_global_"
 
 
 class _Composer:
@@ -171,22 +228,24 @@ class _Composer:
         self.kind = kind
         self.stack: list[str] = []
 
+    def root(self, path: str, *, is_root: bool) -> list[Layer]:
+        """The layers of a top-level file (defaults file, primary config, ``--configs`` file)."""
+        return self.expand(path, None, _Place("", ""), None, is_root=is_root, primary=True)
+
     def expand(
         self,
         path: str,
-        parent_package: str,
-        default_package: str,
-        group_dir: str,
+        entry: Entry | None,
+        place: _Place,
         origin: Origin | None,
         *,
-        header_applies: bool = True,
-        primary: bool = False,
         is_root: bool = False,
+        primary: bool = False,
     ) -> list[Layer]:
-        """The layers of ``path`` and everything its defaults list pulls in, in merge order."""
+        """The layers of the file ``path`` reached through ``entry`` (``None``: a root)."""
         real = os.path.realpath(path)
         if real in self.stack:
-            chain = [os.path.relpath(p) for p in self.stack[self.stack.index(real):]]
+            chain = [os.path.relpath(p) for p in self.stack[self.stack.index(real) :]]
             raise CompositionError(
                 "defaults-list cycle: " + " -> ".join([*chain, os.path.relpath(real)]),
                 origin=origin,
@@ -194,223 +253,216 @@ class _Composer:
         self.stack.append(real)
         try:
             text = read_text(path, self.kind)
-            header = _header_package(text) if header_applies else None
-            if header is not None:
-                own_package = header.replace("_group_", default_package)
-            else:
-                own_package = default_package
-            package = _join_package(parent_package, own_package)
+            header = _absolute_header(header_package(text, path, self.kind), entry, place)
+            package = _final_package(entry, place, header) if entry else _join("", header or "")
             hint = node_at(self.tree, tuple(package.split("."))) if package else self.tree
             doc = parse_yaml(text, path, self.kind, hint, desc_value=primary)
-            if doc.data is None:
+            if doc.data is None and entry is None:
+                # Group options are often empty on purpose (a 'none' option); a top-level
+                # file that is empty is more likely a mistake.
                 warnings.warn(
                     f"{display_path(path)}: the file is empty; proceeding without its values",
                     EmptyConfigWarning,
-                    stacklevel=4,
+                    stacklevel=5,
                 )
             data = doc.data if isinstance(doc.data, dict) else {}
-            entries = self.entries(data, doc, path)
+            keep_defaults = self.tree is not None and bool(self.tree.children) and (
+                "defaults" in (self.tree.children or {})
+            )
+            entries = [] if keep_defaults else read_entries(data, doc, path, self.kind)
+            data = data if keep_defaults else {k: v for k, v in data.items() if k != "defaults"}
             appended = self.choices.appended if is_root else []
             if (entries or appended) and not any(e.kind == "self" for e in entries):
-                entries.append(_Entry("self", SELF))
+                entries.append(Entry("self", SELF))
             entries.extend(appended)
-            own = _place(doc, data, package, path, self.kind)
+            own = _place_layer(doc, data, package, path, self.kind)
             if not entries:
                 return [own]
-            entries = [e for e in entries if not _is_hydra(e, group_dir)]
-            for entry in entries:
-                if entry.override and entry.kind == "group":
-                    self.choices.register(
-                        _group_key(entry, group_dir), entry.option, entry.origin
-                    )
+            here = _Place(_own_dir(entry, place), package)
+            entries = [e for e in entries if not _is_hydra(e, here)]
+            self.register_overrides(entries, here, path)
             parts: list[list[Layer]] = []
             # Later entries first, so that an experiment appended last registers its
             # 'override' entries before the group entries they override are expanded.
-            for entry in reversed(entries):
-                if entry.kind == "self":
+            for item in reversed(entries):
+                if item.kind == "self":
                     parts.append([own])
-                elif entry.override:
+                elif item.override:
                     continue
-                elif entry.kind == "config":
-                    parts.append(self.config_entry(entry, package, group_dir, path))
+                elif item.kind == "config":
+                    parts.append(self.config_entry(item, here, path))
                 else:
-                    parts.append(self.group_entry(entry, package, group_dir))
+                    parts.append(self.group_entry(item, here))
             return [layer for part in reversed(parts) for layer in part]
         finally:
             self.stack.pop()
 
-    def entries(self, data: dict[str, Any], doc: Document, path: str) -> list[_Entry]:
-        if "defaults" not in data or (
-            self.tree is not None and self.tree.children and "defaults" in self.tree.children
-        ):
-            return []
-        raw = data.pop("defaults")
-        for key in [k for k in doc.origins if k and k[0] == "defaults"]:
-            del doc.origins[key]
-        list_origin = Origin.at(self.kind, path, 1, 1)
-        if raw is None:
-            return []
-        if not isinstance(raw, list):
-            raise ConfigFileError("defaults: must be a list", origin=list_origin)
-        out: list[_Entry] = []
-        for i, item in enumerate(raw):
-            origin = doc_origin(doc, ("defaults", i)) or list_origin
-            out.append(_parse_entry(item, origin))
-        return out
+    def register_overrides(self, entries: list[Entry], here: _Place, path: str) -> None:
+        """Register ``override`` entries; Hydra requires them after every other entry."""
+        last_override: Entry | None = None
+        for item in entries:
+            if item.kind == "self":
+                continue
+            if last_override is not None and not (item.override or item.appended):
+                raise CompositionError(
+                    f"'override {last_override.name}' must come after "
+                    f"{item.name!r} in the defaults list (overrides go at the end)",
+                    origin=last_override.origin,
+                )
+            if item.override and item.kind == "group":
+                last_override = item
+                self.choices.register(_override_key(item, here), item.option, item.origin)
 
-    def config_entry(
-        self, entry: _Entry, package: str, group_dir: str, parent: str
-    ) -> list[Layer]:
+    def config_entry(self, entry: Entry, here: _Place, parent: str) -> list[Layer]:
+        """A plain entry (``- base``, ``- /other/file``): the file itself, not a choice."""
         name = entry.name
         if name.startswith("/"):
             file = self.repo.find(name[1:])
-            rel_dir = os.path.dirname(name[1:])
         else:
+            # Relative to the including file, which for files inside the config dir is
+            # Hydra's rule (relative to the including file's group) and also works for a
+            # defaults file or --configs file outside it.
             base = os.path.dirname(parent)
-            file = None
-            for ext in (".yaml", ".yml", ""):
-                candidate = os.path.join(base, name + ext)
-                if os.path.isfile(candidate):
-                    file = candidate
-                    break
-            rel_dir = os.path.dirname(name)
+            file = next(
+                (
+                    os.path.join(base, name + ext)
+                    for ext in (".yaml", ".yml", "")
+                    if os.path.isfile(os.path.join(base, name + ext))
+                ),
+                None,
+            )
         if file is None:
             if entry.optional:
                 return []
             raise ConfigFileError(f"defaults: config {name!r} not found", origin=entry.origin)
-        sub_group = "/".join(p for p in (group_dir, rel_dir) if p)
-        return self.expand(
-            file,
-            package,
-            entry.package or rel_dir.replace("/", "."),
-            sub_group,
-            entry.origin,
-            header_applies=entry.package is None,
-        )
+        return self.expand(file, entry, here, entry.origin)
 
-    def group_entry(self, entry: _Entry, package: str, group_dir: str) -> list[Layer]:
-        group = _group_path(entry, group_dir)
-        key = _group_key(entry, group_dir)
-        if key in self.choices.deleted:
-            self.choices.used.add(key)
-            return []
+    def group_entry(self, entry: Entry, here: _Place) -> list[Layer]:
+        """A group entry: settle its choice, then compose the chosen option(s)."""
+        choices = self.choices
+        group = _group_path(entry, here)
+        key = _override_key(entry, here)
         option = entry.option
-        if key in self.choices.chosen:
-            option = self.choices.chosen[key]
-            self.choices.used.add(key)
-        self.choices.selected[key] = option
+        origin = entry.origin
+        if key in choices.chosen:
+            option = choices.chosen[key]
+            origin = choices.origins.get(key, origin)
+            choices.used.add(key)
+        if isinstance(option, list):
+            # An options list composes each option as a plain file of the group, in order.
+            layers: list[Layer] = []
+            for name in option:
+                _check_name(name, group, origin)
+                sub = Entry("config", f"{entry.name}/{name}", None, entry.package,
+                            optional=entry.optional, origin=origin)
+                file = self.repo.find(f"{group}/{name}")
+                if file is None:
+                    if entry.optional:
+                        continue
+                    raise self.unknown(group, name, origin)
+                layers.extend(self.expand(file, sub, here, origin))
+            choices.selected[key] = option
+            return layers
+        deletion = choices.deleted.get(key)
+        if deletion is not None and deletion[0] in (None, option):
+            choices.used.add("~" + key)
+            return []
+        self.know(key, group, option, origin)
         if option is None:
             return []
-        relative = entry.name.lstrip("/")
-        pkg_parent = "" if entry.name.startswith("/") else package
-        options = option if isinstance(option, list) else [option]
-        layers: list[Layer] = []
-        for name in options:
-            if not isinstance(name, str):
-                raise CompositionError(
-                    f"group {group!r}: option must be a name, not {name!r}",
-                    origin=self.choices.origins.get(key, entry.origin),
-                )
-            file = self.repo.find(f"{group}/{name}")
-            if file is None:
-                if entry.optional:
-                    continue
-                available = self.repo.options(group)
-                raise CompositionError(
-                    f"group {group!r} has no option {name!r}; available: "
-                    + (", ".join(available) or "(none)"),
-                    origin=self.choices.origins.get(key, entry.origin),
-                    suggestions=_close(name, available),
-                )
-            layers.extend(
-                self.expand(
-                    file,
-                    pkg_parent,
-                    entry.package or relative.replace("/", "."),
-                    group,
-                    self.choices.origins.get(key, entry.origin),
-                    header_applies=entry.package is None,
-                )
+        _check_name(option, group, origin)
+        if option == "???":
+            raise CompositionError(
+                f"group {key!r} needs a choice: give {key}=OPTION; available: "
+                + (", ".join(self.repo.options(group)) or "(none)"),
+                origin=origin,
             )
+        file = self.repo.find(f"{group}/{option}")
+        if file is None:
+            if entry.optional:
+                return []
+            raise self.unknown(group, option, origin)
+        layers = self.expand(file, entry, here, origin)
+        if len(layers) == 1 and layers[0].name == file:
+            if key in choices.leaves:
+                raise CompositionError(
+                    f"group {key!r} is composed twice; select it once", origin=origin
+                )
+            choices.leaves.add(key)
         return layers
 
+    def know(self, key: str, group: str, option: Any, origin: Origin | None) -> None:
+        """Record the choice made for ``key``; two different choices for one key conflict."""
+        choices = self.choices
+        if key in choices.selected and choices.selected[key] != option:
+            first = choices.met.get(key)
+            raise CompositionError(
+                f"group {key!r} is selected twice: {choices.selected[key]!r}"
+                + (f" (at {first})" if first is not None else "")
+                + f" and {option!r}",
+                origin=origin,
+                hint=f"to replace the first choice use 'override {key}: {option}' "
+                "in a defaults list, or {key}={option} on the command line",
+            )
+        choices.selected.setdefault(key, option)
+        choices.met.setdefault(key, origin)
+        choices.per_group.setdefault(group, set()).add(key)
 
-def doc_origin(doc: Document, path: KeyPath) -> Origin | None:
-    """The origin the document recorded for ``path``."""
-    return doc.origins.get(path)
+    def unknown(self, group: str, name: str, origin: Origin | None) -> CompositionError:
+        available = self.repo.options(group)
+        return CompositionError(
+            f"group {group!r} has no option {name!r}; available: "
+            + (", ".join(available) or "(none)"),
+            origin=origin,
+            suggestions=suggest(name, available),
+        )
 
 
-def _close(word: str, options: list[str]) -> list[str]:
-    from .errors import suggest
+def _check_name(name: Any, group: str, origin: Origin | None) -> None:
+    if not isinstance(name, str):
+        raise CompositionError(f"group {group!r}: option must be a name, not {name!r}",
+                               origin=origin)
+    if "${" in name:
+        raise CompositionError(
+            f"group {group!r}: interpolated choices ({name!r}) are not supported; "
+            "name the option, or choose it on the command line",
+            origin=origin,
+        )
 
-    return suggest(word, options)
+
+def _own_dir(entry: Entry | None, place: _Place) -> str:
+    """The group directory that relative entries in this file's defaults list start from."""
+    if entry is None:
+        return place.group_dir
+    return _group_path(entry, place)
 
 
-def _is_hydra(entry: _Entry, group_dir: str) -> bool:
+def _is_hydra(entry: Entry, here: _Place) -> bool:
     """Hydra's own settings (the ``hydra`` group) are not user config: they are left out."""
     if entry.kind != "group":
         return False
-    group = _group_path(entry, group_dir)
+    group = _group_path(entry, here)
     return group == "hydra" or group.startswith("hydra/")
 
 
-def _group_path(entry: _Entry, group_dir: str) -> str:
-    if entry.name.startswith("/"):
-        return entry.name[1:]
-    return "/".join(p for p in (group_dir, entry.name) if p)
-
-
-def _group_key(entry: _Entry, group_dir: str) -> str:
-    key = _group_path(entry, group_dir)
-    return key + (f"@{entry.package}" if entry.package else "")
-
-
-def _parse_entry(item: Any, origin: Origin) -> _Entry:
-    if isinstance(item, str):
-        if item == SELF:
-            return _Entry("self", SELF, origin=origin)
-        optional = item.startswith("optional ")
-        name = item[len("optional "):].strip() if optional else item.strip()
-        name, _, package = name.partition("@")
-        return _Entry("config", name, None, package or None, optional=optional, origin=origin)
-    if isinstance(item, dict) and len(item) == 1:
-        (key, option), = item.items()
-        words = str(key).split()
-        flags = set(words[:-1])
-        unknown = flags - {"optional", "override"}
-        if not words or unknown:
-            raise ConfigFileError(
-                f"defaults: cannot read entry {key!r} (keywords are 'optional' and 'override')",
-                origin=origin,
-            )
-        group, _, package = words[-1].partition("@")
-        if option is not None and not isinstance(option, (str, list)):
-            option = str(option)
-        return _Entry(
-            "group", group, option, package or None,
-            optional="optional" in flags, override="override" in flags, origin=origin,
-        )
-    raise ConfigFileError(
-        f"defaults: each entry is a name or one 'group: option' pair, not {item!r}",
-        origin=origin,
-    )
-
-
-def _place(doc: Document, data: dict[str, Any], package: str, file: str,
-           kind: SourceKind) -> Layer:
+def _place_layer(doc: Document, data: dict[str, Any], package: str, file: str,
+                 kind: SourceKind) -> Layer:
     """The document's own keys as a layer, nested under ``package``."""
+    origins = doc.origins
+    if "defaults" not in data:
+        origins = {p: o for p, o in origins.items() if not p or p[0] != "defaults"}
     if not package:
-        return Layer(file, kind, data, doc.origins, doc.descriptions, doc.interpolated)
+        return Layer(file, kind, data, origins, doc.descriptions, doc.interpolated)
     parts = tuple(package.split("."))
     wrapped: dict[str, Any] = data
     for part in reversed(parts):
         wrapped = {part: wrapped}
     top = Origin.at(kind, file, 1, 1)
-    origins: dict[KeyPath, Origin] = {parts[:i]: top for i in range(1, len(parts) + 1)}
-    for path, origin in doc.origins.items():
-        origins[parts + path] = origin
+    placed: dict[KeyPath, Origin] = {parts[:i]: top for i in range(1, len(parts) + 1)}
+    for path, origin in origins.items():
+        placed[parts + path] = origin
     descriptions = {parts + p: d for p, d in doc.descriptions.items()}
-    return Layer(file, kind, wrapped, origins, descriptions, doc.interpolated)
+    return Layer(file, kind, wrapped, placed, descriptions, doc.interpolated)
 
 
 def compose_files(
@@ -428,8 +480,9 @@ def compose_files(
         choices: command-line group choices.
         tree: the schema tree (guides scalars in the files' own keys).
         primary: the one file that receives ``+group=option`` appends (the named primary
-            config); without one, appended and unmatched command-line choices are composed
-            after all files.
+            config). With a primary config a command-line choice must match a defaults-list
+            entry, as in Hydra; without one, appended and unmatched command-line choices are
+            composed after all files.
 
     Raises:
         CompositionError: cycles, unknown options, overrides that match nothing.
@@ -438,10 +491,8 @@ def compose_files(
     layers: list[Layer] = []
     for path, kind in files:
         composer = _Composer(repo, choices, tree, kind)
-        layers.extend(
-            composer.expand(path, "", "", "", None, primary=True, is_root=path == primary)
-        )
-    tail: list[_Entry] = []
+        layers.extend(composer.root(path, is_root=path == primary))
+    tail: list[Entry] = []
     if primary is None:
         tail.extend(choices.appended)
     for key, option in choices.chosen.items():
@@ -449,22 +500,36 @@ def compose_files(
         if key in choices.used or origin is None or origin.kind is not SourceKind.ARGV:
             continue
         group, _, package = key.partition("@")
-        if repo.is_group(group):
-            tail.append(_Entry("group", "/" + group, option, package or None, origin=origin))
-    for key, origin in choices.deleted.items():
-        if key not in choices.used:
-            raise CompositionError(
-                f"cannot remove group {key!r}: no defaults list selects it", origin=origin
-            )
+        if primary is not None or not repo.is_group(group):
+            raise _unmatched(key, option, origin, choices)
+        tail.append(Entry("group", "/" + group, option, package or None, origin=origin))
     if tail:
         composer = _Composer(repo, choices, tree, SourceKind.CONFIG_FILE)
         for entry in tail:
-            layers.extend(composer.group_entry(entry, "", ""))
-    for key, origin in choices.origins.items():
-        if key not in choices.used and origin.kind is not SourceKind.ARGV and key not in {
-            e.name.lstrip("/") for e in tail
-        }:
+            layers.extend(composer.group_entry(entry, _Place("", "")))
+    for key, (name, origin) in choices.deleted.items():
+        if "~" + key not in choices.used:
+            shown = f"{key}={name}" if name is not None else key
             raise CompositionError(
-                f"override {key!r} matches no group in any defaults list", origin=origin
+                f"cannot remove group {shown!r}: no defaults list selects it"
+                + (f" (it selects {choices.selected[key]!r})" if key in choices.selected else ""),
+                origin=origin,
             )
+    for key, origin in choices.origins.items():
+        if key not in choices.used and origin.kind is not SourceKind.ARGV:
+            raise _unmatched(key, choices.chosen[key], origin, choices)
     return layers
+
+
+def _unmatched(key: str, option: Any, origin: Origin, choices: Choices) -> CompositionError:
+    """An override (``override g: x`` or ``g=x``) that no defaults-list entry selects."""
+    group = key.partition("@")[0]
+    known = sorted(choices.per_group.get(group, set()) - {key})
+    shown = option if isinstance(option, str) else repr(option)
+    if origin.kind is SourceKind.ARGV:
+        message = f"cannot override group {key!r}: no defaults list selects it"
+        hint = f"to add it, use +{key}={shown}"
+    else:
+        message = f"override {key!r} matches no group in any defaults list"
+        hint = None
+    return CompositionError(message, origin=origin, hint=hint, suggestions=known[:1])
