@@ -61,15 +61,30 @@ with open(sys.argv[1], "w") as fh:
 """
 
 
-def run_once(argv: list[str], cwd: str) -> tuple[float, float, str]:
+def child_env(pycache: str) -> dict[str, str]:
+    """The environment of every measured program: bytecode cached under ``pycache``.
+
+    Installed packages are imported from cached bytecode (pip compiles it at install time),
+    but ``PYTHONDONTWRITEBYTECODE=1`` (set on some machines, this one included) would make an
+    editable checkout compile every module from source in every process, charging typedcfg
+    tens of milliseconds that no installed copy pays. So bytecode is allowed, and kept under
+    ``pycache`` (``PYTHONPYCACHEPREFIX``) instead of next to the sources; the untimed warm-up
+    run of each program writes it.
+    """
+    env = dict(os.environ)
+    env.pop("PYTHONPATH", None)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = pycache
+    env["PYTHONHASHSEED"] = "0"
+    return env
+
+
+def run_once(argv: list[str], cwd: str, env: dict[str, str]) -> tuple[float, float, str]:
     """Run ``argv`` in ``cwd`` through the launcher; return (wall s, peak RSS MiB, stdout).
 
     Raises:
         ProgramError: the program exited with a non-zero status.
     """
-    env = dict(os.environ)
-    env.pop("PYTHONPATH", None)
-    env["PYTHONHASHSEED"] = "0"
     with tempfile.TemporaryDirectory() as tmp:
         result = os.path.join(tmp, "result")
         proc = subprocess.run(
@@ -92,7 +107,7 @@ def run_once(argv: list[str], cwd: str) -> tuple[float, float, str]:
     return float(wall_text), int(rss_text) / 1024, proc.stdout
 
 
-def paired(programs: dict[str, list[str]], cwd: str, rounds: int) -> ProcRuns:
+def paired(programs: dict[str, list[str]], cwd: str, rounds: int, env: dict[str, str]) -> ProcRuns:
     """Run every program once per round, rotating the order; one untimed warm-up round first.
 
     The warm-up writes ``__pycache__`` files and fills the OS file cache, so every timed run
@@ -103,11 +118,11 @@ def paired(programs: dict[str, list[str]], cwd: str, rounds: int) -> ProcRuns:
     for name in names:
         result.wall[name] = []
         result.rss[name] = []
-        _, _, result.output[name] = run_once(programs[name], cwd)
+        _, _, result.output[name] = run_once(programs[name], cwd, env)
     for r in range(rounds):
         order = names[r % len(names) :] + names[: r % len(names)]
         for name in order:
-            wall, rss, _ = run_once(programs[name], cwd)
+            wall, rss, _ = run_once(programs[name], cwd, env)
             result.wall[name].append(wall)
             result.rss[name].append(rss)
     return result
@@ -119,13 +134,14 @@ _IMPORTTIME = re.compile(r"import time:\s+(\d+)\s+\|\s+(\d+)\s+\|( *)(\S+)")
 BASE_IMPORTS = "import yaml\nfrom pydantic import BaseModel\nclass M(BaseModel):\n    x: int\n"
 
 
-def _top_level(code: str) -> dict[str, float]:
+def _top_level(code: str, env: dict[str, str]) -> dict[str, float]:
     """Module -> cumulative microseconds, for the top-level imports ``code`` triggers."""
     proc = subprocess.run(
         [sys.executable, "-X", "importtime", "-c", code],
         capture_output=True,
         text=True,
         check=True,
+        env=env,
     )
     out: dict[str, float] = {}
     for line in proc.stderr.splitlines():
@@ -135,20 +151,21 @@ def _top_level(code: str) -> dict[str, float]:
     return out
 
 
-def import_times(rounds: int) -> dict[str, list[float]]:
+def import_times(rounds: int, env: dict[str, str]) -> dict[str, list[float]]:
     """Milliseconds of imports, per round (``-X importtime``; interpreter start-up excluded).
 
     ``yaml + pydantic``: everything :data:`BASE_IMPORTS` imports; ``typedcfg``: everything
     ``import typedcfg`` imports; ``typedcfg added``: what ``import typedcfg`` costs when
     :data:`BASE_IMPORTS` ran first (the extra a typedcfg program pays).
     """
-    startup = set(_top_level("pass"))
+    startup = set(_top_level("pass", env))
+    _top_level(BASE_IMPORTS + "import typedcfg\n", env)  # warm-up: writes the bytecode
     out: dict[str, list[float]] = {"yaml + pydantic": [], "typedcfg": [], "typedcfg added": []}
     for _ in range(rounds):
-        base = _top_level(BASE_IMPORTS)
+        base = _top_level(BASE_IMPORTS, env)
         out["yaml + pydantic"].append(sum(v for k, v in base.items() if k not in startup) / 1000)
-        alone = _top_level("import typedcfg")
+        alone = _top_level("import typedcfg", env)
         out["typedcfg"].append(sum(v for k, v in alone.items() if k not in startup) / 1000)
-        after = _top_level(BASE_IMPORTS + "import typedcfg\n")
+        after = _top_level(BASE_IMPORTS + "import typedcfg\n", env)
         out["typedcfg added"].append(after.get("typedcfg", 0.0) / 1000)
     return out

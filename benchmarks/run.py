@@ -99,6 +99,7 @@ def run_processes(cases: dict[int, gen.Case], tmp: str, args: argparse.Namespace
     python = sys.executable
     rounds = args.rounds or (QUICK_ROUNDS if args.quick else None)
     out: dict[str, Any] = {}
+    env = procs.child_env(os.path.join(tmp, "pycache"))
 
     hello_dir = os.path.join(tmp, "hello")
     scripts = programs.write_hello(hello_dir)
@@ -109,7 +110,7 @@ def run_processes(cases: dict[int, gen.Case], tmp: str, args: argparse.Namespace
     }
     n_rounds = rounds or ROUNDS["hello"]
     _log(f"hello world: 3 programs x {n_rounds} rounds")
-    out["hello"] = procs.paired(hello, hello_dir, n_rounds)
+    out["hello"] = procs.paired(hello, hello_dir, n_rounds, env)
     _check_outputs("hello world", out["hello"])
     out["hello_main"] = "@typedcfg.main" if "typedcfg.main" in _typedcfg_api() else "typedcfg.load"
 
@@ -123,18 +124,18 @@ def run_processes(cases: dict[int, gen.Case], tmp: str, args: argparse.Namespace
     }
     n_rounds = rounds or ROUNDS["e2e"]
     _log(f"end to end N={big.n}: 4 programs x {n_rounds} rounds")
-    out["e2e"] = procs.paired(e2e, big.root, n_rounds)
+    out["e2e"] = procs.paired(e2e, big.root, n_rounds, env)
     out["e2e_n"] = big.n
     _check_outputs(f"end to end N={big.n}", out["e2e"])
 
     n_rounds = rounds or ROUNDS["import"]
     _log(f"import cost: -X importtime and paired start-up x {n_rounds} rounds")
-    out["import"] = procs.import_times(n_rounds)
+    out["import"] = procs.import_times(n_rounds, env)
     startup = {
         "yaml + pydantic": [python, "-c", procs.BASE_IMPORTS],
         "typedcfg": [python, "-c", procs.BASE_IMPORTS + "import typedcfg\n"],
     }
-    out["startup"] = procs.paired(startup, tmp, n_rounds)
+    out["startup"] = procs.paired(startup, tmp, n_rounds, env)
     return out
 
 
