@@ -25,9 +25,10 @@ from .errors import (
     TypedcfgWarning,
     UnsafeKeyWarning,
 )
-from .export import flatten, unflatten
+from .export import flatten, to_wandb, unflatten
 from .pipeline import Loaded, compose, load
 from .provenance import Origin, Provenance, SourceKind
+from .runconfig import LockedKeyWarning, RunConfig
 
 __version__ = "0.1.0"
 
@@ -42,10 +43,12 @@ __all__ = [
     "Issue",
     "KeyWarning",
     "Loaded",
+    "LockedKeyWarning",
     "MissingKeyError",
     "Origin",
     "OverrideError",
     "Provenance",
+    "RunConfig",
     "SchemaError",
     "SourceKind",
     "StrippedKeyWarning",
@@ -56,5 +59,6 @@ __all__ = [
     "compose",
     "flatten",
     "load",
+    "to_wandb",
     "unflatten",
 ]

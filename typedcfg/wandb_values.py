@@ -1,0 +1,149 @@
+"""JSON-safe values, converted the way wandb's ``run.config`` converts them (and a bit better).
+
+Layer 4 helper of :mod:`typedcfg.export`: imports layers 0-1 only.
+
+wandb runs every config value through ``util.json_friendly``; this module reproduces that table
+without importing wandb, numpy or torch, and fixes three of its gaps: pydantic models become
+dicts (wandb stores ``str(model)``), one-element arrays become scalars (wandb stores ``'7'``), and
+``SecretStr`` values are masked rather than left to ``str()`` by accident.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import enum
+import math
+import pathlib
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from pydantic import BaseModel, SecretBytes, SecretStr
+
+from .errors import MASK
+
+__all__ = ["ARRAY_LIMIT", "json_safe"]
+
+ARRAY_LIMIT = 32
+"""Arrays with more elements than this become the text of their repr, as in wandb."""
+
+EnumStyle = Literal["value", "name"]
+
+
+def json_safe(
+    value: Any,
+    *,
+    enum_as: EnumStyle = "value",
+    keep_secrets: bool = False,
+    nan_to_none: bool = True,
+) -> Any:
+    """``value`` as JSON-safe data: dicts with string keys, lists, str, int, float, bool, None.
+
+    Args:
+        value: any config value (nested containers, models, dataclasses, numpy values ...).
+        enum_as: ``"value"`` stores an Enum member's value, which validates again when the
+            config is loaded back into the schema; ``"name"`` stores its name, as wandb does.
+        keep_secrets: keep ``SecretStr``/``SecretBytes`` objects (their ``str()`` is masked) so a
+            typed config can be rebuilt; by default they become ``"**********"``.
+        nan_to_none: NaN becomes ``None`` (wandb's choice: JSON has no NaN).
+
+    Mapping keys are kept as they are; :func:`typedcfg.export.to_wandb` checks and converts them
+    before calling this.
+    """
+    return _Converter(enum_as, keep_secrets, nan_to_none).convert(value)
+
+
+class _Converter:
+    """One conversion run; the options travel with it instead of through every call."""
+
+    __slots__ = ("enum_as", "keep_secrets", "nan_to_none")
+
+    def __init__(self, enum_as: EnumStyle, keep_secrets: bool, nan_to_none: bool) -> None:
+        self.enum_as = enum_as
+        self.keep_secrets = keep_secrets
+        self.nan_to_none = nan_to_none
+
+    def convert(self, value: Any) -> Any:
+        # The order matters: bool before int, Enum before str/int (StrEnum is a str), models
+        # and dataclasses before the generic ``__dict__`` fallback.
+        if value is None or isinstance(value, bool):
+            return value
+        if isinstance(value, enum.Enum):
+            return self.convert(value.name if self.enum_as == "name" else value.value)
+        if isinstance(value, (str, int)):
+            return value
+        if isinstance(value, float):
+            return None if self.nan_to_none and math.isnan(value) else value
+        if isinstance(value, (SecretStr, SecretBytes)):
+            return value if self.keep_secrets else MASK
+        if isinstance(value, Mapping):
+            return {key: self.convert(item) for key, item in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [self.convert(item) for item in value]
+        if isinstance(value, (set, frozenset)):
+            return [self.convert(item) for item in _ordered(value)]
+        if isinstance(value, BaseModel):
+            return self.convert(value.model_dump(by_alias=True))
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            return {f.name: self.convert(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return self.other(value)
+
+    def other(self, value: Any) -> Any:
+        """Values that are not plain data: dates, paths, numpy and tensors, callables."""
+        if isinstance(value, (datetime.datetime, datetime.date, datetime.time)):
+            return value.isoformat()
+        if isinstance(value, datetime.timedelta):
+            return value.total_seconds()
+        if isinstance(value, pathlib.PurePath):
+            return str(value)
+        if isinstance(value, (bytes, bytearray)):
+            return bytes(value).decode("utf-8", errors="replace")
+        if isinstance(value, slice):
+            return {
+                "slice_start": self.convert(value.start),
+                "slice_step": self.convert(value.step),
+                "slice_stop": self.convert(value.stop),
+            }
+        if isinstance(value, complex):
+            return str(value).strip("()")
+        array = _as_array(value)
+        if array is not None:
+            return self.array(array)
+        if callable(value) and hasattr(value, "__qualname__"):
+            return f"{getattr(value, '__module__', '?')}.{value.__qualname__}"
+        return str(value)
+
+    def array(self, array: Any) -> Any:
+        """A numpy scalar or array (tensors are turned into numpy first)."""
+        size = int(getattr(array, "size", 1))
+        if getattr(array, "ndim", 0) == 0 or size == 1:
+            # A numpy scalar, or a one-element array: wandb would store '7' here (issue #1184).
+            return self.convert(array.reshape(()).item() if hasattr(array, "reshape") else array.item())
+        if size > ARRAY_LIMIT:
+            return repr(array)
+        return self.convert(array.tolist())
+
+
+def _as_array(value: Any) -> Any:
+    """``value`` as a numpy object when it is a numpy value or a torch/TF/JAX tensor."""
+    module = type(value).__module__.split(".", 1)[0]
+    if module == "numpy" and hasattr(value, "item"):
+        return value
+    if module in ("torch", "tensorflow", "jax", "jaxlib"):
+        # Tensors go through numpy first, as wandb does; detach/cpu exist on torch only.
+        for step in ("detach", "cpu"):
+            method = getattr(value, step, None)
+            if callable(method):
+                value = method()
+        to_numpy = getattr(value, "numpy", None)
+        if callable(to_numpy):
+            return to_numpy()
+    return None
+
+
+def _ordered(items: Any) -> list[Any]:
+    """A set's items in a stable order when they can be sorted (sets have no order of their own)."""
+    try:
+        return sorted(items)
+    except TypeError:
+        return list(items)
