@@ -16,6 +16,7 @@ from typing import Any
 from .errors import CompositionError, MissingKeyError
 from .overrides import NO_VALUE, Op, Override
 from .provenance import KeyPath, Layer, Origin, PathPart, format_path
+from .resolvers import substitute_runtime
 from .typeinfo import TypeNode, node_at
 
 __all__ = [
@@ -328,6 +329,13 @@ def resolve_interpolations(
         CompositionError: a cycle (naming every key in it), an unknown resolver, bad syntax.
         MissingKeyError: a reference to a key that does not exist.
     """
+    composed = Composed(
+        substitute_runtime(composed.data, composed.origins),
+        composed.origins,
+        composed.overridden,
+        composed.descriptions,
+        composed.interpolated,
+    )
     try:
         from omegaconf import OmegaConf
         from omegaconf.errors import (

@@ -1,0 +1,198 @@
+"""Hydra's runtime interpolations, substituted before OmegaConf resolves the rest.
+
+Layer 3: imports :mod:`typedcfg.provenance` and :mod:`typedcfg.errors`.
+
+Hydra registers ``${hydra:...}`` and ``${now:...}`` as global OmegaConf resolvers. typedcfg keeps
+no global state, so instead :func:`substitute_runtime` rewrites those interpolations in a new
+copy of the data, with Hydra's meaning, and leaves every other ``${...}`` for OmegaConf:
+
+- ``${hydra:runtime.cwd}``: the working directory when the config was composed;
+- ``${hydra:runtime.output_dir}``: the run directory, which exists only when the caller has
+  one (runs are recorded only when ``runs_dir`` is set); otherwise a located error says so;
+- ``${now:FORMAT}``: ``datetime.now().strftime(FORMAT)``, one instant per call (Hydra caches
+  the resolver, so every ``${now:...}`` of one config shares it too).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from .errors import CompositionError
+from .provenance import KeyPath, Origin, format_path
+
+__all__ = ["HYDRA_KEYS", "substitute_runtime"]
+
+HYDRA_KEYS = ("runtime.cwd", "runtime.output_dir")
+"""The ``${hydra:KEY}`` keys typedcfg gives a value."""
+
+_MARKERS = ("${hydra:", "${now:")
+
+
+def substitute_runtime(
+    data: dict[str, Any],
+    origins: Mapping[KeyPath, Origin],
+    *,
+    output_dir: str | None = None,
+    cwd: str | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """``data`` with ``${hydra:runtime.*}`` and ``${now:...}`` replaced by their values.
+
+    Nothing is mutated: the result shares every container that needed no change, and is
+    ``data`` itself when no value holds either interpolation.
+
+    Args:
+        data: the composed config (plain nested data).
+        origins: key path -> origin, used to locate errors.
+        output_dir: the run directory, when there is one.
+        cwd: the working directory to report (default: ``os.getcwd()``).
+        now: the instant ``${now:...}`` formats (default: the time of the call).
+
+    Raises:
+        CompositionError: ``${hydra:runtime.output_dir}`` without a run directory, any other
+            ``${hydra:...}`` key, or a ``${now:...}`` whose format is itself interpolated.
+    """
+    context = _Context(origins, output_dir, cwd, now)
+    return _walk(data, (), context)  # type: ignore[no-any-return]
+
+
+class _Context:
+    __slots__ = ("_cwd", "_now", "origins", "output_dir")
+
+    def __init__(
+        self,
+        origins: Mapping[KeyPath, Origin],
+        output_dir: str | None,
+        cwd: str | None,
+        now: datetime | None,
+    ) -> None:
+        self.origins = origins
+        self.output_dir = output_dir
+        self._cwd = cwd
+        self._now = now
+
+    @property
+    def cwd(self) -> str:
+        if self._cwd is None:
+            self._cwd = os.getcwd()
+        return self._cwd
+
+    @property
+    def now(self) -> datetime:
+        if self._now is None:
+            self._now = datetime.now()
+        return self._now
+
+    def origin(self, path: KeyPath) -> Origin | None:
+        while True:
+            found = self.origins.get(path)
+            if found is not None or not path:
+                return found
+            path = path[:-1]
+
+
+def _walk(value: Any, path: KeyPath, context: _Context) -> Any:
+    if isinstance(value, str):
+        if any(marker in value for marker in _MARKERS):
+            return _substitute(value, path, context)
+        return value
+    if isinstance(value, dict):
+        out = {key: _walk(item, (*path, key), context) for key, item in value.items()}
+        changed = any(out[key] is not value[key] for key in value)
+        return out if changed else value
+    if isinstance(value, list):
+        items = [_walk(item, (*path, i), context) for i, item in enumerate(value)]
+        changed = any(new is not old for new, old in zip(items, value))
+        return items if changed else value
+    return value
+
+
+def _substitute(text: str, path: KeyPath, context: _Context) -> str:
+    """Replace each ``${hydra:...}`` / ``${now:...}`` in ``text``, keeping the rest as written."""
+    out: list[str] = []
+    depth = 0
+    i = 0
+    while i < len(text):
+        if text.startswith("\\${", i):
+            out.append(text[i : i + 3])
+            i += 3
+            continue
+        if text.startswith(_MARKERS, i):
+            end = _closing(text, i + 2)
+            if end != -1:
+                body = text[i + 2 : end]
+                value = _value(body, text, path, context)
+                out.append(_quoted(value) if depth else value.replace("${", "\\${"))
+                i = end + 1
+                continue
+        if text.startswith("${", i):
+            depth += 1
+            out.append("${")
+            i += 2
+            continue
+        if text[i] == "}" and depth:
+            depth -= 1
+        out.append(text[i])
+        i += 1
+    return "".join(out)
+
+
+def _closing(text: str, start: int) -> int:
+    """The index of the ``}`` closing the interpolation whose body starts at ``start``."""
+    depth = 1
+    i = start
+    while i < len(text):
+        if text.startswith("${", i):
+            depth += 1
+            i += 2
+            continue
+        if text[i] == "}":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return -1
+
+
+def _quoted(value: str) -> str:
+    """``value`` as a quoted string argument inside another interpolation."""
+    escaped = value.replace("\\", "\\\\").replace("'", "\\'").replace("${", "\\${")
+    return f"'{escaped}'"
+
+
+def _value(body: str, text: str, path: KeyPath, context: _Context) -> str:
+    resolver, _, argument = body.partition(":")
+    argument = argument.strip()
+    if "${" in argument:
+        raise CompositionError(
+            f"{text!r}: an interpolated argument in ${{{resolver}:...}} is not supported",
+            origin=context.origin(path),
+            path=path or None,
+        )
+    if len(argument) >= 2 and argument[0] == argument[-1] and argument[0] in "'\"":
+        argument = argument[1:-1]
+    if resolver == "now":
+        return context.now.strftime(argument)
+    if argument == "runtime.cwd":
+        return context.cwd
+    if argument == "runtime.output_dir":
+        if context.output_dir is None:
+            raise CompositionError(
+                "${hydra:runtime.output_dir} has no value: there is no run directory "
+                "(typedcfg records runs, and so has a run directory, only when runs_dir is set)",
+                origin=context.origin(path),
+                path=path or None,
+                hint=f"set {format_path(path)} yourself, e.g. {format_path(path)}=outputs/run1"
+                if path
+                else None,
+            )
+        return context.output_dir
+    raise CompositionError(
+        f"${{hydra:{argument}}} is not supported: typedcfg has no Hydra runtime; "
+        "supported: " + ", ".join(f"${{hydra:{key}}}" for key in HYDRA_KEYS) + ", ${now:FORMAT}",
+        origin=context.origin(path),
+        path=path or None,
+    )
