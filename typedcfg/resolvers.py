@@ -105,7 +105,7 @@ def _walk(value: Any, path: KeyPath, context: _Context) -> Any:
         return out if changed else value
     if isinstance(value, list):
         items = [_walk(item, (*path, i), context) for i, item in enumerate(value)]
-        changed = any(new is not old for new, old in zip(items, value))
+        changed = any(new is not old for new, old in zip(items, value, strict=True))
         return items if changed else value
     return value
 
