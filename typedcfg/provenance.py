@@ -112,7 +112,7 @@ class Origin:
             return "schema default"
         if kind is SourceKind.CODE:
             return self.text or "code"
-        return "(not set)"
+        return self.text or "(not set)"
 
     def __str__(self) -> str:
         if self.kind is SourceKind.ARGV and self.text is not None:
