@@ -29,6 +29,7 @@ from .export import flatten, to_wandb, unflatten
 from .pipeline import Loaded, compose, load
 from .provenance import Origin, Provenance, SourceKind
 from .runconfig import LockedKeyWarning, RunConfig
+from .schema import defaults_yaml, infer_source, json_schema
 
 __version__ = "0.1.0"
 
@@ -57,7 +58,10 @@ __all__ = [
     "UnsafeKeyWarning",
     "__version__",
     "compose",
+    "defaults_yaml",
     "flatten",
+    "infer_source",
+    "json_schema",
     "load",
     "to_wandb",
     "unflatten",

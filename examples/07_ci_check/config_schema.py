@@ -1,0 +1,62 @@
+"""Check config files in CI and in the editor, from the schema you already have.
+
+The schema below is the single source of truth: `typedcfg check` validates YAML files against
+it (every problem, each with file:line:col), `typedcfg schema` writes the JSON Schema that
+YAML editors use for completion and inline errors, and `typedcfg defaults` writes a complete
+config-defaults.yaml. `broken.yaml` holds five mistakes; `fixed.yaml` is the corrected file;
+`long_run.yaml` is a fragment meant for `--configs`, so it is checked with `--partial`.
+
+Usage:
+    python -m typedcfg check --schema examples/07_ci_check/config_schema.py:TrainConfig examples/07_ci_check/fixed.yaml
+    python -m typedcfg check --schema examples/07_ci_check/config_schema.py:TrainConfig examples/07_ci_check/broken.yaml
+    python -m typedcfg check --partial --schema examples/07_ci_check/config_schema.py:TrainConfig examples/07_ci_check/long_run.yaml
+    python -m typedcfg check --format github --schema examples/07_ci_check/config_schema.py:TrainConfig examples/07_ci_check/broken.yaml
+    python -m typedcfg schema examples/07_ci_check/config_schema.py:TrainConfig --style wandb -o schemas/examples/07_ci_check.wandb.schema.json --check
+    python -m typedcfg explain --defaults examples/07_ci_check/fixed.yaml examples/07_ci_check/config_schema.py:TrainConfig optim.lr=0.001
+
+The second and fourth commands exit with status 1 (the file is invalid); the others exit 0.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, Field
+
+
+class Adam(BaseModel):
+    """Adam with decoupled weight decay."""
+
+    name: Literal["adam"] = "adam"
+    lr: float = Field(3e-4, gt=0, description="Learning rate.")
+    weight_decay: float = Field(0.01, ge=0, description="Decoupled weight decay.")
+
+
+class SGD(BaseModel):
+    """Stochastic gradient descent with momentum."""
+
+    name: Literal["sgd"] = "sgd"
+    lr: float = Field(0.1, gt=0, description="Learning rate.")
+    momentum: float = Field(0.9, ge=0, le=1, description="Momentum factor.")
+
+
+Optimizer = Annotated[Union[Adam, SGD], Field(discriminator="name")]
+
+
+class TrainConfig(BaseModel):
+    """Training settings for the example run."""
+
+    epochs: int = Field(10, ge=1, description="Number of passes over the training set.")
+    batch_size: int = Field(32, ge=1, description="Examples per optimizer step.")
+    warmup_steps: int = Field(0, ge=0, description="Linear learning-rate warmup steps.")
+    precision: Literal["fp32", "bf16", "fp16"] = Field(
+        "fp32", description="Numeric precision of the forward and backward passes."
+    )
+    optim: Optimizer = Field(default_factory=Adam, description="Optimizer settings.")
+    run_name: str = Field(description="Name shown in the experiment tracker.")
+
+
+if __name__ == "__main__":
+    import typedcfg
+
+    print(typedcfg.compose(TrainConfig).explain())

@@ -1,0 +1,458 @@
+"""The ``typedcfg`` command: ``check``, ``schema``, ``defaults``, ``infer``, ``explain``.
+
+Layer 7: the only module besides ``main.py`` that reads ``sys.argv``, prints and exits.
+
+A schema is named ``package.module:Model`` (imported with the working directory on the path)
+or ``path/to/file.py:Model``. Exit status: 0 success, 1 a checked file is invalid or a schema
+file is stale, 2 a usage error (bad arguments, a schema that cannot be loaded, a bad input to
+``explain``). User errors print their message on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import json
+import os
+import pathlib
+import sys
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from . import __version__
+from .compose import Composed, merge_layers, resolve_interpolations
+from .errors import (
+    ConfigFileError,
+    ConfigValidationError,
+    SchemaError,
+    TypedcfgError,
+    render,
+    suggest,
+)
+from .groups import Choices, GroupRepo, compose_files
+from .overrides import parse_override
+from .pipeline import CWD_DEFAULTS, compose
+from .provenance import KeyPath, Layer, Origin, SourceKind, display_path
+from .schema import defaults_yaml, infer_source, json_schema
+from .typeinfo import TypeNode, schema_tree
+from .validate import validate
+
+__all__ = ["load_schema", "main"]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command; returns the exit status (``argv`` defaults to ``sys.argv[1:]``)."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    parser = _parser()
+    args = parser.parse_args(args_list)
+    try:
+        status: int = args.run(args, args_list)
+    except TypedcfgError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    return status
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="typedcfg",
+        description="Check config files, write JSON Schemas and config-defaults.yaml, infer "
+        "schemas, and explain where each value comes from.",
+        allow_abbrev=False,
+    )
+    parser.add_argument("--version", action="version", version=f"typedcfg {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    ref_help = "the schema: package.module:Model or path/to/file.py:Model"
+
+    check = sub.add_parser("check", help="validate YAML config files against a schema")
+    check.add_argument("--schema", required=True, metavar="REF", help=ref_help)
+    check.add_argument("files", nargs="+", metavar="FILE", help="YAML files (plain or desc/value)")
+    check.add_argument(
+        "--partial",
+        action="store_true",
+        help="allow missing required fields (for --configs fragments and group files)",
+    )
+    check.add_argument(
+        "--config-dir",
+        metavar="DIR",
+        help="root of config groups: defaults lists resolve here, and a file in a group "
+        "directory is checked at its group's place",
+    )
+    check.add_argument(
+        "--format",
+        choices=("text", "github"),
+        default="text",
+        help="'github' prints GitHub Actions annotations",
+    )
+    check.set_defaults(run=_run_check)
+
+    schema = sub.add_parser("schema", help="write the JSON Schema of config files")
+    schema.add_argument("ref", metavar="REF", help=ref_help)
+    schema.add_argument(
+        "--style",
+        choices=("plain", "wandb"),
+        default="plain",
+        help="plain YAML, or the desc/value form of config-defaults.yaml",
+    )
+    schema.add_argument("-o", "--output", metavar="FILE", help="write to FILE (default stdout)")
+    schema.add_argument(
+        "--check", action="store_true", help="exit 1 when FILE differs from the schema"
+    )
+    schema.set_defaults(run=_run_schema)
+
+    defaults = sub.add_parser("defaults", help="print a config-defaults.yaml from a schema")
+    defaults.add_argument("ref", metavar="REF", help=ref_help)
+    defaults.add_argument("-o", "--output", metavar="FILE", help="write to FILE")
+    defaults.set_defaults(run=_run_defaults)
+
+    infer = sub.add_parser("infer", help="print pydantic models that fit a YAML file")
+    infer.add_argument("file", metavar="FILE", help="a config-defaults.yaml or plain YAML file")
+    infer.add_argument("--name", default="Config", help="the top-level class name")
+    infer.add_argument("-o", "--output", metavar="FILE", help="write to FILE")
+    infer.set_defaults(run=_run_infer)
+
+    explain = sub.add_parser(
+        "explain", help="print each key, its value and the source that set it"
+    )
+    explain.add_argument(
+        "--defaults", metavar="FILE", help="the defaults file (default ./config-defaults.yaml)"
+    )
+    explain.add_argument("--no-defaults", action="store_true", help="read no defaults file")
+    explain.add_argument("--config-dir", metavar="DIR", help="root of config groups")
+    explain.add_argument("--config-name", metavar="NAME", help="primary config in --config-dir")
+    explain.add_argument("--env-prefix", metavar="PREFIX", help="read PREFIX_* variables")
+    explain.add_argument("ref", metavar="REF", help=ref_help)
+    explain.add_argument(
+        "overrides",
+        nargs=argparse.REMAINDER,
+        metavar="...",
+        help="--configs FILE... and key=value overrides, as a typedcfg program takes them",
+    )
+    explain.set_defaults(run=_run_explain)
+    return parser
+
+
+# --------------------------------------------------------------------------------------------
+# schema references
+
+
+def load_schema(ref: str, origin: Origin | None = None) -> type[Any]:
+    """Import the schema named by ``ref`` (``pkg.module:Model`` or ``path/file.py:Model``).
+
+    Raises:
+        SchemaError: malformed reference, import failure, missing attribute, or not a schema.
+    """
+    origin = origin or Origin(SourceKind.ARGV, text=ref)
+    where, sep, attr = ref.rpartition(":")
+    if not sep or not where or not attr:
+        raise SchemaError(
+            "expected a schema reference 'package.module:Model' or 'path/to/file.py:Model'",
+            origin=origin,
+        )
+    if where.endswith(".py") or "/" in where or os.sep in where:
+        obj: Any = _import_file(where)
+    else:
+        obj = _import_module(where, origin)
+    for part in attr.split("."):
+        if not hasattr(obj, part):
+            names = [n for n in dir(obj) if not n.startswith("_")]
+            raise SchemaError(
+                f"{where} has no attribute {part!r}",
+                origin=origin,
+                suggestions=suggest(part, names),
+            )
+        obj = getattr(obj, part)
+    try:
+        schema_tree(obj)
+    except SchemaError as exc:
+        raise SchemaError(exc.message, origin=origin) from exc
+    schema: type[Any] = obj
+    return schema
+
+
+def _import_file(path: str) -> Any:
+    origin = Origin(SourceKind.CODE, file=path)
+    if not os.path.isfile(path):
+        raise SchemaError("schema file not found", origin=origin)
+    full = os.path.abspath(path)
+    name = "_typedcfg_schema_" + "".join(c if c.isalnum() else "_" for c in full)
+    spec = importlib.util.spec_from_file_location(name, full)
+    if spec is None or spec.loader is None:
+        raise SchemaError("cannot import this file as a Python module", origin=origin)
+    module = importlib.util.module_from_spec(spec)
+    # Registered before running it: dataclasses and pydantic look the module up by name, and
+    # the file's own directory goes on the path so it can import its neighbours.
+    sys.modules[name] = module
+    folder = os.path.dirname(full)
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
+    try:
+        spec.loader.exec_module(module)
+    except SyntaxError as exc:
+        sys.modules.pop(name, None)
+        where = Origin(SourceKind.CODE, exc.filename or path, exc.lineno, exc.offset)
+        raise SchemaError(f"invalid Python: {exc.msg}", origin=where) from exc
+    except Exception as exc:  # the user's module failed while running
+        sys.modules.pop(name, None)
+        raise SchemaError(
+            f"importing the schema file failed: {type(exc).__name__}: {exc}", origin=origin
+        ) from exc
+    return module
+
+
+def _import_module(name: str, origin: Origin) -> Any:
+    # A console script does not put the working directory on the path; `python -m` does.
+    cwd = os.getcwd()
+    if cwd not in sys.path and "" not in sys.path:
+        sys.path.insert(0, cwd)
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        raise SchemaError(f"cannot import module {name!r}: {exc}", origin=origin) from exc
+    except Exception as exc:  # the user's module failed while running
+        raise SchemaError(
+            f"importing module {name!r} failed: {type(exc).__name__}: {exc}", origin=origin
+        ) from exc
+
+
+def _ref_origin(args_list: Sequence[str], ref: str) -> Origin:
+    for i, token in enumerate(args_list):
+        if token == ref or token.endswith("=" + ref):
+            return Origin.argv(i, token)
+    return Origin(SourceKind.ARGV, text=ref)
+
+
+# --------------------------------------------------------------------------------------------
+# check
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in a checked file."""
+
+    origin: Origin | None
+    path: KeyPath | str | None
+    message: str
+    hint: str | None = None
+    suggestions: tuple[str, ...] = ()
+    level: str = "error"
+
+    def text(self) -> str:
+        """Compiler style: ``file:line:col: key.path: message``."""
+        return render(self.origin, self.path, self.message, self.hint, self.suggestions)
+
+    def github(self) -> str:
+        """A GitHub Actions workflow command (``::error file=...,line=...,col=...::...``)."""
+        props: list[str] = []
+        origin = self.origin
+        if origin is not None and origin.file is not None:
+            props.append(f"file={_escape_property(display_path(origin.file))}")
+            if origin.line is not None:
+                props.append(f"line={origin.line}")
+            if origin.column is not None:
+                props.append(f"col={origin.column}")
+        props.append("title=typedcfg check")
+        message = render(None, self.path, self.message, self.hint, self.suggestions)
+        if origin is not None and origin.file is None:
+            message = f"{origin}: {message}"
+        return f"::{self.level} {','.join(props)}::{_escape_data(message)}"
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def check_file(
+    schema: type[Any], path: str, *, partial: bool = False, config_dir: str | None = None
+) -> list[Problem]:
+    """Every problem in one config file, checked alone against ``schema``."""
+    cls: type = schema  # bare ``type``: mypy reads type[Any] as unhashable for the lru_cache
+    tree = schema_tree(cls)
+    problems: list[Problem] = []
+    file_origin = Origin(SourceKind.CONFIG_FILE, path)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            composed = merge_layers(_file_layers(path, tree, config_dir))
+        problems.extend(
+            Problem(file_origin, None, str(w.message).split(": ", 1)[-1], level="warning")
+            for w in caught
+        )
+        if composed.interpolated and not partial:
+            composed = resolve_interpolations(composed)
+        validate(schema, composed.data, composed.origins, tree)
+    except ConfigValidationError as exc:
+        for issue in exc.issues:
+            if partial and (issue.kind == "missing" or _interpolated(composed, issue.path)):
+                continue
+            origin = issue.origin
+            if origin is None or origin.kind is SourceKind.MISSING:
+                origin = file_origin
+            shown = issue.path if issue.show_path else None
+            problems.append(Problem(origin, shown, issue.message, issue.hint, issue.suggestions))
+    except TypedcfgError as exc:
+        problems.append(
+            Problem(exc.origin or file_origin, exc.path, exc.message, exc.hint, exc.suggestions)
+        )
+    return problems
+
+
+def _interpolated(composed: Composed, path: KeyPath) -> bool:
+    value: Any = composed.data
+    for part in path:
+        try:
+            value = value[part]
+        except (KeyError, IndexError, TypeError):
+            return False
+    return isinstance(value, str) and "${" in value
+
+
+def _file_layers(path: str, tree: TypeNode, config_dir: str | None) -> list[Layer]:
+    """The file's layers, with its defaults list expanded and its group placement applied."""
+    repo = GroupRepo(config_dir)
+    group = _group_of(path, config_dir)
+    if group is not None:
+        option = os.path.splitext(os.path.basename(path))[0]
+        choice = parse_override(f"+{group}={option}", 0)
+        return compose_files([], repo, Choices.from_overrides([choice]), tree)
+    return compose_files([(path, SourceKind.CONFIG_FILE)], repo, Choices(), tree, path)
+
+
+def _group_of(path: str, config_dir: str | None) -> str | None:
+    """``optim`` for ``conf/optim/adam.yaml`` when ``conf`` is the config dir."""
+    if config_dir is None:
+        return None
+    rel = os.path.relpath(os.path.abspath(path), os.path.abspath(config_dir))
+    folder = os.path.dirname(rel)
+    if rel.startswith("..") or not folder:
+        return None
+    return folder.replace(os.sep, "/")
+
+
+def _run_check(args: argparse.Namespace, args_list: Sequence[str]) -> int:
+    schema = load_schema(args.schema, _ref_origin(args_list, args.schema))
+    if args.config_dir is not None and not os.path.isdir(args.config_dir):
+        raise ConfigFileError(
+            "--config-dir is not a directory",
+            origin=Origin(SourceKind.CONFIG_FILE, args.config_dir),
+        )
+    failed = 0
+    count = 0
+    for path in args.files:
+        problems = check_file(
+            schema, path, partial=args.partial, config_dir=args.config_dir
+        )
+        errors = [p for p in problems if p.level == "error"]
+        count += len(errors)
+        failed += bool(errors)
+        for problem in problems:
+            if args.format == "github":
+                print(problem.github())
+            elif problem.level == "warning":
+                print(f"{problem.origin}: warning: {problem.message}", file=sys.stderr)
+            else:
+                print(problem.text())
+    total = len(args.files)
+    if failed:
+        noun = "problem" if count == 1 else "problems"
+        print(f"typedcfg check: {count} {noun} in {failed} of {total} files", file=sys.stderr)
+        return 1
+    print(f"typedcfg check: {total} {'file' if total == 1 else 'files'} OK", file=sys.stderr)
+    return 0
+
+
+# --------------------------------------------------------------------------------------------
+# schema, defaults, infer, explain
+
+
+def _write(path: str, text: str) -> None:
+    try:
+        folder = os.path.dirname(path)
+        if folder:
+            os.makedirs(folder, exist_ok=True)
+        with open(path, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+    except OSError as exc:
+        raise ConfigFileError(
+            f"cannot write the file: {exc.strerror or exc}",
+            origin=Origin(SourceKind.CONFIG_FILE, path),
+        ) from exc
+    print(f"wrote {path}", file=sys.stderr)
+
+
+def _output(text: str, path: str | None) -> int:
+    if path is None:
+        sys.stdout.write(text)
+    else:
+        _write(path, text)
+    return 0
+
+
+def schema_text(schema: type[Any], style: str) -> str:
+    """The JSON Schema as the files under ``schemas/`` hold it (2-space indent, final newline)."""
+    return json.dumps(json_schema(schema, "wandb" if style == "wandb" else "plain"), indent=2,
+                      ensure_ascii=False) + "\n"
+
+
+def _run_schema(args: argparse.Namespace, args_list: Sequence[str]) -> int:
+    schema = load_schema(args.ref, _ref_origin(args_list, args.ref))
+    text = schema_text(schema, args.style)
+    if not args.check:
+        return _output(text, args.output)
+    if args.output is None:
+        raise SchemaError("--check needs -o FILE: the schema file to compare", origin=Origin(
+            SourceKind.ARGV, text="--check"))
+    try:
+        with open(args.output, encoding="utf-8") as fh:
+            current = json.load(fh)
+    except (OSError, ValueError):
+        current = None
+    if current == json.loads(text):
+        print(f"{args.output}: up to date", file=sys.stderr)
+        return 0
+    print(
+        f"{args.output}: stale; regenerate it with: typedcfg schema {args.ref} "
+        f"--style {args.style} -o {args.output}",
+        file=sys.stderr,
+    )
+    return 1
+
+
+def _run_defaults(args: argparse.Namespace, args_list: Sequence[str]) -> int:
+    schema = load_schema(args.ref, _ref_origin(args_list, args.ref))
+    return _output(defaults_yaml(schema), args.output)
+
+
+def _run_infer(args: argparse.Namespace, args_list: Sequence[str]) -> int:
+    if not args.name.isidentifier():
+        raise SchemaError(
+            f"--name {args.name!r} is not a Python class name",
+            origin=_ref_origin(args_list, args.name),
+        )
+    return _output(infer_source(pathlib.Path(args.file), args.name), args.output)
+
+
+def _run_explain(args: argparse.Namespace, args_list: Sequence[str]) -> int:
+    schema = load_schema(args.ref, _ref_origin(args_list, args.ref))
+    defaults: Any = CWD_DEFAULTS
+    if args.no_defaults:
+        defaults = None
+    elif args.defaults is not None:
+        defaults = args.defaults
+    loaded = compose(
+        schema,
+        list(args.overrides),
+        defaults=defaults,
+        env_prefix=args.env_prefix,
+        config_dir=args.config_dir,
+        config_name=args.config_name,
+    )
+    print(loaded.explain())
+    return 0
