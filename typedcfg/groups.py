@@ -397,12 +397,11 @@ class _Composer:
         if key in choices.selected and choices.selected[key] != option:
             first = choices.met.get(key)
             raise CompositionError(
-                f"group {key!r} is selected twice: {choices.selected[key]!r}"
-                + (f" (at {first})" if first is not None else "")
-                + f" and {option!r}",
+                f"group {key!r} is selected twice: {option!r} here and "
+                f"{choices.selected[key]!r}" + (f" at {first}" if first is not None else ""),
                 origin=origin,
-                hint=f"to replace the first choice use 'override {key}: {option}' "
-                "in a defaults list, or {key}={option} on the command line",
+                hint=f"select it once; to change the choice of a defaults list, use {key}=OPTION "
+                f"on the command line or 'override {key}: OPTION' in a later defaults list",
             )
         choices.selected.setdefault(key, option)
         choices.met.setdefault(key, origin)

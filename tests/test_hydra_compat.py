@@ -1,0 +1,175 @@
+"""typedcfg composes the Lightning-Hydra template exactly as ``hydra.compose`` does.
+
+The tree is ``../shared/corpus/hydra-template/configs`` relative to the repository root (CI
+clones the repository with ``shared/`` beside it). Hydra's result is taken before resolution
+and without its ``hydra`` key, which typedcfg leaves out by design.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import BaseModel, ConfigDict
+
+import typedcfg
+from typedcfg import CompositionError
+from typedcfg.pipeline import compose_data
+from typedcfg.provenance import SourceKind
+from typedcfg.typeinfo import schema_tree
+
+REPO = Path(__file__).resolve().parent.parent
+TEMPLATE = REPO / ".." / "shared" / "corpus" / "hydra-template" / "configs"
+
+
+class Anything(BaseModel):
+    """A schema that accepts any keys: composition without a schema's guidance."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+def hydra_tree(config_dir: Path | str, name: str, overrides: Sequence[str]) -> dict[str, Any]:
+    """Hydra's composed tree (before resolution), without its ``hydra`` key."""
+    from hydra import compose, initialize_config_dir
+    from omegaconf import OmegaConf
+
+    with warnings.catch_warnings():
+        # Hydra warns about trees written for older versions ('_self_' missing); the
+        # comparison is about the result, so its advice is not wanted here.
+        warnings.simplefilter("ignore")
+        with initialize_config_dir(config_dir=os.path.abspath(config_dir), version_base="1.3"):
+            cfg = compose(config_name=name, overrides=list(overrides))
+    data = OmegaConf.to_container(cfg, resolve=False)
+    assert isinstance(data, dict)
+    data.pop("hydra", None)
+    return data  # type: ignore[return-value]
+
+
+def typedcfg_tree(config_dir: Path | str, name: str, overrides: Sequence[str]) -> dict[str, Any]:
+    """typedcfg's composed tree before interpolation and validation."""
+    composed, _ = compose_data(
+        schema_tree(Anything),
+        list(overrides),
+        defaults=None,
+        config_dir=os.fspath(config_dir),
+        config_name=name,
+    )
+    return composed.data
+
+
+# A typedcfg message starts with its location: an argv token or file:line:col.
+LOCATED = re.compile(r"(argv\[\d+\] '[^']*'|[^\s:]+\.yaml:\d+:\d+): ")
+# The tree as users name it: relative to the repository root, the working directory of
+# the tests that resolve paths and show locations.
+RELATIVE = "../shared/corpus/hydra-template/configs"
+
+OVERRIDE_SETS = [
+    pytest.param([], id="no-overrides"),
+    pytest.param(["experiment=example"], id="experiment"),
+    pytest.param(["trainer=gpu", "logger=wandb", "model.optimizer.lr=0.01"], id="gpu-wandb-lr"),
+    pytest.param(["debug=default"], id="debug"),
+    pytest.param(["logger=many_loggers"], id="many-loggers"),
+    pytest.param(["~callbacks.early_stopping"], id="delete-key"),
+    pytest.param(["data.batch_size=256", "tags=[a,b]"], id="values"),
+    pytest.param(["callbacks=none", "trainer=ddp"], id="empty-option"),
+    pytest.param(["logger=[csv,tensorboard]"], id="options-list"),
+    pytest.param(["experiment=example", "debug=fdr", "+logger=aim"], id="experiment-debug"),
+    pytest.param(["~logger", "extras=default"], id="delete-null-group"),
+    pytest.param(["hydra.run.dir=elsewhere", "hydra/job_logging=disabled"], id="hydra-keys"),
+    pytest.param(["+trainer.min_epochs=5"], id="add-existing-key"),
+]
+
+
+def test_template_is_there() -> None:
+    """The corpus tree is found where CI puts it (beside the repository)."""
+    assert (TEMPLATE / "train.yaml").is_file(), f"missing corpus tree at {TEMPLATE}"
+
+
+@pytest.mark.parametrize("overrides", OVERRIDE_SETS)
+def test_template_composes_like_hydra(overrides: list[str]) -> None:
+    """Both compose the same tree, or both refuse (typedcfg with a located error)."""
+    try:
+        expected = hydra_tree(TEMPLATE, "train", overrides)
+    except Exception as hydra_error:  # any Hydra failure is the oracle's answer
+        with pytest.raises(CompositionError) as caught:
+            typedcfg_tree(TEMPLATE, "train", overrides)
+        assert LOCATED.match(str(caught.value)), str(caught.value)
+        assert "Could not" in str(hydra_error) or "Multiple values" in str(hydra_error)
+        return
+    assert typedcfg_tree(TEMPLATE, "train", overrides) == expected
+
+
+def test_add_existing_key_fails_in_both_with_location() -> None:
+    """``+trainer.min_epochs=5`` is refused by both; typedcfg names argv[0] and the file."""
+    with pytest.raises(Exception, match=r"Could not append to config\. An item is already at"):
+        hydra_tree(TEMPLATE, "train", ["+trainer.min_epochs=5"])
+    with pytest.raises(CompositionError) as caught:
+        typedcfg_tree(TEMPLATE, "train", ["+trainer.min_epochs=5"])
+    text = str(caught.value)
+    assert text.startswith("argv[0] '+trainer.min_epochs=5': cannot add 'trainer.min_epochs'")
+    assert "trainer/default.yaml:5:13)" in text
+
+
+def test_eval_config_composes_like_hydra() -> None:
+    """The second primary config of the tree (eval.yaml, ``ckpt_path: ???``) agrees too."""
+    assert typedcfg_tree(TEMPLATE, "eval", []) == hydra_tree(TEMPLATE, "eval", [])
+
+
+def test_unknown_option_fails_in_both() -> None:
+    """An option that does not exist: Hydra refuses, typedcfg lists the options."""
+    with pytest.raises(Exception, match="Could not find 'trainer/gpx'"):
+        hydra_tree(TEMPLATE, "train", ["trainer=gpx"])
+    with pytest.raises(CompositionError) as caught:
+        typedcfg_tree(TEMPLATE, "train", ["trainer=gpx"])
+    assert str(caught.value) == (
+        "argv[0] 'trainer=gpx': group 'trainer' has no option 'gpx'; "
+        "available: cpu, ddp, ddp_sim, default, gpu, mps; did you mean 'gpu'?"
+    )
+
+
+def _compose(argv: list[str], monkeypatch: pytest.MonkeyPatch) -> typedcfg.Loaded[Anything]:
+    monkeypatch.chdir(REPO)
+    monkeypatch.setenv("PROJECT_ROOT", "/srv/project")
+    return typedcfg.compose(Anything, argv, defaults=None, config_dir=RELATIVE, config_name="train")
+
+
+def test_full_resolve_uses_project_root(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``${oc.env:PROJECT_ROOT}`` and paths built on it resolve; ``runtime.cwd`` is the cwd."""
+    loaded = _compose(["experiment=example", "paths.output_dir=/srv/out"], monkeypatch)
+    paths = loaded.data["paths"]
+    assert paths["root_dir"] == "/srv/project"
+    assert paths["data_dir"] == "/srv/project/data/"
+    assert paths["work_dir"] == str(REPO)
+    assert loaded.data["model"]["optimizer"]["lr"] == 0.002
+    assert loaded.data["callbacks"]["model_checkpoint"]["dirpath"] == "/srv/out/checkpoints"
+
+
+def test_output_dir_without_run_directory_is_a_located_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``${hydra:runtime.output_dir}`` has no value without a run: the message says why."""
+    with pytest.raises(CompositionError) as caught:
+        _compose([], monkeypatch)
+    assert str(caught.value) == (
+        f"{RELATIVE}/paths/default.yaml:15:13: paths.output_dir: "
+        "${hydra:runtime.output_dir} has no value: there is no run directory "
+        "(typedcfg records runs, and so has a run directory, only when runs_dir is set)\n"
+        "  hint: set paths.output_dir yourself, e.g. paths.output_dir=outputs/run1"
+    )
+
+
+def test_provenance_names_experiment_file_and_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With ``experiment=example`` trainer.max_epochs comes from experiment/example.yaml:21."""
+    loaded = _compose(["experiment=example", "paths.output_dir=/srv/out"], monkeypatch)
+    origin = loaded.provenance["trainer.max_epochs"]
+    assert origin.kind is SourceKind.CONFIG_FILE
+    assert origin.file is not None
+    assert str(origin) == f"{RELATIVE}/experiment/example.yaml:21:15"
+    replaced = loaded.provenance.overridden("trainer.max_epochs")
+    assert [str(o) for o in replaced] == [f"{RELATIVE}/trainer/default.yaml:6:13"]
+    assert "experiment/example.yaml:21:15" in loaded.explain()
