@@ -77,7 +77,8 @@ class RunConfig(Generic[T]):
         object.__setattr__(self, "_origins", {})
         object.__setattr__(self, "_descriptions", {})
         object.__setattr__(self, "_schema", schema)
-        object.__setattr__(self, "_tree", schema_tree(schema) if schema is not None else None)
+        tree = schema_tree(cast(type, schema)) if schema is not None else None
+        object.__setattr__(self, "_tree", tree)
         if data is not None:
             self._apply(self._input(data, "RunConfig()"), "RunConfig()", allow_val_change=True)
 
@@ -180,14 +181,18 @@ class RunConfig(Generic[T]):
         op = "RunConfig.setdefaults"
         self._apply(self._input(d, op), op, allow_val_change=False, only_new=True)
 
-    def update_locked(self, d: Any, user: Any = None, _allow_val_change: bool | None = None) -> None:
+    def update_locked(
+        self, d: Any, user: Any = None, _allow_val_change: bool | None = None
+    ) -> None:
         """Set keys and lock them for ``user`` (a sweep): later updates of them are ignored."""
         op = "RunConfig.update_locked"
         self._apply(
             self._input(d, op), op, bool(_allow_val_change), check_locks=False, lock=user
         )
 
-    def merge_locked(self, d: Any, user: Any = None, _allow_val_change: bool | None = None) -> None:
+    def merge_locked(
+        self, d: Any, user: Any = None, _allow_val_change: bool | None = None
+    ) -> None:
         """Deep-merge mappings into existing ones, set the rest, and lock the top-level keys."""
         op = "RunConfig.merge_locked"
         self._apply(
@@ -268,10 +273,12 @@ class RunConfig(Generic[T]):
             if merge and isinstance(old, dict) and isinstance(value, dict):
                 value = _merged(old, value)
             final[key] = value
-        origins = {path: origin for path in ((k,) for k in final)}
+        origins: dict[KeyPath, Origin] = {(key,): origin for key in final}
         for path, where in given.origins.items():
-            if path and isinstance(path[0], str) and path[0].strip("-") in final:
-                origins[(path[0].strip("-"), *path[1:])] = where
+            head = path[0] if path else None
+            if isinstance(head, str) and head.strip("-") in final:
+                stripped: KeyPath = (head.strip("-"), *path[1:])
+                origins[stripped] = where
         if self._schema is not None:
             self._validate(final, origins)
         for key, value in final.items():

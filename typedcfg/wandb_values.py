@@ -68,6 +68,8 @@ class _Converter:
         # and dataclasses before the generic ``__dict__`` fallback.
         if value is None or isinstance(value, bool):
             return value
+        if type(value).__module__ == "numpy":  # np.float64 is a float: make it a plain one
+            return self.array(value) if hasattr(value, "item") else str(value)
         if isinstance(value, enum.Enum):
             return self.convert(value.name if self.enum_as == "name" else value.value)
         if isinstance(value, (str, int)):
@@ -118,7 +120,8 @@ class _Converter:
         size = int(getattr(array, "size", 1))
         if getattr(array, "ndim", 0) == 0 or size == 1:
             # A numpy scalar, or a one-element array: wandb would store '7' here (issue #1184).
-            return self.convert(array.reshape(()).item() if hasattr(array, "reshape") else array.item())
+            scalar = array.reshape(()) if hasattr(array, "reshape") else array
+            return self.convert(scalar.item())
         if size > ARRAY_LIMIT:
             return repr(array)
         return self.convert(array.tolist())
