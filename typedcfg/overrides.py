@@ -187,6 +187,8 @@ def _parse_slow(token: str, origin: Origin) -> Override:
         if python_value is not _MISS and _KEY.match(key):
             return Override(Op.SET, key, _split_key(key, origin), python_value, None, origin)
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        # ANTLR lists every token it expected; the position and the culprit say enough.
+        message = re.sub(r" expecting \{[^}]*\}", "", message)
         raise OverrideError(f"cannot parse override: {message}", origin=origin) from exc
     from hydra.core.override_parser.types import OverrideType
 

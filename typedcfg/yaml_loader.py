@@ -228,7 +228,7 @@ def parse_yaml(
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
-        raise _syntax_error(exc, file, kind) from exc
+        raise _syntax_error(exc, file, kind, text) from exc
     except yaml.YAMLError as exc:
         raise ConfigFileError(f"invalid YAML: {exc}", origin=Origin(kind, file)) from exc
     except RecursionError as exc:
@@ -259,18 +259,24 @@ def _origin(kind: SourceKind, file: str, node: Node) -> Origin:
     return Origin(kind, file, mark.line + 1, mark.column + 1)
 
 
-def _syntax_error(exc: yaml.MarkedYAMLError, file: str, kind: SourceKind) -> ConfigFileError:
+def _syntax_error(
+    exc: yaml.MarkedYAMLError, file: str, kind: SourceKind, text: str
+) -> ConfigFileError:
     mark = exc.problem_mark or exc.context_mark
     origin = Origin.at(kind, file, mark.line + 1, mark.column + 1) if mark else Origin(kind, file)
     problem = exc.problem or "invalid YAML"
     message = f"invalid YAML: {problem}"
     if exc.context:
         where = ""
-        if exc.context_mark is not None and exc.context_mark is not mark:
-            where = f" (line {exc.context_mark.line + 1}, column {exc.context_mark.column + 1})"
+        context_mark = exc.context_mark
+        if context_mark is not None and mark is not None and (
+            (context_mark.line, context_mark.column) != (mark.line, mark.column)
+        ):
+            where = f" (line {context_mark.line + 1}, column {context_mark.column + 1})"
         message += f" ({exc.context}{where})"
     hint = None
-    if "\t" in problem or "tab" in problem:
+    line = text.splitlines()[mark.line] if mark and mark.line < len(text.splitlines()) else ""
+    if "\t" in problem or "tab" in problem or "\t" in line[: (mark.column if mark else 0) + 1]:
         hint = "YAML indentation uses spaces, not tabs"
     return ConfigFileError(message, origin=origin, hint=hint)
 
