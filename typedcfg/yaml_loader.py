@@ -49,9 +49,15 @@ class _NullResolver:
 
     yaml_implicit_resolvers: dict[str, Any] = {}  # noqa: RUF012 - PyYAML's protocol
 
+    merge_keys = False
+
     def resolve(self, kind: type, value: Any, implicit: Any) -> str:
         if kind is ScalarNode:
-            return _PLAIN if implicit[0] else _TEXT
+            if implicit[0]:
+                if value == "<<":
+                    self.merge_keys = True  # the walk expands merge keys only when set
+                return _PLAIN
+            return _TEXT
         return _CONTAINER
 
     def descend_resolver(self, current_node: Any, current_index: Any) -> None:
@@ -132,6 +138,8 @@ def parse_scalar(text: str) -> Any:
     if value is not _MISSING:
         return value
     if text[0] in _NUMERIC_START:
+        if text.isdigit() and text.isascii():  # the common case, without a regex
+            return int(text)
         if _INT.match(text):
             return int(text)
         if _FLOAT.match(text):
@@ -225,6 +233,7 @@ def parse_yaml(
         loader = _Loader(text)
         try:
             root = loader.get_single_node()
+            merge_keys = loader.merge_keys
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
@@ -244,7 +253,7 @@ def parse_yaml(
             f"the top level must be a mapping of keys to values, not {got}",
             origin=_origin(kind, file, root),
         )
-    walker = _Walker(file, kind, doc)
+    walker = _Walker(file, kind, doc, merge_keys)
     try:
         doc.data = walker.top(root, hint, desc_value)
     except RecursionError as exc:
@@ -284,7 +293,8 @@ def _syntax_error(
 class _Walker:
     """Builds values from nodes; one instance per document."""
 
-    def __init__(self, file: str, kind: SourceKind, doc: Document) -> None:
+    def __init__(self, file: str, kind: SourceKind, doc: Document, merge_keys: bool) -> None:
+        self.merge_keys = merge_keys
         self.file = file
         self.kind = kind
         self.doc = doc
@@ -406,7 +416,7 @@ class _Walker:
     def pairs(self, node: MappingNode) -> list[tuple[Node, Node]]:
         """The mapping's pairs, with YAML merge keys (``<<: *base``) expanded first."""
         pairs: list[tuple[Node, Node]] = node.value
-        if not any(
+        if not self.merge_keys or not any(
             isinstance(k, ScalarNode) and k.value == "<<" and k.tag in (_PLAIN, _CORE + "merge")
             for k, _ in pairs
         ):
