@@ -1,0 +1,381 @@
+"""``@typedcfg.main``: the entry point a program's ``train()`` is written against.
+
+Layer 7: the only library module (with ``cli.py``) that reads ``sys.argv``, prints and exits.
+
+The decorated function is called exactly once with the validated config::
+
+    @typedcfg.main(Config)
+    def train(cfg: Config) -> float: ...
+
+    train()                       # parses sys.argv[1:]
+    train(argv=["optim.lr=0.1"])  # parses the given tokens (tests)
+
+Before composing, the built-in flags ``--help``/``-h``, ``--cfg`` and ``--explain`` are taken
+out of the command line (up to ``--``); everything else, ``--configs`` included, goes to
+:func:`typedcfg.compose`, which owns the override grammar. A :class:`TypedcfgError` while
+composing becomes its located message on stderr and exit status 2; the function's own
+exceptions propagate untouched.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import functools
+import os
+import pathlib
+import sys
+import typing
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Generic, Protocol, TypeVar, overload
+
+from .errors import MASK, ConfigValidationError, SchemaError, TypedcfgError
+from .export import as_plain
+from .pipeline import CWD_DEFAULTS, Loaded, compose
+from .provenance import Origin, SourceKind
+from .typeinfo import is_schema, schema_tree
+
+__all__ = ["MainFunction", "main"]
+
+T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
+R = TypeVar("R")
+
+HELP_FLAGS = ("--help", "-h")
+CFG_FLAG = "--cfg"
+EXPLAIN_FLAG = "--explain"
+_BUILTIN = (*HELP_FLAGS, CFG_FLAG, EXPLAIN_FLAG)
+
+USAGE_EXIT = 2
+"""Exit status for bad input (as argparse and click use)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class LoadOptions:
+    """The keyword options of :func:`typedcfg.compose` that a ``@main`` program was given."""
+
+    defaults: str | os.PathLike[str] | None = CWD_DEFAULTS
+    configs: tuple[str | os.PathLike[str], ...] = ()
+    env_prefix: str | None = None
+    environ: Mapping[str, str] | None = None
+    config_dir: str | os.PathLike[str] | None = None
+    config_name: str | None = None
+
+    def compose(self, schema: type[T], tokens: Sequence[str]) -> Loaded[T]:
+        """Run :func:`typedcfg.compose` with these options."""
+        return compose(
+            schema,
+            tokens,
+            defaults=self.defaults,
+            configs=self.configs,
+            env_prefix=self.env_prefix,
+            environ=self.environ,
+            config_dir=self.config_dir,
+            config_name=self.config_name,
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class Flags:
+    """The built-in flags found on a command line, and the tokens left for ``compose``.
+
+    Attributes:
+        help: ``--help`` or ``-h`` was given.
+        cfg: ``--cfg`` was given.
+        explain: ``--explain`` was given.
+        tokens: every other token, in order (``--`` and what follows it untouched).
+        positions: for each kept token, its index in the original command line.
+    """
+
+    help: bool
+    cfg: bool
+    explain: bool
+    tokens: tuple[str, ...]
+    positions: tuple[int, ...]
+
+
+def split_flags(argv: Sequence[str]) -> Flags:
+    """Take the built-in flags out of ``argv``; ``--`` ends flag parsing.
+
+    ``-h`` right after a bare ``--key`` is that key's value (wandb's ``${args_no_equals}``
+    writes ``--name -h`` for the value ``-h``), as :func:`typedcfg.overrides.split_argv` reads it.
+    """
+    found: set[str] = set()
+    tokens: list[str] = []
+    positions: list[int] = []
+    done = False
+    previous: str | None = None
+    for index, token in enumerate(argv):
+        if not done and token == "--":
+            done = True
+        elif not done and token in _BUILTIN and not (token == "-h" and _takes_value(previous)):
+            found.add(token)
+            previous = None
+            continue
+        tokens.append(token)
+        positions.append(index)
+        previous = None if done else token
+    return Flags(
+        help=bool(found.intersection(HELP_FLAGS)),
+        cfg=CFG_FLAG in found,
+        explain=EXPLAIN_FLAG in found,
+        tokens=tuple(tokens),
+        positions=tuple(positions),
+    )
+
+
+def _takes_value(previous: str | None) -> bool:
+    return (
+        isinstance(previous, str)
+        and previous.startswith("--")
+        and len(previous) > 2
+        and "=" not in previous
+        and previous != "--configs"
+    )
+
+
+class MainFunction(Generic[R]):
+    """A function decorated with :func:`main`: call it to parse argv, load, and run it once.
+
+    Attributes:
+        schema: the config class.
+        options: the load options given to the decorator.
+        __wrapped__: the undecorated function.
+    """
+
+    def __init__(self, fn: Callable[[Any], R], schema: type[Any], options: LoadOptions) -> None:
+        self.schema = schema
+        self.options = options
+        self.__wrapped__ = fn
+        functools.update_wrapper(self, fn)
+
+    def __call__(self, *, argv: Sequence[str] | None = None) -> R:
+        """Parse ``argv`` (default ``sys.argv[1:]``), then run the function with the config.
+
+        Raises:
+            SystemExit: 0 after ``--help``, ``--cfg`` or ``--explain``; 2 on bad input.
+        """
+        if isinstance(argv, str):
+            raise TypeError("argv must be a list of tokens, not a string")
+        tokens = list(sys.argv[1:] if argv is None else argv)
+        flags = split_flags(tokens)
+        if flags.help:
+            from .help import render_help
+
+            text, problem = render_help(self.schema, self.__wrapped__, self.options, _prog())
+            print(text)
+            if problem is not None:
+                print(_relocated(problem, flags.positions).render(), file=sys.stderr)
+            raise SystemExit(0)
+        try:
+            loaded = self.options.compose(self.schema, flags.tokens)
+        except TypedcfgError as exc:
+            print(_relocated(exc, flags.positions).render(), file=sys.stderr)
+            raise SystemExit(USAGE_EXIT) from None
+        if flags.cfg or flags.explain:
+            if flags.cfg:
+                print(config_yaml(loaded.config), end="")
+            if flags.explain:
+                print(explain_text(loaded, flags.positions))
+            raise SystemExit(0)
+        return self.__wrapped__(loaded.config)
+
+    def __repr__(self) -> str:
+        return f"<typedcfg.main {getattr(self, '__qualname__', '?')}({self.schema.__name__})>"
+
+
+class _Decorator(Protocol[T_co]):
+    """What ``typedcfg.main(Schema)`` returns: takes ``fn(cfg: Schema) -> R``."""
+
+    def __call__(self, fn: Callable[[T_co], R], /) -> MainFunction[R]: ...
+
+
+# A class is also a callable, so the overloads overlap for a one-field dataclass; the class
+# overload comes first so such a schema still means "schema", never "function".
+@overload
+def main(  # type: ignore[overload-overlap]
+    schema: type[T],
+    /,
+    *,
+    defaults: str | os.PathLike[str] | None = ...,
+    configs: Sequence[str | os.PathLike[str]] = ...,
+    env_prefix: str | None = ...,
+    environ: Mapping[str, str] | None = ...,
+    config_dir: str | os.PathLike[str] | None = ...,
+    config_name: str | None = ...,
+) -> _Decorator[T]: ...
+
+
+@overload
+def main(schema: Callable[[T], R], /) -> MainFunction[R]: ...
+
+
+def main(
+    schema: Any,
+    /,
+    *,
+    defaults: str | os.PathLike[str] | None = CWD_DEFAULTS,
+    configs: Sequence[str | os.PathLike[str]] = (),
+    env_prefix: str | None = None,
+    environ: Mapping[str, str] | None = None,
+    config_dir: str | os.PathLike[str] | None = None,
+    config_name: str | None = None,
+) -> Any:
+    """Turn ``fn(cfg)`` into a program entry point with a typed, validated config.
+
+    Use as ``@typedcfg.main(Schema, **options)`` or bare ``@typedcfg.main`` (the schema is the
+    annotation of the function's first parameter). The options are those of
+    :func:`typedcfg.compose`.
+
+    Built-in flags: ``--help``/``-h`` (fields, types, defaults, descriptions, group options),
+    ``--cfg`` (the composed config as YAML, secrets masked), ``--explain`` (each key, its value,
+    where it came from and what it overrode); ``--configs FILE...`` adds files. All exit 0;
+    bad input prints its located message(s) on stderr and exits 2.
+
+    Raises:
+        SchemaError: at decoration time, when the schema is not a model or dataclass or the
+            first parameter has no annotation.
+    """
+    options = LoadOptions(defaults, tuple(configs), env_prefix, environ, config_dir, config_name)
+    if isinstance(schema, type):
+        schema_tree(schema)  # a bad schema fails here, at decoration time
+
+        def decorate(fn: Callable[[Any], R]) -> MainFunction[R]:
+            if not callable(fn):
+                raise TypeError(f"@typedcfg.main({schema.__name__}) decorates a function")
+            return MainFunction(fn, schema, options)
+
+        return decorate
+    if callable(schema):
+        return MainFunction(schema, _annotated_schema(schema), options)
+    raise SchemaError(
+        f"@typedcfg.main takes a schema class or a function, not {type(schema).__name__}"
+    )
+
+
+def _annotated_schema(fn: Callable[..., Any]) -> type[Any]:
+    """The class annotated on ``fn``'s first parameter (bare ``@typedcfg.main``)."""
+    name = getattr(fn, "__qualname__", repr(fn))
+    code = getattr(fn, "__code__", None)
+    if code is None or code.co_argcount < 1:
+        raise SchemaError(
+            f"{name}: @typedcfg.main needs a function whose first parameter takes the config",
+            hint="def train(cfg: Config) -> None: ...",
+        )
+    first = code.co_varnames[0]
+    try:
+        hints = typing.get_type_hints(fn)
+    except Exception as exc:  # NameError for a schema defined inside another function
+        raise SchemaError(
+            f"{name}: cannot resolve the annotation of {first!r}: {exc}",
+            hint="define the schema at module level, or name it: @typedcfg.main(Config)",
+        ) from exc
+    schema = hints.get(first)
+    if schema is None:
+        raise SchemaError(
+            f"{name}: parameter {first!r} has no annotation, so @typedcfg.main cannot tell "
+            "the schema",
+            hint=f"annotate it ({first}: Config) or name it: @typedcfg.main(Config)",
+        )
+    if not (isinstance(schema, type) and is_schema(schema)):
+        raise SchemaError(
+            f"{name}: parameter {first!r} is annotated {schema!r}, which is not a schema",
+            hint="annotate it with a pydantic model or a dataclass",
+        )
+    schema_tree(schema)
+    return schema
+
+
+def _prog() -> str:
+    return os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else "program"
+
+
+# --- locations --------------------------------------------------------------------------------
+
+
+def _origin_at(origin: Origin | None, positions: Sequence[int]) -> Origin | None:
+    """``origin`` with its argv index as the user typed it (before the flags were taken out)."""
+    if origin is None or origin.kind is not SourceKind.ARGV or origin.index is None:
+        return origin
+    if not 0 <= origin.index < len(positions) or positions[origin.index] == origin.index:
+        return origin
+    return Origin.argv(positions[origin.index], origin.text or "")
+
+
+def _relocated(exc: TypedcfgError, positions: Sequence[int]) -> TypedcfgError:
+    """A copy of ``exc`` whose argv locations count the built-in flags that were taken out."""
+    # Exceptions do not copy cleanly (copy.copy re-runs __init__ with the rendered text), so
+    # make an empty instance and give it the same facts.
+    moved = type(exc).__new__(type(exc))
+    moved.__dict__.update(exc.__dict__)
+    moved.origin = _origin_at(exc.origin, positions)
+    if isinstance(exc, ConfigValidationError) and isinstance(moved, ConfigValidationError):
+        moved.issues = tuple(
+            dataclasses.replace(issue, origin=_origin_at(issue.origin, positions))
+            for issue in exc.issues
+        )
+    return moved
+
+
+# --- --cfg and --explain ----------------------------------------------------------------------
+
+
+def config_yaml(config: Any) -> str:
+    """The config as YAML, in field order, secrets masked."""
+    import yaml
+
+    text: str = yaml.safe_dump(
+        _yaml_safe(as_plain(config)), sort_keys=False, default_flow_style=False,
+        allow_unicode=True,
+    )
+    return text
+
+
+def _yaml_safe(value: Any) -> Any:
+    from pydantic import SecretBytes, SecretStr
+
+    if isinstance(value, (SecretStr, SecretBytes)):
+        return MASK
+    if isinstance(value, Mapping):
+        items: Mapping[Any, Any] = value
+        return {_yaml_key(k): _yaml_safe(v) for k, v in items.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        seq: list[Any] = list(value)  # pyright: ignore[reportUnknownArgumentType]
+        if isinstance(value, (set, frozenset)):
+            seq.sort(key=repr)
+        return [_yaml_safe(v) for v in seq]
+    if isinstance(value, enum.Enum):
+        return _yaml_safe(value.value)
+    if isinstance(value, pathlib.PurePath):
+        return str(value)
+    if value is None or isinstance(value, (str, int, float, bool, bytes)):
+        return value
+    import datetime
+
+    if isinstance(value, (datetime.date, datetime.time)):
+        return value.isoformat()
+    return str(value)
+
+
+def _yaml_key(key: Any) -> Any:
+    return key if isinstance(key, (str, int, float, bool)) or key is None else str(key)
+
+
+def explain_text(loaded: Loaded[Any], positions: Sequence[int]) -> str:
+    """:meth:`Loaded.explain`'s table, argv locations counted as the user typed them."""
+    rows = [
+        (key, shown, _origin_at(origin, positions),
+         tuple(_origin_at(o, positions) for o in overridden))
+        for key, shown, origin, overridden in loaded.rows()
+    ]
+    if not rows:
+        return "(empty config)"
+    width_key = max(len("key"), *(len(r[0]) for r in rows))
+    width_value = min(40, max(len("value"), *(len(r[1]) for r in rows)))
+    lines = [f"{'key':<{width_key}}  {'value':<{width_value}}  source"]
+    for key, shown, origin, overridden in rows:
+        text = f"{key:<{width_key}}  {shown:<{width_value}}  {origin}"
+        if overridden:
+            text += "  (overrode " + ", ".join(str(o) for o in overridden) + ")"
+        lines.append(text)
+    return "\n".join(lines)
