@@ -26,6 +26,7 @@ from .errors import (
     UnsafeKeyWarning,
 )
 from .export import flatten, to_wandb, unflatten
+from .main import main
 from .pipeline import Loaded, compose, load
 from .provenance import Origin, Provenance, SourceKind
 from .runconfig import LockedKeyWarning, RunConfig
@@ -63,6 +64,7 @@ __all__ = [
     "infer_source",
     "json_schema",
     "load",
+    "main",
     "to_wandb",
     "unflatten",
 ]
