@@ -232,12 +232,12 @@ def _defaults_path(defaults: Any) -> str | None:
         return None
     if defaults is CWD_DEFAULTS:
         return DEFAULTS_FILE if os.path.isfile(DEFAULTS_FILE) else None
-    return os.fspath(defaults)
+    return str(os.fspath(defaults))
 
 
 def _config_dir(config_dir: Any, defaults_path: str | None) -> str | None:
     if config_dir is not None:
-        path = os.fspath(config_dir)
+        path = str(os.fspath(config_dir))
         if not os.path.isdir(path):
             raise ConfigFileError(
                 "config_dir is not a directory", origin=Origin(SourceKind.CONFIG_FILE, path)

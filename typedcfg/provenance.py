@@ -199,7 +199,7 @@ class Provenance(Mapping[str, Origin]):
     def _key(self, key: str | KeyPath) -> KeyPath:
         return parse_path(key) if isinstance(key, str) else tuple(key)
 
-    def __getitem__(self, key: str | KeyPath) -> Origin:  # type: ignore[override]
+    def __getitem__(self, key: str | KeyPath) -> Origin:
         return self._table[self._key(key)]
 
     def __contains__(self, key: object) -> bool:

@@ -328,15 +328,12 @@ def _field_infos(cls: type) -> dict[str, tuple[Any, Any]]:
     """``name -> (annotation, FieldInfo or dataclasses.Field)`` for any supported schema."""
     if _is_model(cls):
         return {
-            name: (info.annotation if not info.metadata else _reannotate(info), info)
+            name: (info.annotation, info)
             for name, info in cls.model_fields.items()  # type: ignore[attr-defined]
         }
     pyd_fields = getattr(cls, "__pydantic_fields__", None)
     if isinstance(pyd_fields, dict):
-        return {
-            name: (info.annotation if not info.metadata else _reannotate(info), info)
-            for name, info in pyd_fields.items()
-        }
+        return {name: (info.annotation, info) for name, info in pyd_fields.items()}
     try:
         hints = typing.get_type_hints(cls, include_extras=True)
     except Exception as exc:  # a forward reference that cannot be resolved
@@ -348,12 +345,7 @@ def _field_infos(cls: type) -> dict[str, tuple[Any, Any]]:
     }
 
 
-def _reannotate(info: FieldInfo) -> Any:
-    return typing.Annotated[(info.annotation, *info.metadata)]  # type: ignore[misc]
-
-
-@functools.lru_cache(maxsize=256)
-def schema_tree(schema: type) -> TypeNode:
+def schema_tree(schema: Any) -> TypeNode:
     """The node tree of ``schema`` (cached per class; schemas are classes and do not change).
 
     Raises:
@@ -364,6 +356,11 @@ def schema_tree(schema: type) -> TypeNode:
             f"{schema!r} is not a schema: expected a pydantic BaseModel subclass, "
             "a pydantic dataclass or a dataclass"
         )
+    return _cached_tree(schema)
+
+
+@functools.lru_cache(maxsize=256)
+def _cached_tree(schema: type) -> TypeNode:
     return _Builder().model(schema)
 
 

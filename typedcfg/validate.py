@@ -25,8 +25,12 @@ __all__ = ["find_unknown_keys", "validate"]
 T = TypeVar("T")
 
 
+def _adapter(schema: Any) -> TypeAdapter[Any]:
+    return _cached_adapter(schema)
+
+
 @functools.lru_cache(maxsize=256)
-def _adapter(schema: type) -> TypeAdapter[Any]:
+def _cached_adapter(schema: type) -> TypeAdapter[Any]:
     return TypeAdapter(schema)
 
 
@@ -206,12 +210,13 @@ def _translate(
     reported: set[KeyPath],
 ) -> list[Issue]:
     grouped: dict[KeyPath, list[dict[str, Any]]] = {}
-    for error in exc.errors(include_url=False):
+    errors: Any = exc.errors(include_url=False)
+    for error in errors:
         missing = error["type"] == "missing"
         path = _data_path(data, tuple(error["loc"]), missing)
         if error["type"] == "extra_forbidden" and path in reported:
             continue
-        grouped.setdefault(path, []).append(cast(dict[str, Any], error))
+        grouped.setdefault(path, []).append(dict(error))
     issues: list[Issue] = []
     for path, errors in grouped.items():
         first = errors[0]

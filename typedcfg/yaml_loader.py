@@ -69,9 +69,9 @@ class _NullResolver:
 
 def _make_loader() -> tuple[type, bool]:
     try:
-        from yaml.cyaml import CParser
+        from yaml.cyaml import CParser  # type: ignore[attr-defined]
 
-        class _CNodeLoader(CParser, _NullResolver):  # type: ignore[misc]
+        class _CNodeLoader(CParser, _NullResolver):
             def __init__(self, stream: str) -> None:
                 CParser.__init__(self, stream)
 
@@ -82,7 +82,7 @@ def _make_loader() -> tuple[type, bool]:
         from yaml.reader import Reader
         from yaml.scanner import Scanner
 
-        class _PyNodeLoader(Reader, Scanner, Parser, Composer, _NullResolver):  # type: ignore[misc]
+        class _PyNodeLoader(Reader, Scanner, Parser, Composer, _NullResolver):
             def __init__(self, stream: str) -> None:
                 Reader.__init__(self, stream)
                 Scanner.__init__(self)
@@ -494,7 +494,12 @@ class _Walker:
             child = item
             if children is not None:
                 child = children.get(key, item)
-            out[key] = value(value_node, (*path, key), child)
+            here = (*path, key)
+            out[key] = value(value_node, here, child)
+            if value_node.__class__ is not ScalarNode:
+                # A block mapping or list starts on the next line: point at its key instead.
+                mark = key_node.start_mark
+                self.origins[here] = Origin(self.kind, self.file, mark.line + 1, mark.column + 1)
         if aliased:
             self.budget -= len(out)
             if self.budget < 0:
