@@ -21,7 +21,6 @@ import typedcfg
 from typedcfg import ConfigMutationError, LockedKeyWarning, RunConfig
 
 
-
 class Act(enum.Enum):
     RELU = "relu"
     GELU = "gelu"
