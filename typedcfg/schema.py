@@ -7,18 +7,15 @@ Layer 4: imports layers 0-3 (:mod:`typedcfg.typeinfo`, :mod:`typedcfg.yaml_loade
   Schema (descriptions, defaults, enums, constraints, discriminated unions) and closes every
   model that typedcfg closes, so an editor flags the same unknown keys typedcfg rejects.
 - :func:`defaults_yaml` writes a complete ``config-defaults.yaml`` from the schema's defaults.
-- :func:`infer_source` goes the other way: the Python source of pydantic models that fit an
-  existing YAML file, so a project can adopt a typed schema in one step.
+- :func:`infer_source` (from :mod:`typedcfg.infer`) goes the other way: the Python source of
+  pydantic models that fit an existing YAML file.
 """
 
 from __future__ import annotations
 
-import builtins
 import dataclasses
 import json
-import keyword
 import math
-import os
 import re
 from collections.abc import Mapping
 from typing import Any, Literal
@@ -28,11 +25,11 @@ from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema, to_jsonable_python
 
 from .errors import SchemaError
-from .provenance import SourceKind
+from .infer import infer_source
 from .typeinfo import MODEL, TypeNode, schema_tree, type_name
-from .yaml_loader import parse_scalar, parse_yaml, read_text
+from .yaml_loader import parse_scalar
 
-__all__ = ["DRAFT", "defaults_yaml", "infer_source", "json_schema"]
+__all__ = ["DRAFT", "defaults_yaml", "format_schema", "infer_source", "json_schema"]
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -184,6 +181,42 @@ def _wandb_style(out: dict[str, Any], plain: dict[str, Any], tree: TypeNode) -> 
         out["additionalProperties"] = plain["additionalProperties"]
     out["$defs"] = {**plain.get("$defs", {}), _DESC_DEF: _DESC_SCHEMA}
     return out
+
+
+def format_schema() -> dict[str, Any]:
+    """The JSON Schema of the desc/value file format itself, for any ``config-defaults.yaml``.
+
+    Every top-level key (besides ``wandb_version``, ``_wandb`` and a defaults list) must be an
+    entry holding ``value`` and optionally ``desc``, nothing else: what wandb's own loader needs,
+    and what flags a misspelt ``dec:`` or ``vlaue:`` that wandb and typedcfg would read as data.
+    The values themselves are not checked; :func:`json_schema` with ``style="wandb"`` does that.
+    """
+    entry = {
+        "description": "One setting: its value, and optionally a description.",
+        "type": "object",
+        "properties": {
+            "desc": {"$ref": _DESC_REF},
+            "value": {"description": "The setting's default value (any YAML value)."},
+        },
+        "required": ["value"],
+        "additionalProperties": False,
+    }
+    return {
+        "$schema": DRAFT,
+        "title": "config-defaults.yaml (desc/value form)",
+        "description": (
+            "wandb's config-defaults.yaml: each top-level key holds {desc, value}; "
+            "wandb reads the values, typedcfg also keeps the descriptions."
+        ),
+        "type": ["object", "null"],
+        "properties": {
+            "wandb_version": _WANDB_VERSION_SCHEMA,
+            "_wandb": {"description": "wandb's own bookkeeping in a saved run config (ignored)."},
+            "defaults": _DEFAULTS_LIST_SCHEMA,
+        },
+        "additionalProperties": {"$ref": "#/$defs/entry"},
+        "$defs": {"entry": entry, _DESC_DEF: _DESC_SCHEMA},
+    }
 
 
 # --------------------------------------------------------------------------------------------
@@ -341,207 +374,3 @@ _YAML11_WORDS = frozenset(
 
 def _key(key: str) -> str:
     return _scalar(key) if key else '""'
-
-
-# --------------------------------------------------------------------------------------------
-# models from a YAML file
-
-
-def infer_source(source: str | os.PathLike[str], class_name: str = "Config") -> str:
-    """The Python source of pydantic models that fit a YAML file (plain or desc/value).
-
-    Nested mappings become nested models, lists become ``list[...]`` of their items' common
-    type, every value found becomes the field's default, and ``desc`` texts become
-    ``Field(description=...)``. Keys that are not usable Python names get an alias.
-
-    Args:
-        source: a path (``os.PathLike``, or a one-line ``str`` naming an existing file), or the
-            YAML text itself.
-        class_name: the name of the top-level model.
-
-    Raises:
-        ConfigFileError: the file cannot be read or is not valid config YAML.
-    """
-    if isinstance(source, os.PathLike) or ("\n" not in source and os.path.isfile(source)):
-        name = os.fspath(source)
-        text = read_text(name, SourceKind.DEFAULTS_FILE)
-    else:
-        name, text = "<text>", str(source)
-    doc = parse_yaml(text, name, SourceKind.DEFAULTS_FILE, None)
-    data: dict[str, Any] = doc.data or {}
-    writer = _ModelWriter(_all_keys(data))
-    descriptions = {
-        str(path[0]): text for path, text in doc.descriptions.items() if len(path) == 1
-    }
-    writer.model([data], class_name, defaults=True, descriptions=descriptions)
-    return writer.source(name)
-
-
-def _all_keys(data: Any) -> set[str]:
-    found: set[str] = set()
-    stack = [data]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            found.update(str(k) for k in item)
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return found
-
-
-_RESERVED = frozenset(["Any", "BaseModel", "Field"]) | frozenset(dir(builtins))
-
-
-class _ModelWriter:
-    """Collects model classes (children before parents) and renders the module."""
-
-    def __init__(self, keys: set[str]) -> None:
-        self.taken: set[str] = set(_RESERVED) | keys
-        self.classes: list[str] = []
-        self.rendered: list[str] = []
-        self.uses_any = False
-
-    def class_name(self, hint: str) -> str:
-        base = "".join(p[:1].upper() + p[1:] for p in re.split(r"[^A-Za-z0-9]+", hint) if p)
-        if not base or not base[0].isalpha():
-            base = "Model" + base
-        name, n = base, 1
-        while name in self.taken:
-            n += 1
-            name = f"{base}Model{n if n > 2 else ''}"
-        self.taken.add(name)
-        return name
-
-    def model(
-        self,
-        samples: list[dict[str, Any]],
-        name: str,
-        defaults: bool,
-        descriptions: Mapping[str, str] | None = None,
-    ) -> str:
-        keys: list[str] = []
-        for sample in samples:
-            keys.extend(k for k in sample if k not in keys)
-        body: list[str] = []
-        used: set[str] = set()
-        for key in keys:
-            values = [s[key] for s in samples if key in s]
-            optional = len(values) < len(samples)
-            annotation = self.annotation(values, key, defaults)
-            if optional and annotation != "Any":
-                annotation += " | None"
-            attr = _attribute(key, used)
-            args: list[str] = []
-            if defaults:
-                value = values[0]
-                if annotation in self.classes and isinstance(value, dict):
-                    args.append(f"default_factory={annotation}")
-                elif _holds_dict(value):
-                    args.extend([_literal(value), "validate_default=True"])
-                else:
-                    args.append(_literal(value))
-            elif optional:
-                args.append("None")
-            if attr != key:
-                args.append(f"alias={key!r}")
-            description = (descriptions or {}).get(key)
-            if description:
-                args.append(f"description={description!r}")
-            if not args:
-                body.append(f"    {attr}: {annotation}")
-            elif len(args) == 1 and not args[0].startswith(("default_factory", "alias")):
-                body.append(f"    {attr}: {annotation} = {args[0]}")
-            else:
-                body.append(f"    {attr}: {annotation} = Field({', '.join(args)})")
-        if not body:
-            body.append("    pass")
-        self.classes.append(name)
-        self.rendered.append(f"class {name}(BaseModel):\n" + "\n".join(body))
-        return name
-
-    def annotation(self, values: list[Any], key: str, defaults: bool) -> str:
-        present = [v for v in values if v is not None]
-        nullable = len(present) < len(values)
-        if not present:
-            self.uses_any = True
-            return "Any"
-        if all(isinstance(v, bool) for v in present):
-            found = "bool"
-        elif all(isinstance(v, int) and not isinstance(v, bool) for v in present):
-            found = "int"
-        elif all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in present):
-            found = "float"
-        elif all(isinstance(v, str) for v in present):
-            found = "str"
-        elif all(isinstance(v, list) for v in present):
-            items = [item for v in present for item in v]
-            if items:
-                found = f"list[{self.annotation(items, key + '_item', False)}]"
-            else:
-                self.uses_any = True
-                found = "list[Any]"
-        elif all(isinstance(v, dict) for v in present):
-            if not any(present):
-                self.uses_any = True
-                found = "dict[str, Any]"
-            else:
-                # One mapping read from the file keeps its values as defaults; mappings inside
-                # lists only share a shape.
-                single = defaults and len(present) == 1
-                found = self.model(present, self.class_name(key), single)
-        else:
-            self.uses_any = True
-            return "Any"
-        return f"{found} | None" if nullable else found
-
-    def source(self, name: str) -> str:
-        typing_import = "from typing import Any\n\n" if self.uses_any else ""
-        header = (
-            f'"""Schema inferred by typedcfg from {os.path.basename(name)}; '
-            'review the types and descriptions."""\n\n'
-        )
-        return (
-            header
-            + typing_import
-            + "from pydantic import BaseModel, Field\n\n\n"
-            + "\n\n\n".join(self.rendered)
-            + "\n"
-        )
-
-
-def _holds_dict(value: Any) -> bool:
-    if isinstance(value, dict):
-        return bool(value)
-    return isinstance(value, list) and any(_holds_dict(v) for v in value)
-
-
-def _attribute(key: str, used: set[str]) -> str:
-    """A Python attribute name for ``key`` (the key itself when that is safe)."""
-    name = re.sub(r"\W", "_", key).lstrip("_") or "field"
-    if name[0].isdigit():
-        name = "f_" + name
-    if (
-        keyword.iskeyword(name)
-        or name in _RESERVED
-        or hasattr(BaseModel, name)
-        or name.startswith(("model_validate", "model_dump"))
-    ):
-        name += "_"
-    base, n = name, 1
-    while name in used:
-        n += 1
-        name = f"{base}_{n}"
-    used.add(name)
-    return name
-
-
-def _literal(value: Any) -> str:
-    """Python source for a JSON-like value."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return f"float({str(value)!r})"
-    if isinstance(value, list):
-        return "[" + ", ".join(_literal(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{k!r}: {_literal(v)}" for k, v in value.items()) + "}"
-    return repr(value)
