@@ -487,3 +487,14 @@ def test_from_loaded_keeps_provenance_and_values(tmp_path: Path) -> None:
     assert str(config.provenance["epochs"]) == "RunConfig.update"
     assert config.to_model().epochs == 8
     assert typedcfg.to_wandb(config, desc=True)["epochs"] == {"desc": "how long", "value": 8}
+
+
+def test_absl_own_flags_left_out() -> None:
+    """Flags absl defines for itself (verbosity, helpfull, '?') are not experiment settings."""
+    from absl import flags
+    from absl import logging as absl_logging  # defines absl's logging flags on flags.FLAGS
+
+    assert "verbosity" in flags.FLAGS and absl_logging is not None
+    config = RunConfig()
+    config.update(flags.FLAGS)
+    assert not {"verbosity", "helpfull", "?", "logtostderr"} & set(config)

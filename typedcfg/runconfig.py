@@ -364,16 +364,26 @@ class RunConfig(Generic[T]):
 
 
 def _absl_flags(d: Any) -> dict[str, Any] | None:
-    """absl (or TensorFlow's absl-based) FLAGS as ``{name: value}``; absl is never imported."""
+    """absl (or TensorFlow's absl-based) FLAGS as ``{name: value}``; absl is never imported.
+
+    Every flag the program (and its libraries) defined, parsed or default. Unlike wandb, the
+    flags absl defines for itself (``helpfull``, ``verbosity``, ``?`` ...) are left out: they
+    are not experiment settings, and a schema would reject them as unknown keys.
+    """
     absl_flags = sys.modules.get("absl.flags")
     if absl_flags is None:
         return None
     if isinstance(d, types.ModuleType):
         d = getattr(d, "FLAGS", None)
-    if isinstance(d, absl_flags.FlagValues):
-        # Every flag defined so far, parsed or default: what wandb stores too.
-        return dict(d.flag_values_dict())
-    return None
+    if not isinstance(d, absl_flags.FlagValues):
+        return None
+    out: dict[str, Any] = {}
+    for module, defined in d.flags_by_module_dict().items():
+        if module == "absl" or module.startswith("absl."):
+            continue
+        for flag in defined:
+            out[flag.name] = d[flag.name].value
+    return dict(sorted(out.items()))
 
 
 def _from_omegaconf(d: Any, op: str) -> dict[Any, Any]:
