@@ -37,7 +37,7 @@ from .overrides import parse_override
 from .pipeline import CWD_DEFAULTS, compose
 from .provenance import KeyPath, Layer, Origin, SourceKind, display_path
 from .schema import defaults_yaml, infer_source, json_schema
-from .typeinfo import TypeNode, schema_tree
+from .typeinfo import TypeNode, is_schema, schema_tree
 from .validate import validate
 
 __all__ = ["load_schema", "main"]
@@ -165,10 +165,13 @@ def load_schema(ref: str, origin: Origin | None = None) -> type[Any]:
                 suggestions=suggest(part, names),
             )
         obj = getattr(obj, part)
-    try:
-        schema_tree(obj)
-    except SchemaError as exc:
-        raise SchemaError(exc.message, origin=origin) from exc
+    if not is_schema(obj):
+        got = obj.__name__ if isinstance(obj, type) else type(obj).__name__
+        raise SchemaError(
+            f"{attr!r} is not a schema: expected a pydantic BaseModel subclass, a pydantic "
+            f"dataclass or a dataclass (got {got})",
+            origin=origin,
+        )
     schema: type[Any] = obj
     return schema
 
@@ -178,7 +181,10 @@ def _import_file(path: str) -> Any:
     if not os.path.isfile(path):
         raise SchemaError("schema file not found", origin=origin)
     full = os.path.abspath(path)
-    name = "_typedcfg_schema_" + "".join(c if c.isalnum() else "_" for c in full)
+    # The file's own name reads best in messages and reprs; a taken name gets a unique one.
+    name = os.path.splitext(os.path.basename(full))[0]
+    if not name.isidentifier() or name in sys.modules:
+        name = "_typedcfg_schema_" + "".join(c if c.isalnum() else "_" for c in full)
     spec = importlib.util.spec_from_file_location(name, full)
     if spec is None or spec.loader is None:
         raise SchemaError("cannot import this file as a Python module", origin=origin)
@@ -407,8 +413,10 @@ def _run_schema(args: argparse.Namespace, args_list: Sequence[str]) -> int:
     if not args.check:
         return _output(text, args.output)
     if args.output is None:
-        raise SchemaError("--check needs -o FILE: the schema file to compare", origin=Origin(
-            SourceKind.ARGV, text="--check"))
+        raise SchemaError(
+            "--check needs -o FILE: the schema file to compare",
+            origin=_ref_origin(args_list, "--check"),
+        )
     try:
         with open(args.output, encoding="utf-8") as fh:
             current = json.load(fh)
