@@ -21,7 +21,7 @@ def test_python_blocks_run(page: Path, tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.chdir(tmp_path)
     namespace: dict[str, object] = {"__name__": "__docs__"}
     for index, block in enumerate(BLOCK.findall(page.read_text())):
-        code = compile(block, f"{page.name}[block {index}]", "exec")
+        code = compile(block, f"{page.name}[block {index}]", "exec", dont_inherit=True)
         exec(code, namespace)
 
 
