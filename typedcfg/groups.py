@@ -141,7 +141,9 @@ class Choices:
                     f"or {override.key}=... to change its option",
                 )
             else:
-                choices.register(key, override.value, override.origin)
+                # On the command line the last choice for a group wins, as in Hydra.
+                choices.chosen[key] = override.value
+                choices.origins[key] = override.origin
         return choices
 
 
