@@ -1,20 +1,42 @@
-"""Reading Hydra-style ``defaults:`` lists and ``# @package`` headers (no composition here).
+"""The pieces of Hydra-style composition that :mod:`typedcfg.groups` puts together.
 
-Layer 2: imports :mod:`typedcfg.provenance`, :mod:`typedcfg.errors`, :mod:`typedcfg.yaml_loader`.
-Split out of :mod:`typedcfg.groups`, which composes what this module reads.
+Layer 2: imports :mod:`typedcfg.provenance`, :mod:`typedcfg.errors`, :mod:`typedcfg.overrides`,
+:mod:`typedcfg.yaml_loader`.
+
+- reading ``defaults:`` lists (:func:`read_entries`) and ``# @package`` headers;
+- the package rules: where an entry's keys go (:func:`final_package`) and the key its choice
+  is addressed by (:func:`override_key`);
+- the config directory (:class:`GroupRepo`) and the choices being settled (:class:`Choices`).
 """
 
 from __future__ import annotations
 
+import os
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import ConfigFileError
+from .errors import CompositionError, ConfigFileError
+from .overrides import Op, Override
 from .provenance import Origin, SourceKind
 from .yaml_loader import Document
 
-__all__ = ["SELF", "Entry", "header_package", "parse_entry", "read_entries"]
+__all__ = [
+    "SELF",
+    "Choices",
+    "Entry",
+    "GroupRepo",
+    "Place",
+    "absolute_header",
+    "final_package",
+    "group_path",
+    "header_package",
+    "join_package",
+    "override_key",
+    "parse_entry",
+    "read_entries",
+]
 
 SELF = "_self_"
 
@@ -158,3 +180,187 @@ def parse_entry(item: Any, origin: Origin) -> Entry:
         f"defaults: each entry is a name or one 'group: option' pair, not {item!r}",
         origin=origin,
     )
+
+
+class GroupRepo:
+    """The config directory: groups are sub-directories, options the YAML files in them."""
+
+    def __init__(self, root: str | None) -> None:
+        self.root = root
+
+    def is_group(self, group: str) -> bool:
+        """True when ``group`` (``optim``, ``model/net``) is a directory of the config dir."""
+        return (
+            self.root is not None and bool(group) and os.path.isdir(os.path.join(self.root, group))
+        )
+
+    def options(self, group: str) -> list[str]:
+        """The option names of ``group`` (its ``*.yaml`` files), sorted."""
+        if self.root is None:
+            return []
+        try:
+            names = os.listdir(os.path.join(self.root, group))
+        except OSError:
+            return []
+        return sorted(n.rsplit(".", 1)[0] for n in names if n.endswith((".yaml", ".yml")))
+
+    def groups(self) -> list[str]:
+        """Every group path under the config dir (``optim``, ``model/net``), sorted."""
+        if self.root is None:
+            return []
+        found: list[str] = []
+        for folder, dirs, _files in os.walk(self.root):
+            dirs.sort()
+            rel = os.path.relpath(folder, self.root)
+            if rel != ".":
+                found.append(rel.replace(os.sep, "/"))
+        return found
+
+    def find(self, path: str) -> str | None:
+        """The file for config path ``path`` (no extension) under the root, if it exists."""
+        if self.root is None:
+            return None
+        for ext in (".yaml", ".yml"):
+            candidate = os.path.join(self.root, path + ext)
+            if os.path.isfile(candidate):
+                return candidate
+        return None
+
+
+def join_package(parent: str, package: str) -> str:
+    """``parent.package``, where a ``_global_`` part resets the path to the root."""
+    joined = package if not parent else (parent if not package else f"{parent}.{package}")
+    marker = joined.rfind("_global_")
+    if marker == -1:
+        return joined
+    return joined[marker + len("_global_") + 1 :]
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where an entry sits: the including file's group directory and final package."""
+
+    group_dir: str
+    package: str
+
+
+def group_path(entry: Entry, place: Place) -> str:
+    """The group directory of ``entry`` (for a plain entry: its file's directory)."""
+    name = entry.name if entry.kind == "group" else os.path.dirname(entry.name)
+    if name.startswith("/"):
+        return name[1:]
+    return "/".join(p for p in (place.group_dir, name) if p)
+
+
+def entry_package(entry: Entry, place: Place) -> str | None:
+    """The ``@pkg`` of the entry with ``_here_`` and ``_group_`` spelled out, or ``None``."""
+    package = entry.package
+    if package is None:
+        return None
+    if package == "_here_":
+        return ""
+    if "_group_" in package:
+        return "_global_." + package.replace("_group_", group_path(entry, place).replace("/", "."))
+    return package
+
+
+def final_package(entry: Entry, place: Place, header: str | None) -> str:
+    """The package the entry's keys go to (Hydra's ``get_final_package``)."""
+    package = entry_package(entry, place)
+    if package is None:
+        package = header
+    if package is None:
+        rel = entry.name.lstrip("/")
+        package = (rel if entry.kind == "group" else os.path.dirname(rel)).replace("/", ".")
+    return join_package(place.package, package)
+
+
+def override_key(entry: Entry, place: Place) -> str:
+    """``group`` or ``group@package`` when the entry is not at its group's default package."""
+    group = group_path(entry, place)
+    final = final_package(entry, place, None)
+    if final == group.replace("/", "."):
+        return group
+    return f"{group}@{final or '_global_'}"
+
+
+def absolute_header(header: str | None, entry: Entry | None, place: Place) -> str | None:
+    """A ``# @package`` header as an absolute package (``_group_`` is the entry's group)."""
+    if header is None:
+        return None
+    if "_group_" in header:
+        if header == "_group_":
+            return None
+        group = group_path(entry, place) if entry is not None else ""
+        header = header.replace("_group_", group.replace("/", "."))
+    if header == "_global_" or header.startswith("_global_."):
+        return header
+    return "_global_." + header if header else "_global_"
+
+
+@dataclass
+class Choices:
+    """Group choices by override key (``group`` or ``group@package``).
+
+    Attributes:
+        chosen: the registered choices (first registration wins: argv, then ``override``).
+        origins: where each registered choice was made.
+        deleted: ``~group`` / ``~group=option`` from the command line: key -> (option, origin).
+        appended: groups added on the command line (``+group=option``).
+        used: choice and deletion keys that reached a defaults-list entry.
+        selected: the final choice of every group entry met, for ``--help`` and run records.
+        met: where each selected choice was written (to report conflicting selections).
+        per_group: group path -> the override keys met for it (for did-you-mean).
+        leaves: override keys of group options composed as plain files (each only once).
+    """
+
+    chosen: dict[str, Any] = field(default_factory=dict)
+    origins: dict[str, Origin] = field(default_factory=dict)
+    deleted: dict[str, tuple[str | None, Origin]] = field(default_factory=dict)
+    appended: list[Entry] = field(default_factory=list)
+    used: set[str] = field(default_factory=set)
+    selected: dict[str, Any] = field(default_factory=dict)
+    met: dict[str, Origin | None] = field(default_factory=dict)
+    per_group: dict[str, set[str]] = field(default_factory=dict)
+    leaves: set[str] = field(default_factory=set)
+
+    def register(self, key: str, option: Any, origin: Origin | None) -> None:
+        """Record a choice for ``key`` unless an earlier one (argv, outer override) exists."""
+        if key not in self.chosen:
+            self.chosen[key] = option
+            if origin is not None:
+                self.origins[key] = origin
+
+    @classmethod
+    def from_overrides(cls, overrides: Sequence[Override]) -> Choices:
+        """Choices from command-line group overrides (``optim=sgd``, ``+db=mysql``, ``~db``)."""
+        choices = cls()
+        for override in overrides:
+            group = override.key.replace(".", "/")
+            key = group + (f"@{override.package}" if override.package else "")
+            if override.op is Op.DELETE:
+                value = override.value if isinstance(override.value, str) else None
+                choices.deleted[key] = (value, override.origin)
+            elif override.op is Op.ADD:
+                choices.appended.append(
+                    Entry(
+                        "group",
+                        group,
+                        override.value,
+                        override.package,
+                        origin=override.origin,
+                        appended=True,
+                    )
+                )
+            elif override.op is Op.FORCE:
+                raise CompositionError(
+                    f"'++' cannot add config group {group!r}",
+                    origin=override.origin,
+                    hint=f"use +{override.key}=... to add the group, "
+                    f"or {override.key}=... to change its option",
+                )
+            else:
+                # On the command line the last choice for a group wins, as in Hydra.
+                choices.chosen[key] = override.value
+                choices.origins[key] = override.origin
+        return choices

@@ -27,195 +27,28 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
-from .defaults_entries import SELF, Entry, header_package, read_entries
+from .defaults_entries import (
+    SELF,
+    Choices,
+    Entry,
+    GroupRepo,
+    Place,
+    absolute_header,
+    final_package,
+    group_path,
+    header_package,
+    join_package,
+    override_key,
+    read_entries,
+)
 from .errors import CompositionError, ConfigFileError, EmptyConfigWarning, suggest
-from .overrides import Op, Override
 from .provenance import KeyPath, Layer, Origin, SourceKind, display_path
 from .typeinfo import TypeNode, node_at
 from .yaml_loader import Document, parse_yaml, read_text
 
 __all__ = ["Choices", "GroupRepo", "compose_files"]
-
-
-class GroupRepo:
-    """The config directory: groups are sub-directories, options the YAML files in them."""
-
-    def __init__(self, root: str | None) -> None:
-        self.root = root
-
-    def is_group(self, group: str) -> bool:
-        """True when ``group`` (``optim``, ``model/net``) is a directory of the config dir."""
-        return self.root is not None and bool(group) and os.path.isdir(
-            os.path.join(self.root, group)
-        )
-
-    def options(self, group: str) -> list[str]:
-        """The option names of ``group`` (its ``*.yaml`` files), sorted."""
-        if self.root is None:
-            return []
-        try:
-            names = os.listdir(os.path.join(self.root, group))
-        except OSError:
-            return []
-        return sorted(n.rsplit(".", 1)[0] for n in names if n.endswith((".yaml", ".yml")))
-
-    def groups(self) -> list[str]:
-        """Every group path under the config dir (``optim``, ``model/net``), sorted."""
-        if self.root is None:
-            return []
-        found: list[str] = []
-        for folder, dirs, _files in os.walk(self.root):
-            dirs.sort()
-            rel = os.path.relpath(folder, self.root)
-            if rel != ".":
-                found.append(rel.replace(os.sep, "/"))
-        return found
-
-    def find(self, path: str) -> str | None:
-        """The file for config path ``path`` (no extension) under the root, if it exists."""
-        if self.root is None:
-            return None
-        for ext in (".yaml", ".yml"):
-            candidate = os.path.join(self.root, path + ext)
-            if os.path.isfile(candidate):
-                return candidate
-        return None
-
-
-@dataclass
-class Choices:
-    """Group choices by override key (``group`` or ``group@package``).
-
-    Attributes:
-        chosen: the registered choices (first registration wins: argv, then ``override``).
-        origins: where each registered choice was made.
-        deleted: ``~group`` / ``~group=option`` from the command line: key -> (option, origin).
-        appended: groups added on the command line (``+group=option``).
-        used: choice and deletion keys that reached a defaults-list entry.
-        selected: the final choice of every group entry met, for ``--help`` and run records.
-        met: where each selected choice was written (to report conflicting selections).
-        per_group: group path -> the override keys met for it (for did-you-mean).
-        leaves: override keys of group options composed as plain files (each only once).
-    """
-
-    chosen: dict[str, Any] = field(default_factory=dict)
-    origins: dict[str, Origin] = field(default_factory=dict)
-    deleted: dict[str, tuple[str | None, Origin]] = field(default_factory=dict)
-    appended: list[Entry] = field(default_factory=list)
-    used: set[str] = field(default_factory=set)
-    selected: dict[str, Any] = field(default_factory=dict)
-    met: dict[str, Origin | None] = field(default_factory=dict)
-    per_group: dict[str, set[str]] = field(default_factory=dict)
-    leaves: set[str] = field(default_factory=set)
-
-    def register(self, key: str, option: Any, origin: Origin | None) -> None:
-        """Record a choice for ``key`` unless an earlier one (argv, outer override) exists."""
-        if key not in self.chosen:
-            self.chosen[key] = option
-            if origin is not None:
-                self.origins[key] = origin
-
-    @classmethod
-    def from_overrides(cls, overrides: Sequence[Override]) -> Choices:
-        """Choices from command-line group overrides (``optim=sgd``, ``+db=mysql``, ``~db``)."""
-        choices = cls()
-        for override in overrides:
-            group = override.key.replace(".", "/")
-            key = group + (f"@{override.package}" if override.package else "")
-            if override.op is Op.DELETE:
-                value = override.value if isinstance(override.value, str) else None
-                choices.deleted[key] = (value, override.origin)
-            elif override.op is Op.ADD:
-                choices.appended.append(
-                    Entry("group", group, override.value, override.package,
-                          origin=override.origin, appended=True)
-                )
-            elif override.op is Op.FORCE:
-                raise CompositionError(
-                    f"'++' cannot add config group {group!r}",
-                    origin=override.origin,
-                    hint=f"use +{override.key}=... to add the group, "
-                    f"or {override.key}=... to change its option",
-                )
-            else:
-                # On the command line the last choice for a group wins, as in Hydra.
-                choices.chosen[key] = override.value
-                choices.origins[key] = override.origin
-        return choices
-
-
-def _join(parent: str, package: str) -> str:
-    """``parent.package``, where a ``_global_`` part resets the path to the root."""
-    joined = package if not parent else (parent if not package else f"{parent}.{package}")
-    marker = joined.rfind("_global_")
-    if marker == -1:
-        return joined
-    return joined[marker + len("_global_") + 1 :]
-
-
-@dataclass(frozen=True)
-class _Place:
-    """Where an entry sits: the including file's group directory and final package."""
-
-    group_dir: str
-    package: str
-
-
-def _group_path(entry: Entry, place: _Place) -> str:
-    """The group directory of ``entry`` (for a plain entry: its file's directory)."""
-    name = entry.name if entry.kind == "group" else os.path.dirname(entry.name)
-    if name.startswith("/"):
-        return name[1:]
-    return "/".join(p for p in (place.group_dir, name) if p)
-
-
-def _entry_package(entry: Entry, place: _Place) -> str | None:
-    """The ``@pkg`` of the entry with ``_here_`` and ``_group_`` spelled out, or ``None``."""
-    package = entry.package
-    if package is None:
-        return None
-    if package == "_here_":
-        return ""
-    if "_group_" in package:
-        return "_global_." + package.replace("_group_", _group_path(entry, place).replace("/", "."))
-    return package
-
-
-def _final_package(entry: Entry, place: _Place, header: str | None) -> str:
-    """The package the entry's keys go to (Hydra's ``get_final_package``)."""
-    package = _entry_package(entry, place)
-    if package is None:
-        package = header
-    if package is None:
-        rel = entry.name.lstrip("/")
-        package = (rel if entry.kind == "group" else os.path.dirname(rel)).replace("/", ".")
-    return _join(place.package, package)
-
-
-def _override_key(entry: Entry, place: _Place) -> str:
-    """``group`` or ``group@package`` when the entry is not at its group's default package."""
-    group = _group_path(entry, place)
-    final = _final_package(entry, place, None)
-    if final == group.replace("/", "."):
-        return group
-    return f"{group}@{final or '_global_'}"
-
-
-def _absolute_header(header: str | None, entry: Entry | None, place: _Place) -> str | None:
-    """A ``# @package`` header as an absolute package (``_group_`` is the entry's group)."""
-    if header is None:
-        return None
-    if "_group_" in header:
-        if header == "_group_":
-            return None
-        group = _group_path(entry, place) if entry is not None else ""
-        header = header.replace("_group_", group.replace("/", "."))
-    if header == "_global_" or header.startswith("_global_."):
-        return header
-    return "_global_." + header if header else "_global_"
 
 
 class _Composer:
@@ -232,13 +65,13 @@ class _Composer:
 
     def root(self, path: str, *, is_root: bool) -> list[Layer]:
         """The layers of a top-level file (defaults file, primary config, ``--configs`` file)."""
-        return self.expand(path, None, _Place("", ""), None, is_root=is_root, primary=True)
+        return self.expand(path, None, Place("", ""), None, is_root=is_root, primary=True)
 
     def expand(
         self,
         path: str,
         entry: Entry | None,
-        place: _Place,
+        place: Place,
         origin: Origin | None,
         *,
         is_root: bool = False,
@@ -255,8 +88,10 @@ class _Composer:
         self.stack.append(real)
         try:
             text = read_text(path, self.kind)
-            header = _absolute_header(header_package(text, path, self.kind), entry, place)
-            package = _final_package(entry, place, header) if entry else _join("", header or "")
+            header = absolute_header(header_package(text, path, self.kind), entry, place)
+            package = (
+                final_package(entry, place, header) if entry else join_package("", header or "")
+            )
             hint = node_at(self.tree, tuple(package.split("."))) if package else self.tree
             doc = parse_yaml(text, path, self.kind, hint, desc_value=primary)
             if doc.data is None and entry is None:
@@ -268,8 +103,10 @@ class _Composer:
                     stacklevel=5,
                 )
             data = doc.data if isinstance(doc.data, dict) else {}
-            keep_defaults = self.tree is not None and bool(self.tree.children) and (
-                "defaults" in (self.tree.children or {})
+            keep_defaults = (
+                self.tree is not None
+                and bool(self.tree.children)
+                and ("defaults" in (self.tree.children or {}))
             )
             entries = [] if keep_defaults else read_entries(data, doc, path, self.kind)
             data = data if keep_defaults else {k: v for k, v in data.items() if k != "defaults"}
@@ -280,7 +117,7 @@ class _Composer:
             own = _place_layer(doc, data, package, path, self.kind)
             if not entries:
                 return [own]
-            here = _Place(_own_dir(entry, place), package)
+            here = Place(_own_dir(entry, place), package)
             entries = [e for e in entries if not _is_hydra(e, here)]
             self.register_overrides(entries, here, path)
             parts: list[list[Layer]] = []
@@ -299,7 +136,7 @@ class _Composer:
         finally:
             self.stack.pop()
 
-    def register_overrides(self, entries: list[Entry], here: _Place, path: str) -> None:
+    def register_overrides(self, entries: list[Entry], here: Place, path: str) -> None:
         """Register ``override`` entries; Hydra requires them after every other entry."""
         last_override: Entry | None = None
         for item in entries:
@@ -313,9 +150,9 @@ class _Composer:
                 )
             if item.override and item.kind == "group":
                 last_override = item
-                self.choices.register(_override_key(item, here), item.option, item.origin)
+                self.choices.register(override_key(item, here), item.option, item.origin)
 
-    def config_entry(self, entry: Entry, here: _Place, parent: str) -> list[Layer]:
+    def config_entry(self, entry: Entry, here: Place, parent: str) -> list[Layer]:
         """A plain entry (``- base``, ``- /other/file``): the file itself, not a choice."""
         name = entry.name
         if name.startswith("/"):
@@ -339,11 +176,11 @@ class _Composer:
             raise ConfigFileError(f"defaults: config {name!r} not found", origin=entry.origin)
         return self.expand(file, entry, here, entry.origin)
 
-    def group_entry(self, entry: Entry, here: _Place) -> list[Layer]:
+    def group_entry(self, entry: Entry, here: Place) -> list[Layer]:
         """A group entry: settle its choice, then compose the chosen option(s)."""
         choices = self.choices
-        group = _group_path(entry, here)
-        key = _override_key(entry, here)
+        group = group_path(entry, here)
+        key = override_key(entry, here)
         option = entry.option
         origin = entry.origin
         if key in choices.chosen:
@@ -355,8 +192,14 @@ class _Composer:
             layers: list[Layer] = []
             for name in option:
                 _check_name(name, group, origin)
-                sub = Entry("config", f"{entry.name}/{name}", None, entry.package,
-                            optional=entry.optional, origin=origin)
+                sub = Entry(
+                    "config",
+                    f"{entry.name}/{name}",
+                    None,
+                    entry.package,
+                    optional=entry.optional,
+                    origin=origin,
+                )
                 file = self.repo.find(f"{group}/{name}")
                 if file is None:
                     if entry.optional:
@@ -421,8 +264,9 @@ class _Composer:
 
 def _check_name(name: Any, group: str, origin: Origin | None) -> None:
     if not isinstance(name, str):
-        raise CompositionError(f"group {group!r}: option must be a name, not {name!r}",
-                               origin=origin)
+        raise CompositionError(
+            f"group {group!r}: option must be a name, not {name!r}", origin=origin
+        )
     if "${" in name:
         raise CompositionError(
             f"group {group!r}: interpolated choices ({name!r}) are not supported; "
@@ -431,23 +275,24 @@ def _check_name(name: Any, group: str, origin: Origin | None) -> None:
         )
 
 
-def _own_dir(entry: Entry | None, place: _Place) -> str:
+def _own_dir(entry: Entry | None, place: Place) -> str:
     """The group directory that relative entries in this file's defaults list start from."""
     if entry is None:
         return place.group_dir
-    return _group_path(entry, place)
+    return group_path(entry, place)
 
 
-def _is_hydra(entry: Entry, here: _Place) -> bool:
+def _is_hydra(entry: Entry, here: Place) -> bool:
     """Hydra's own settings (the ``hydra`` group) are not user config: they are left out."""
     if entry.kind != "group":
         return False
-    group = _group_path(entry, here)
+    group = group_path(entry, here)
     return group == "hydra" or group.startswith("hydra/")
 
 
-def _place_layer(doc: Document, data: dict[str, Any], package: str, file: str,
-                 kind: SourceKind) -> Layer:
+def _place_layer(
+    doc: Document, data: dict[str, Any], package: str, file: str, kind: SourceKind
+) -> Layer:
     """The document's own keys as a layer, nested under ``package``."""
     origins = doc.origins
     if "defaults" not in data:
@@ -507,7 +352,7 @@ def compose_files(
     if tail:
         composer = _Composer(repo, choices, tree, SourceKind.CONFIG_FILE)
         for entry in tail:
-            layers.extend(composer.group_entry(entry, _Place("", "")))
+            layers.extend(composer.group_entry(entry, Place("", "")))
     for key, (name, origin) in choices.deleted.items():
         if "~" + key not in choices.used:
             shown = f"{key}={name}" if name is not None else key
