@@ -37,6 +37,7 @@ def env(tmp_path: Path) -> dict[str, str]:
         path.mkdir()
         out[name] = str(path)
     out.update(WANDB_MODE="offline", WANDB_SILENT="true", WANDB_CONSOLE="off")
+    out["PYTHONDONTWRITEBYTECODE"] = "1"  # keep __pycache__ out of the examples directory
     out.pop("WANDB_CONFIG_PATHS", None)
     return out
 
