@@ -25,7 +25,6 @@ from typing import Any, Generic, TypeVar, cast
 from pydantic import BaseModel, SecretStr
 
 from .errors import (
-    CompositionError,
     ConfigMutationError,
     ConfigValidationError,
     SchemaError,
@@ -37,7 +36,13 @@ from .provenance import KeyPath, Origin, Provenance, SourceKind, format_path
 from .sources import DEFAULTS_FILE, file_layer
 from .typeinfo import TypeNode, schema_tree
 from .validate import validate
-from .wandb_values import json_safe
+from .wandb_values import (
+    first_changed_leaf,
+    flags_dict,
+    json_safe,
+    merge_dicts,
+    omegaconf_dict,
+)
 
 __all__ = ["LockedKeyWarning", "RunConfig"]
 
@@ -271,7 +276,7 @@ class RunConfig(Generic[T]):
             if not allow_val_change and old is not _NO_USER:
                 _check_change(key, old, value, merge, origin)
             if merge and isinstance(old, dict) and isinstance(value, dict):
-                value = _merged(old, value)
+                value = merge_dicts(old, value)
             final[key] = value
         origins: dict[KeyPath, Origin] = {(key,): origin for key in final}
         for path, where in given.origins.items():
@@ -338,10 +343,10 @@ class RunConfig(Generic[T]):
             return self._read(d, SourceKind.CONFIG_FILE)
         omegaconf = sys.modules.get("omegaconf")
         if omegaconf is not None and isinstance(d, omegaconf.DictConfig):
-            return _Input(_from_omegaconf(d, op))
+            return _Input(omegaconf_dict(d, op))
         if isinstance(d, Mapping):
             return _Input(dict(d))
-        flags = _absl_flags(d)
+        flags = flags_dict(d)
         if flags is not None:
             return _Input(flags)
         if isinstance(d, BaseModel):
@@ -363,47 +368,11 @@ class RunConfig(Generic[T]):
         return _Input(dict(layer.data), dict(layer.origins), dict(layer.descriptions))
 
 
-def _absl_flags(d: Any) -> dict[str, Any] | None:
-    """absl (or TensorFlow's absl-based) FLAGS as ``{name: value}``; absl is never imported.
-
-    Every flag the program (and its libraries) defined, parsed or default. Unlike wandb, the
-    flags absl defines for itself (``helpfull``, ``verbosity``, ``?`` ...) are left out: they
-    are not experiment settings, and a schema would reject them as unknown keys.
-    """
-    absl_flags = sys.modules.get("absl.flags")
-    if absl_flags is None:
-        return None
-    if isinstance(d, types.ModuleType):
-        d = getattr(d, "FLAGS", None)
-    if not isinstance(d, absl_flags.FlagValues):
-        return None
-    out: dict[str, Any] = {}
-    for module, defined in d.flags_by_module_dict().items():
-        if module == "absl" or module.startswith("absl."):
-            continue
-        for flag in defined:
-            out[flag.name] = d[flag.name].value
-    return dict(sorted(out.items()))
-
-
-def _from_omegaconf(d: Any, op: str) -> dict[Any, Any]:
-    from omegaconf import OmegaConf
-    from omegaconf.errors import OmegaConfBaseException
-
-    try:
-        return cast(dict[Any, Any], OmegaConf.to_container(d, resolve=True))
-    except OmegaConfBaseException as exc:
-        raise CompositionError(
-            f"cannot resolve the DictConfig: {exc}".splitlines()[0],
-            origin=Origin(SourceKind.CODE, text=op),
-        ) from exc
-
-
 def _check_change(key: str, old: Any, new: Any, merge: bool, origin: Origin) -> None:
     """wandb's two-line error when a set value would change (per leaf when merging)."""
     path: KeyPath = (key,)
     if merge and isinstance(old, dict) and isinstance(new, dict):
-        found = _first_changed_leaf(old, new, path)
+        found = first_changed_leaf(old, new, path)
         if found is None:
             return
         path, old, new = found
@@ -414,36 +383,6 @@ def _check_change(key: str, old: Any, new: Any, merge: bool, origin: Origin) -> 
         + _CHANGE_HINT,
         origin=origin,
     )
-
-
-def _first_changed_leaf(
-    old: dict[str, Any], new: dict[str, Any], path: KeyPath
-) -> tuple[KeyPath, Any, Any] | None:
-    for key, value in new.items():
-        if key not in old:
-            continue  # a new leaf is an addition, not a change
-        before = old[key]
-        here = (*path, key)
-        if isinstance(before, dict) and isinstance(value, dict):
-            found = _first_changed_leaf(before, value, here)
-            if found is not None:
-                return found
-        elif before != value:
-            return here, before, value
-    return None
-
-
-def _merged(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
-    """Mappings recurse, everything else replaces (wandb's merge_locked rule)."""
-    out = dict(old)
-    for key, value in new.items():
-        before = out.get(key)
-        out[key] = (
-            _merged(before, value)
-            if isinstance(before, dict) and isinstance(value, dict)
-            else value
-        )
-    return out
 
 
 def _wrap_secrets(value: Any, node: TypeNode | None) -> Any:

@@ -1,6 +1,6 @@
 """JSON-safe values, converted the way wandb's ``run.config`` converts them (and a bit better).
 
-Layer 4 helper of :mod:`typedcfg.export`: imports layers 0-1 only.
+Layer 4 helper of :mod:`typedcfg.export` and :mod:`typedcfg.runconfig`: imports layers 0-1 only.
 
 wandb runs every config value through ``util.json_friendly``; this module reproduces that table
 without importing wandb, numpy or torch, and fixes three of its gaps: pydantic models become
@@ -15,14 +15,24 @@ import datetime
 import enum
 import math
 import pathlib
+import sys
+import types
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from pydantic import BaseModel, SecretBytes, SecretStr
 
-from .errors import MASK
+from .errors import MASK, CompositionError
+from .provenance import KeyPath, Origin, SourceKind
 
-__all__ = ["ARRAY_LIMIT", "json_safe"]
+__all__ = [
+    "ARRAY_LIMIT",
+    "first_changed_leaf",
+    "flags_dict",
+    "json_safe",
+    "merge_dicts",
+    "omegaconf_dict",
+]
 
 ARRAY_LIMIT = 32
 """Arrays with more elements than this become the text of their repr, as in wandb."""
@@ -150,3 +160,78 @@ def _ordered(items: Any) -> list[Any]:
         return sorted(items)
     except TypeError:
         return list(items)
+
+
+# --- inputs wandb.config.update accepts, and its merge rule ---------------------------------
+
+
+def flags_dict(d: Any) -> dict[str, Any] | None:
+    """absl (or TensorFlow's absl-based) FLAGS as ``{name: value}``; absl is never imported.
+
+    Every flag the program (and its libraries) defined, parsed or default. Unlike wandb, the
+    flags absl defines for itself (``helpfull``, ``verbosity``, ``?`` ...) are left out: they
+    are not experiment settings, and a schema would reject them as unknown keys.
+    """
+    absl_flags = sys.modules.get("absl.flags")
+    if absl_flags is None:
+        return None
+    if isinstance(d, types.ModuleType):
+        d = getattr(d, "FLAGS", None)
+    if not isinstance(d, absl_flags.FlagValues):
+        return None
+    out: dict[str, Any] = {}
+    for module, defined in d.flags_by_module_dict().items():
+        if module == "absl" or module.startswith("absl."):
+            continue
+        for flag in defined:
+            out[flag.name] = d[flag.name].value
+    return dict(sorted(out.items()))
+
+
+def omegaconf_dict(d: Any, op: str) -> dict[Any, Any]:
+    """An OmegaConf ``DictConfig`` as plain nested dicts, ``${...}`` resolved (wandb #1233).
+
+    Raises:
+        CompositionError: an interpolation cannot be resolved; located at the call ``op``.
+    """
+    from omegaconf import OmegaConf
+    from omegaconf.errors import OmegaConfBaseException
+
+    try:
+        return cast(dict[Any, Any], OmegaConf.to_container(d, resolve=True))
+    except OmegaConfBaseException as exc:
+        raise CompositionError(
+            f"cannot resolve the DictConfig: {exc}".splitlines()[0],
+            origin=Origin(SourceKind.CODE, text=op),
+        ) from exc
+
+
+def first_changed_leaf(
+    old: dict[str, Any], new: dict[str, Any], path: KeyPath
+) -> tuple[KeyPath, Any, Any] | None:
+    """The first leaf of ``new`` that ``old`` holds with a different value (additions are fine)."""
+    for key, value in new.items():
+        if key not in old:
+            continue  # a new leaf is an addition, not a change
+        before = old[key]
+        here = (*path, key)
+        if isinstance(before, dict) and isinstance(value, dict):
+            found = first_changed_leaf(before, value, here)
+            if found is not None:
+                return found
+        elif before != value:
+            return here, before, value
+    return None
+
+
+def merge_dicts(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """Mappings recurse, everything else replaces (wandb's merge_locked rule)."""
+    out = dict(old)
+    for key, value in new.items():
+        before = out.get(key)
+        out[key] = (
+            merge_dicts(before, value)
+            if isinstance(before, dict) and isinstance(value, dict)
+            else value
+        )
+    return out
