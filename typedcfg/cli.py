@@ -283,6 +283,7 @@ def check_file(
     tree = schema_tree(cls)
     problems: list[Problem] = []
     file_origin = Origin(SourceKind.CONFIG_FILE, path)
+    composed: Composed | None = None
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -310,7 +311,9 @@ def check_file(
     return problems
 
 
-def _interpolated(composed: Composed, path: KeyPath) -> bool:
+def _interpolated(composed: Composed | None, path: KeyPath) -> bool:
+    if composed is None:
+        return False
     value: Any = composed.data
     for part in path:
         try:

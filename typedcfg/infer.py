@@ -15,7 +15,7 @@ import math
 import os
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeGuard, cast
 
 from pydantic import BaseModel
 
@@ -57,13 +57,14 @@ def infer_source(source: str | os.PathLike[str], class_name: str = "Config") -> 
 
 def _all_keys(data: Any) -> set[str]:
     found: set[str] = set()
-    stack = [data]
+    stack: list[Any] = [data]
     while stack:
         item = stack.pop()
         if isinstance(item, dict):
-            found.update(str(k) for k in item)
-            stack.extend(item.values())
-        elif isinstance(item, list):
+            mapping = cast(dict[str, Any], item)
+            found.update(str(k) for k in mapping)
+            stack.extend(mapping.values())
+        elif _is_list(item):
             stack.extend(item)
     return found
 
@@ -202,8 +203,8 @@ def _field_line(attr: str, annotation: str, args: list[str]) -> str:
 
 def _holds_dict(value: Any) -> bool:
     if isinstance(value, dict):
-        return bool(value)
-    return isinstance(value, list) and any(_holds_dict(v) for v in value)
+        return bool(cast(dict[str, Any], value))
+    return _is_list(value) and any(_holds_dict(v) for v in value)
 
 
 def _attribute(key: str, used: set[str]) -> str:
@@ -230,8 +231,13 @@ def _literal(value: Any) -> str:
     """Python source for a JSON-like value."""
     if isinstance(value, float) and not math.isfinite(value):
         return f"float({str(value)!r})"
-    if isinstance(value, list):
+    if _is_list(value):
         return "[" + ", ".join(_literal(v) for v in value) + "]"
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{k!r}: {_literal(v)}" for k, v in value.items()) + "}"
+        items = cast(dict[str, Any], value).items()
+        return "{" + ", ".join(f"{k!r}: {_literal(v)}" for k, v in items) + "}"
     return repr(value)
+
+
+def _is_list(value: object) -> TypeGuard[list[Any]]:
+    return isinstance(value, list)

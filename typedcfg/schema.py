@@ -18,9 +18,10 @@ import json
 import math
 import re
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any, Literal, TypeGuard, cast
 
 from pydantic import BaseModel, TypeAdapter
+from pydantic.fields import FieldInfo
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema, to_jsonable_python
 
@@ -268,12 +269,16 @@ def _factory_default(cls: type[Any] | None, name: str) -> Any:
     """Call the default factory of field ``name`` (pydantic model, pydantic or stdlib dataclass)."""
     if cls is None:
         return None
-    if isinstance(cls, type) and issubclass(cls, BaseModel):
-        return cls.model_fields[name].get_default(call_default_factory=True, validated_data={})
-    pyd_fields = getattr(cls, "__pydantic_fields__", None)
-    if isinstance(pyd_fields, dict) and name in pyd_fields:
-        return pyd_fields[name].get_default(call_default_factory=True, validated_data={})
-    for f in dataclasses.fields(cls):
+    info: FieldInfo | None = None
+    if issubclass(cls, BaseModel):
+        info = cls.model_fields[name]
+    else:
+        pyd_fields: Any = getattr(cls, "__pydantic_fields__", None)
+        if isinstance(pyd_fields, dict):
+            info = cast(dict[str, FieldInfo], pyd_fields).get(name)
+    if info is not None:
+        return info.get_default(call_default_factory=True, validated_data={})
+    for f in dataclasses.fields(cast(Any, cls)):
         if f.name == name and f.default_factory is not dataclasses.MISSING:
             return f.default_factory()
     return None
@@ -285,11 +290,11 @@ def _emit_entry(
     pad = "  " * depth
     if required:
         return [f"{pad}{_key(key)}: null  # required ({type_name(field.annotation)})"]
-    if isinstance(value, dict) and value:
+    if _is_dict(value) and value:
         lines = [f"{pad}{_key(key)}:"]
         lines.extend(_emit_mapping(value, node, depth + 1))
         return lines
-    if isinstance(value, list) and value:
+    if _is_list(value) and value:
         lines = [f"{pad}{_key(key)}:"]
         lines.extend(_emit_list(value, depth + 1))
         return lines
@@ -317,11 +322,11 @@ def _emit_list(value: list[Any], depth: int) -> list[str]:
     lines: list[str] = []
     pad = "  " * depth
     for item in value:
-        if isinstance(item, dict) and item:
+        if _is_dict(item) and item:
             inner = _emit_mapping(item, None, depth + 1)
             lines.append(f"{pad}- {inner[0].lstrip()}")
             lines.extend(inner[1:])
-        elif isinstance(item, list) and item:
+        elif _is_list(item) and item:
             lines.append(f"{pad}-")
             lines.extend(_emit_list(item, depth + 1))
         else:
@@ -374,3 +379,11 @@ _YAML11_WORDS = frozenset(
 
 def _key(key: str) -> str:
     return _scalar(key) if key else '""'
+
+
+def _is_list(value: object) -> TypeGuard[list[Any]]:
+    return isinstance(value, list)
+
+
+def _is_dict(value: object) -> TypeGuard[dict[str, Any]]:
+    return isinstance(value, dict)
