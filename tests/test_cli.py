@@ -40,8 +40,7 @@ BROKEN_LINES = [
     f"{EXAMPLE}/broken.yaml:9:10: batch_size: Input should be a valid integer, unable to parse "
     "string as an integer (got 'sixty-four')",
     f"{EXAMPLE}/broken.yaml:11:10: unknown key 'warmup_step'; did you mean 'warmup_steps'?",
-    f"{EXAMPLE}/broken.yaml:13:10: precision: Input should be 'fp32', 'bf16' or 'fp16' "
-    "(got 'fp8')",
+    f"{EXAMPLE}/broken.yaml:13:10: precision: Input should be 'fp32', 'bf16' or 'fp16' (got 'fp8')",
     f"{EXAMPLE}/broken.yaml:19:15: unknown key 'optim.momentum'",
 ]
 
@@ -88,9 +87,7 @@ def test_check_github_format_prints_annotations() -> None:
 
 def test_check_github_format_escapes_newlines() -> None:
     """A hint's line break becomes %0A, so the annotation stays one line."""
-    result = run(
-        "check", "--format", "github", "--schema", REF, f"{EXAMPLE}/long_run.yaml"
-    )
+    result = run("check", "--format", "github", "--schema", REF, f"{EXAMPLE}/long_run.yaml")
     assert result.returncode == 1
     assert result.stdout == (
         f"::error file={EXAMPLE}/long_run.yaml,title=typedcfg check::run_name: Field required"
@@ -126,8 +123,14 @@ def test_check_group_file_is_checked_at_its_group(tmp_path: Path) -> None:
         "name: sgd\nlr: 0.1\nmomentum: 1.5\n", encoding="utf-8"
     )
     result = run(
-        "check", "--partial", "--config-dir", "conf", "--schema", str(REPO / REF),
-        "conf/optim/sgd.yaml", cwd=tmp_path,
+        "check",
+        "--partial",
+        "--config-dir",
+        "conf",
+        "--schema",
+        str(REPO / REF),
+        "conf/optim/sgd.yaml",
+        cwd=tmp_path,
     )
     assert result.returncode == 1
     assert result.stdout == (
@@ -148,6 +151,24 @@ def test_check_reports_unreadable_files_and_continues(tmp_path: Path) -> None:
     assert lines[1] == "nope.yaml: file not found"
     assert result.stderr == "typedcfg check: 2 problems in 2 of 2 files\n"
     assert no_traceback(result)
+
+
+def test_check_warns_about_an_empty_file_and_ignores_hydra_settings(tmp_path: Path) -> None:
+    """An empty file is valid (a warning on stderr); a 'hydra:' section is not the schema's."""
+    (tmp_path / "empty.yaml").write_text("# nothing yet\n", encoding="utf-8")
+    (tmp_path / "hydra.yaml").write_text(
+        "run_name: r\nhydra:\n  run:\n    dir: outputs\n", encoding="utf-8"
+    )
+    result = run(
+        "check", "--partial", "--schema", str(REPO / REF), "empty.yaml", "hydra.yaml",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0
+    assert result.stdout == ""
+    assert result.stderr == (
+        "empty.yaml: warning: the file is empty; proceeding without its values\n"
+        "typedcfg check: 2 files OK\n"
+    )
 
 
 def test_check_with_a_module_reference(tmp_path: Path) -> None:
@@ -222,9 +243,7 @@ def test_schema_file_that_fails_to_import(tmp_path: Path) -> None:
     assert syntax.stderr == "broken_syntax.py:1:9: invalid Python: invalid syntax\n"
     raises = run("schema", "raises.py:A", cwd=tmp_path)
     assert raises.returncode == 2
-    assert raises.stderr == (
-        "raises.py: importing the schema file failed: RuntimeError: boom\n"
-    )
+    assert raises.stderr == ("raises.py: importing the schema file failed: RuntimeError: boom\n")
     assert no_traceback(syntax) and no_traceback(raises)
 
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import __version__
-from .compose import Composed, merge_layers, resolve_interpolations
+from .compose import Composed, drop_key, merge_layers, resolve_interpolations
 from .errors import (
     ConfigFileError,
     ConfigValidationError,
@@ -292,6 +292,9 @@ def check_file(
             Problem(file_origin, None, str(w.message).split(": ", 1)[-1], level="warning")
             for w in caught
         )
+        if "hydra" in composed.data and "hydra" not in (tree.children or {}):
+            # As in a program: Hydra's own settings are not part of a schema without 'hydra'.
+            composed = drop_key(composed, "hydra")
         if composed.interpolated and not partial:
             composed = resolve_interpolations(composed)
         validate(schema, composed.data, composed.origins, tree)
