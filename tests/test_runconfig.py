@@ -248,9 +248,7 @@ def test_update_from_argparse_namespace() -> None:
     parser.add_argument("--name", default=None)
     config = RunConfig()
     config.update(parser.parse_args(["--batch-size", "8"]))
-    assert config.as_dict() == {
-        "batch_size": 8, "use_amp": False, "layers": [64, 32], "name": None
-    }
+    assert config.as_dict() == {"batch_size": 8, "use_amp": False, "layers": [64, 32], "name": None}
 
 
 def test_update_from_absl_flags() -> None:
@@ -362,8 +360,7 @@ def test_load_defaults_reads_both_formats_without_overriding(tmp_path: Path) -> 
     """desc/value and plain entries are read; keys already set keep their value."""
     path = tmp_path / "config-defaults.yaml"
     path.write_text(
-        "wandb_version: 1\nlr:\n  desc: learning rate\n  value: 0.01\n"
-        "epochs:\n  value: 3\n"
+        "wandb_version: 1\nlr:\n  desc: learning rate\n  value: 0.01\nepochs:\n  value: 3\n"
     )
     config = RunConfig({"epochs": 10})
     assert config.load_defaults(path) is config
@@ -498,3 +495,20 @@ def test_absl_own_flags_left_out() -> None:
     config = RunConfig()
     config.update(flags.FLAGS)
     assert not {"verbosity", "helpfull", "?", "logtostderr"} & set(config)
+
+
+def test_warnings_point_at_the_callers_line(tmp_path: Path) -> None:
+    """Lock and key warnings are reported at the user's line, whichever way the call is made."""
+    path = tmp_path / "config-defaults.yaml"
+    path.write_text("x.y: 1\n")
+    config = RunConfig()
+    config.update_locked({"a": 1}, user="sweep")
+    with pytest.warns(LockedKeyWarning) as record:
+        config.a = 2
+        config["a"] = 2
+        config.update({"a": 3})
+    with pytest.warns(DottedKeyWarning) as loaded:
+        RunConfig().load_defaults(path)
+        RunConfig().update(path)
+    assert {Path(w.filename).name for w in [*record, *loaded]} == {"test_runconfig.py"}
+    assert len(record) == 3 and len(loaded) == 2

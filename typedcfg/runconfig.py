@@ -158,11 +158,11 @@ class RunConfig(Generic[T]):
     # --- writing -----------------------------------------------------------------------------
 
     def __setitem__(self, key: str, value: Any) -> None:
-        op = f"RunConfig[{key!r}]"
-        self._apply(_Input({key: value}), op, allow_val_change=False)
+        self._apply(_Input({key: value}), f"RunConfig[{key!r}]", allow_val_change=False)
 
     def __setattr__(self, key: str, value: Any) -> None:
-        self.__setitem__(key, value)
+        # The same operation as item assignment (as wandb).
+        self._apply(_Input({key: value}), f"RunConfig[{key!r}]", allow_val_change=False)
 
     def update(self, d: Any, allow_val_change: bool | None = None, *, merge: bool = False) -> None:
         """Set many keys at once; nothing changes when any of them is refused.
@@ -220,7 +220,8 @@ class RunConfig(Generic[T]):
         if missing_ok and not os.path.exists(path):
             return self
         op = "RunConfig.load_defaults"
-        self._apply(self._read(path, SourceKind.DEFAULTS_FILE), op, False, only_new=True)
+        given = self._read(path, SourceKind.DEFAULTS_FILE, depth=3)
+        self._apply(given, op, False, only_new=True)
         return self
 
     def to_model(self) -> T:
@@ -250,8 +251,12 @@ class RunConfig(Generic[T]):
         only_new: bool = False,
         check_locks: bool = True,
         lock: Any = _NO_USER,
+        depth: int = 3,
     ) -> None:
-        """Normalise keys, drop locked ones, check changes and the schema, then commit."""
+        """Normalise keys, drop locked ones, check changes and the schema, then commit.
+
+        ``depth`` is the warnings stack level of the user's call (this frame is 1).
+        """
         origin = Origin(SourceKind.CODE, text=op)
         updates: dict[str, Any] = {}
         for raw, value in given.data.items():
@@ -264,7 +269,7 @@ class RunConfig(Generic[T]):
                 warnings.warn(
                     f"Config item '{key}' was locked by '{owner}' (ignored update).",
                     LockedKeyWarning,
-                    stacklevel=3,
+                    stacklevel=depth,
                 )
                 continue
             updates[key] = self._sanitize(value, key)
@@ -340,7 +345,7 @@ class RunConfig(Generic[T]):
         if isinstance(d, RunConfig):
             return _Input(d.as_dict())
         if isinstance(d, (str, os.PathLike)):
-            return self._read(d, SourceKind.CONFIG_FILE)
+            return self._read(d, SourceKind.CONFIG_FILE, depth=4)
         omegaconf = sys.modules.get("omegaconf")
         if omegaconf is not None and isinstance(d, omegaconf.DictConfig):
             return _Input(omegaconf_dict(d, op))
@@ -361,10 +366,10 @@ class RunConfig(Generic[T]):
             origin=Origin(SourceKind.CODE, text=op),
         )
 
-    def _read(self, path: str | os.PathLike[str], kind: SourceKind) -> _Input:
+    def _read(self, path: str | os.PathLike[str], kind: SourceKind, depth: int) -> _Input:
         layer = file_layer(path, kind, self._tree)
         # Keys that wandb would mangle are reported where they were written, at load time.
-        warn_keys(layer.data, origin_of=layer.origins.get, where=layer.name, stacklevel=4)
+        warn_keys(layer.data, origin_of=layer.origins.get, where=layer.name, stacklevel=depth)
         return _Input(dict(layer.data), dict(layer.origins), dict(layer.descriptions))
 
 
