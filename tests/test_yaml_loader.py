@@ -550,7 +550,7 @@ def test_unsafe_tags_are_refused_and_nothing_is_built(
 
 
 @pytest.mark.xfail(
-    strict=True, reason="bug: tags under desc, wandb_version and _wandb are unchecked"
+    strict=True, reason="bug: tags on the root, desc, wandb_version, _wandb unchecked"
 )
 @pytest.mark.parametrize(
     "text",
@@ -558,11 +558,16 @@ def test_unsafe_tags_are_refused_and_nothing_is_built(
         "a: {desc: !!python/name:os.system x, value: 1}\n",
         "wandb_version: !!python/name:os.system 1\na: {value: 1}\n",
         "_wandb: !!python/object/apply:os.system [x]\na: 1\n",
+        "!!python/object/apply:os.system\nargs: [touch x]\n",
+        "--- !!python/object:argparse.Namespace\na: 1\n",
     ],
-    ids=["desc", "wandb_version", "_wandb"],
+    ids=["desc", "wandb_version", "_wandb", "root-apply", "root-object"],
 )
 def test_unsafe_tags_refused_everywhere(loader: str, text: str) -> None:
-    """A !!python/... tag is refused even where the value itself is dropped or not a config."""
+    """A !!python/... tag is refused even on the document itself, or where the value is dropped.
+
+    ``!!python/object/apply:os.system`` on the root mapping is today read as ``{'args': [...]}``.
+    """
     assert "unsafe tag !!python/" in error_text(text)
 
 
