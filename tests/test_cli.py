@@ -379,13 +379,21 @@ def test_explain_reports_bad_input_without_running(tmp_path: Path) -> None:
 
 
 def test_docstring_usage_of_the_example_runs() -> None:
-    """Every command in the example's Usage: section runs with the exit status it states."""
+    """Every command in the example's Usage: section runs (from the example's directory) with
+    the exit status the docstring states, and the broken file's problems are printed."""
     source = (REPO / EXAMPLE / "config_schema.py").read_text(encoding="utf-8")
     usage = source.split("Usage:\n", 1)[1].split("\n\n", 1)[0]
     commands = [textwrap.dedent(line).split() for line in usage.splitlines()]
     assert len(commands) == 6
-    statuses = []
+    results = []
     for command in commands:
         assert command[:3] == ["python", "-m", "typedcfg"]
-        statuses.append(run(*command[3:]).returncode)
-    assert statuses == [0, 1, 0, 1, 0, 0]
+        results.append(run(*command[3:], cwd=REPO / EXAMPLE))
+    assert [r.returncode for r in results] == [0, 1, 0, 1, 0, 0]
+    assert [line.split(": ", 1)[1] for line in results[1].stdout.splitlines()] == [
+        line.split(": ", 1)[1] for line in BROKEN_LINES
+    ]
+    assert results[1].stdout.startswith("broken.yaml:7:10: epochs: ")
+    assert results[3].stdout.startswith("::error file=broken.yaml,line=7,col=10,")
+    assert "run_name:\n  desc: Name shown in the experiment tracker.\n" in results[4].stdout
+    assert "optim.lr        0.001       argv[0] 'optim.lr=0.001'" in results[5].stdout

@@ -210,25 +210,45 @@ def test_json_schema_rejects_a_non_schema_and_an_unknown_style() -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "style", "expected", "partial"),
+    ("ref", "file", "schema_file", "expected"),
     [
-        ("fixed.yaml", "wandb", True, False),
-        ("broken.yaml", "wandb", False, False),
-        ("long_run.yaml", "plain", False, False),
+        (
+            "examples/07_ci_check/config_schema.py:TrainConfig",
+            "examples/07_ci_check/fixed.yaml",
+            "schemas/examples/07_ci_check.wandb.schema.json",
+            True,
+        ),
+        (
+            "examples/07_ci_check/config_schema.py:TrainConfig",
+            "examples/07_ci_check/broken.yaml",
+            "schemas/examples/07_ci_check.wandb.schema.json",
+            False,
+        ),
+        (
+            "examples/07_ci_check/config_schema.py:TrainConfig",
+            "examples/07_ci_check/long_run.yaml",
+            "schemas/examples/07_ci_check.schema.json",
+            False,  # a fragment: run_name is missing
+        ),
+        (
+            "examples/05_wandb/train.py:TrainConfig",
+            "examples/05_wandb/config-defaults.yaml",
+            "schemas/examples/05_wandb.wandb.schema.json",
+            True,
+        ),
     ],
+    ids=["07-fixed", "07-broken", "07-fragment", "05-defaults"],
 )
 def test_example_files_agree(
-    name: str, style: str, expected: bool, partial: bool, monkeypatch: pytest.MonkeyPatch
+    ref: str, file: str, schema_file: str, expected: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The example's committed schema and typedcfg agree on its fixed and broken files."""
+    """An example's committed schema and typedcfg agree on its config files."""
     monkeypatch.chdir(REPO)
-    schema = load_schema("examples/07_ci_check/config_schema.py:TrainConfig")
-    suffix = ".wandb.schema.json" if style == "wandb" else ".schema.json"
-    committed = json.loads((REPO / "schemas" / "examples" / f"07_ci_check{suffix}").read_text())
-    text = (EXAMPLE / name).read_text(encoding="utf-8")
+    committed = json.loads((REPO / schema_file).read_text(encoding="utf-8"))
+    text = (REPO / file).read_text(encoding="utf-8")
     validator = jsonschema.Draft202012Validator(committed)
     assert validator.is_valid(instance(text)) is expected
-    assert typedcfg_verdict(schema, EXAMPLE / name, partial) is expected
+    assert typedcfg_verdict(load_schema(ref), REPO / file) is expected
 
 
 def test_broken_example_has_one_jsonschema_error_per_typedcfg_problem(

@@ -7,19 +7,23 @@ config-defaults.yaml. `broken.yaml` holds five mistakes; `fixed.yaml` is the cor
 `long_run.yaml` is a fragment meant for `--configs`, so it is checked with `--partial`.
 
 Usage:
-    python -m typedcfg check --schema examples/07_ci_check/config_schema.py:TrainConfig examples/07_ci_check/fixed.yaml
-    python -m typedcfg check --schema examples/07_ci_check/config_schema.py:TrainConfig examples/07_ci_check/broken.yaml
-    python -m typedcfg check --partial --schema examples/07_ci_check/config_schema.py:TrainConfig examples/07_ci_check/long_run.yaml
-    python -m typedcfg check --format github --schema examples/07_ci_check/config_schema.py:TrainConfig examples/07_ci_check/broken.yaml
-    python -m typedcfg schema examples/07_ci_check/config_schema.py:TrainConfig --style wandb -o schemas/examples/07_ci_check.wandb.schema.json --check
-    python -m typedcfg explain --defaults examples/07_ci_check/fixed.yaml examples/07_ci_check/config_schema.py:TrainConfig optim.lr=0.001
+    python -m typedcfg check --schema config_schema.py:TrainConfig fixed.yaml
+    python -m typedcfg check --schema config_schema.py:TrainConfig broken.yaml
+    python -m typedcfg check --partial --schema config_schema.py:TrainConfig long_run.yaml
+    python -m typedcfg check --format github --schema config_schema.py:TrainConfig broken.yaml
+    python -m typedcfg defaults config_schema.py:TrainConfig
+    python -m typedcfg explain --defaults fixed.yaml config_schema.py:TrainConfig optim.lr=0.001
 
-The second and fourth commands exit with status 1 (the file is invalid); the others exit 0.
+Run them from this directory. The second and fourth commands exit with status 1 (the file is
+invalid); the others exit 0. `typedcfg` (the console script) is the same as `python -m typedcfg`.
+The editor schemas that the YAML files name in their first line are written with
+`python -m typedcfg schema config_schema.py:TrainConfig --style wandb -o FILE` (see
+schemas/examples.txt at the repository root).
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
@@ -40,7 +44,7 @@ class SGD(BaseModel):
     momentum: float = Field(0.9, ge=0, le=1, description="Momentum factor.")
 
 
-Optimizer = Annotated[Union[Adam, SGD], Field(discriminator="name")]
+Optimizer = Annotated[Adam | SGD, Field(discriminator="name")]
 
 
 class TrainConfig(BaseModel):
