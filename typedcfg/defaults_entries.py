@@ -112,10 +112,16 @@ def read_entries(data: dict[str, Any], doc: Document, path: str, kind: SourceKin
             f"defaults: must be a list of entries, not a {type(raw).__name__}",
             origin=list_origin,
         )
-    return [
+    entries = [
         parse_entry(item, doc.origins.get(("defaults", i)) or list_origin)
         for i, item in enumerate(raw)
     ]
+    selves = [e for e in entries if e.kind == "self"]
+    if len(selves) > 1:
+        raise ConfigFileError(
+            "defaults: '_self_' appears twice in the list", origin=selves[1].origin
+        )
+    return entries
 
 
 def parse_entry(item: Any, origin: Origin) -> Entry:

@@ -378,4 +378,9 @@ def _unmatched(key: str, option: Any, origin: Origin, choices: Choices) -> Compo
     else:
         message = f"override {key!r} matches no group in any defaults list"
         hint = None
+        if "@" in key:
+            hint = (
+                f"overrides are relative to the file's package; to override {group!r} "
+                "put '# @package _global_' at the top of the file"
+            )
     return CompositionError(message, origin=origin, hint=hint, suggestions=known[:1])
