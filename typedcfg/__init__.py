@@ -7,6 +7,7 @@ validated object, or every problem at once with the place it came from.
 
 from __future__ import annotations
 
+from .api import Api
 from .errors import (
     CompositionError,
     ConfigFileError,
@@ -31,10 +32,12 @@ from .pipeline import Loaded, compose, load
 from .provenance import Origin, Provenance, SourceKind
 from .runconfig import LockedKeyWarning, RunConfig
 from .schema import defaults_yaml, infer_source, json_schema
+from .store import Run, RunNotFoundError, RunStoreError, current_run, record_run
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Api",
     "CompositionError",
     "ConfigFileError",
     "ConfigMutationError",
@@ -50,7 +53,10 @@ __all__ = [
     "Origin",
     "OverrideError",
     "Provenance",
+    "Run",
     "RunConfig",
+    "RunNotFoundError",
+    "RunStoreError",
     "SchemaError",
     "SourceKind",
     "StrippedKeyWarning",
@@ -59,12 +65,14 @@ __all__ = [
     "UnsafeKeyWarning",
     "__version__",
     "compose",
+    "current_run",
     "defaults_yaml",
     "flatten",
     "infer_source",
     "json_schema",
     "load",
     "main",
+    "record_run",
     "to_wandb",
     "unflatten",
 ]
