@@ -489,3 +489,12 @@ def test_infer_source_names_types_aliases_and_descriptions() -> None:
     )
     config = _exec_source(source)["Config"]()
     assert config.model.blocks[1].kind == "pool"
+
+
+def test_infer_source_keeps_the_root_name_for_the_root() -> None:
+    """A nested 'config:' mapping gets its own class name; the root stays Config."""
+    source = infer_source("config:\n  a: 1\nConfigModel: 2\n")
+    assert "class ConfigModel2(BaseModel):\n    a: int = 1\n" in source
+    assert "    config: ConfigModel2 = Field(default_factory=ConfigModel2)\n" in source
+    root = _exec_source(source)["Config"]
+    assert root().config.a == 1

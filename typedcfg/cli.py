@@ -14,6 +14,7 @@ import argparse
 import importlib
 import importlib.util
 import json
+import keyword
 import os
 import pathlib
 import sys
@@ -445,7 +446,7 @@ def _run_defaults(args: argparse.Namespace, args_list: Sequence[str]) -> int:
 
 
 def _run_infer(args: argparse.Namespace, args_list: Sequence[str]) -> int:
-    if not args.name.isidentifier():
+    if not args.name.isidentifier() or keyword.iskeyword(args.name):
         raise SchemaError(
             f"--name {args.name!r} is not a Python class name",
             origin=_ref_origin(args_list, args.name),

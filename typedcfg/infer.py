@@ -10,6 +10,7 @@ every value found becomes the field's default and ``desc`` texts become descript
 from __future__ import annotations
 
 import builtins
+import itertools
 import keyword
 import math
 import os
@@ -47,7 +48,10 @@ def infer_source(source: str | os.PathLike[str], class_name: str = "Config") -> 
         name, text = "<text>", str(source)
     doc = parse_yaml(text, name, SourceKind.DEFAULTS_FILE, None)
     data: dict[str, Any] = doc.data or {}
-    writer = _ModelWriter(_all_keys(data))
+    if not class_name.isidentifier() or keyword.iskeyword(class_name):
+        raise ValueError(f"class_name {class_name!r} is not a Python class name")
+    # The root's name is taken first, so a nested 'config:' mapping cannot claim it.
+    writer = _ModelWriter(_all_keys(data) | {class_name})
     descriptions = {
         str(path[0]): text for path, text in doc.descriptions.items() if len(path) == 1
     }
@@ -85,10 +89,10 @@ class _ModelWriter:
         base = "".join(p[:1].upper() + p[1:] for p in re.split(r"[^A-Za-z0-9]+", hint) if p)
         if not base or not base[0].isalpha():
             base = "Model" + base
-        name, n = base, 1
-        while name in self.taken:
-            n += 1
-            name = f"{base}Model{n if n > 2 else ''}"
+        # Optim, then OptimModel, OptimModel2, OptimModel3, ...
+        numbered = (f"{base}Model{n}" for n in itertools.count(2))
+        candidates = itertools.chain([base, base + "Model"], numbered)
+        name = next(c for c in candidates if c not in self.taken)
         self.taken.add(name)
         return name
 
