@@ -397,3 +397,35 @@ def test_docstring_usage_of_the_example_runs() -> None:
     assert results[3].stdout.startswith("::error file=broken.yaml,line=7,col=10,")
     assert "run_name:\n  desc: Name shown in the experiment tracker.\n" in results[4].stdout
     assert "optim.lr        0.001       argv[0] 'optim.lr=0.001'" in results[5].stdout
+
+
+def test_pre_commit_hooks_run_the_console_script() -> None:
+    """The hooks in .pre-commit-hooks.yaml run as pre-commit runs them: entry + args + files."""
+    hooks = {h["id"]: h for h in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())}
+    assert sorted(hooks) == ["typedcfg-check", "typedcfg-schema"]
+    check = hooks["typedcfg-check"]
+    assert (check["language"], check["types"]) == ("python", ["yaml"])
+    script = Path(sys.executable).parent / "typedcfg"  # the console script pip installed
+
+    def hook(hook_id: str, *args: str) -> subprocess.CompletedProcess[str]:
+        entry = hooks[hook_id]["entry"].split()
+        assert entry[0] == "typedcfg"
+        return subprocess.run(
+            [str(script), *entry[1:], *args], cwd=REPO, capture_output=True, text=True,
+            timeout=120,
+        )
+
+    assert hook("typedcfg-check", "--schema", REF, f"{EXAMPLE}/fixed.yaml").returncode == 0
+    broken = hook(
+        "typedcfg-check", "--schema", REF, f"{EXAMPLE}/fixed.yaml", f"{EXAMPLE}/broken.yaml"
+    )
+    assert broken.returncode == 1
+    assert broken.stdout.splitlines() == BROKEN_LINES
+    assert hooks["typedcfg-schema"]["pass_filenames"] is False
+    result = hook(
+        "typedcfg-schema",
+        REF, "--style", "wandb", "-o", "schemas/examples/07_ci_check.wandb.schema.json",
+    )
+    assert (result.returncode, result.stderr) == (
+        0, "schemas/examples/07_ci_check.wandb.schema.json: up to date\n"
+    )
