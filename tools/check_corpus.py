@@ -223,7 +223,7 @@ def run_in_process(case: Case, workdir: Path) -> Outcome:
             config = typedcfg.load(schema, argv, **load_kwargs(case))
         except typedcfg.TypedcfgError as exc:
             return Outcome("error", type(exc).__name__, str(exc), _names(caught))
-        except BaseException as exc:  # noqa: BLE001 - a crash is what this tool looks for
+        except BaseException as exc:
             if isinstance(exc, KeyboardInterrupt):
                 raise
             text = "".join(traceback.format_exception(exc))
@@ -273,6 +273,105 @@ def run(case: Case, workdir: Path) -> Outcome:
     if case.spec.get("subprocess"):
         return run_in_subprocess(case, workdir)
     return run_in_process(case, workdir)
+
+
+# --- the decorated program ----------------------------------------------------------------------
+
+PROGRAM_RAN = "PROGRAM RAN"
+
+
+def run_program(case: Case) -> None:
+    """Be the case's program: ``@typedcfg.main`` over ``sys.argv`` (exits 2 on bad input).
+
+    Until ``typedcfg.main`` exists, a stand-in does what it promises: load, and on a
+    ``TypedcfgError`` print the message to stderr and exit with status 2.
+    """
+    import typedcfg
+
+    schema = schemas()[case.spec.get("schema", "Basic")]
+    kwargs = load_kwargs(case)
+    kwargs.pop("environ", None)  # the program reads the real environment
+
+    def body(cfg: Any) -> None:
+        print(PROGRAM_RAN, type(cfg).__name__)
+
+    if hasattr(typedcfg, "main"):
+        typedcfg.main(schema, **kwargs)(body)()
+        return
+    try:
+        config = typedcfg.load(schema, sys.argv[1:], **kwargs)
+    except typedcfg.TypedcfgError as exc:
+        print(str(exc), file=sys.stderr)
+        raise SystemExit(2) from None
+    body(config)
+
+
+def run_programs(jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Run each job's program in a forked child; return exit status, stdout and stderr.
+
+    Forking from one warmed-up process makes a few hundred program runs cheap; each child is
+    still a separate process with its own working directory, environment, argv and exit code.
+    """
+    import typedcfg  # noqa: F401 - imported once, before forking
+
+    schemas()
+    results = []
+    for job in jobs:
+        spec = json.loads((Path(job["case"]) / "case.json").read_text())
+        case = Case(job["name"], Path(job["case"]), spec)
+        out_path = Path(job["workdir"]).parent / f"{case.name}.stdout"
+        err_path = Path(job["workdir"]).parent / f"{case.name}.stderr"
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:  # the child: become the program, never return
+            code = 1
+            try:
+                os.chdir(job["workdir"])
+                os.environ.update(case.spec.get("env", {}))
+                with open(out_path, "w") as out, open(err_path, "w") as err:
+                    os.dup2(out.fileno(), 1)
+                    os.dup2(err.fileno(), 2)
+                    sys.argv = ["program", *job["argv"]]
+                    try:
+                        run_program(case)
+                        code = 0
+                    except SystemExit as exc:
+                        code = exc.code if isinstance(exc.code, int) else 1
+                    except BaseException:
+                        traceback.print_exc()
+                        code = 1
+                    sys.stdout.flush()
+                    sys.stderr.flush()
+            finally:
+                os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        results.append({
+            "name": case.name,
+            "status": os.waitstatus_to_exitcode(status),
+            "stdout": out_path.read_text(errors="replace"),
+            "stderr": err_path.read_text(errors="replace"),
+        })
+    return results
+
+
+def program_problems(case: Case, status: int, stdout: str, stderr: str) -> list[str]:
+    """How a program run differs from the case's expectation."""
+    found: list[str] = []
+    if "Traceback" in stderr:
+        return [f"traceback on stderr (exit {status}):\n{stderr[-3000:]}"]
+    if case.expect == "error":
+        if status != 2:
+            found.append(f"exit status {status}, expected 2; stderr: {stderr[:500]!r}")
+        found += message_problems(case.spec, stderr)
+        if PROGRAM_RAN in stdout:
+            found.append("the program body ran")
+    else:
+        if status != 0 or PROGRAM_RAN not in stdout:
+            found.append(f"exit status {status}, expected the program to run; {stderr[:500]!r}")
+        if case.expect == "warning" and case.spec.get("warning", "") not in stderr:
+            found.append(f"no {case.spec.get('warning')} on stderr: {stderr[:500]!r}")
+    return found
 
 
 # --- judging ------------------------------------------------------------------------------------
@@ -376,6 +475,15 @@ def check(cases: Sequence[Case], verbose: bool = False, out: Any = None) -> Summ
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: run the corpus, print the summary line, exit 1 on any crash."""
     args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["--programs"]:  # internal: tests/test_invalid_corpus.py runs programs
+        jobs = json.loads(Path(args[1]).read_text())
+        print(json.dumps(run_programs(jobs)))
+        return 0
+    if args[:1] == ["--program"]:  # internal: be one case's program, in the current directory
+        case = load_cases(CORPUS, [args[1]])[0]
+        sys.argv = ["program", *args[2:]]
+        run_program(case)
+        return 0
     verbose = "-v" in args
     names = [a for a in args if a != "-v"]
     cases = load_cases(CORPUS, names)
