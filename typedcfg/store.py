@@ -189,7 +189,7 @@ class Run:
         return str(self._meta.get("status", "unknown"))
 
     @property
-    def createdat(self) -> str:
+    def created_at(self) -> str:
         """The start time, ISO 8601 in UTC."""
         return str(self._meta.get("start", ""))
 
