@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal
 import jsonschema
 import pytest
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 import typedcfg
 from typedcfg.cli import check_file, load_schema
@@ -360,6 +360,29 @@ def test_defaults_yaml_null_defaults_round_trip(cwd: Path) -> None:
     """A None default is written as 'value: null' and read back as None."""
     (cwd / "config-defaults.yaml").write_text(defaults_yaml(NullDefault), encoding="utf-8")
     assert typedcfg.load(NullDefault, []) == NullDefault()
+
+
+class Creds(BaseModel):
+    user: str = "me"
+    token: SecretStr = SecretStr("nested-secret")
+
+
+class WithSecrets(BaseModel):
+    api_key: SecretStr = Field(SecretStr("top-secret"), description="Never written.")
+    creds: Creds = Field(default_factory=Creds)
+
+
+def test_defaults_yaml_never_writes_secrets(cwd: Path) -> None:
+    """Secret fields become comments (neither the value nor its mask is written)."""
+    text = defaults_yaml(WithSecrets)
+    assert "secret" not in text.replace("a secret, not written", "")
+    assert "*****" not in text
+    assert "# api_key: a secret, not written here; the schema's default applies" in text
+    assert "creds:\n  value:\n    user: me\n    # token: a secret, not written here" in text
+    (cwd / "config-defaults.yaml").write_text(text, encoding="utf-8")
+    loaded = typedcfg.load(WithSecrets, [])
+    assert loaded.api_key.get_secret_value() == "top-secret"
+    assert loaded.creds.token.get_secret_value() == "nested-secret"
 
 
 def test_defaults_yaml_marks_required_fields_and_comments_nested_descriptions() -> None:

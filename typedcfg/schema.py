@@ -229,7 +229,8 @@ def defaults_yaml(schema: type[Any]) -> str:
 
     Every top-level field becomes ``key: {desc: <description>, value: <default>}``; nested
     fields' descriptions become comments. Required fields without a default get ``null`` and a
-    ``# required`` comment. Scalars are written so that typedcfg (YAML 1.2) and wandb (PyYAML,
+    ``# required`` comment. Secrets (``SecretStr``) are never written: a comment says the
+    schema's default applies. Scalars are written so that typedcfg (YAML 1.2) and wandb (PyYAML,
     YAML 1.1) read the same values.
 
     Raises:
@@ -241,12 +242,21 @@ def defaults_yaml(schema: type[Any]) -> str:
         "# wandb reads each 'value'; typedcfg also keeps each 'desc'.",
     ]
     for field in tree.fields.values():
+        if field.type.secret and not field.required:
+            lines.append(f"# {field.key}: {_SECRET_NOTE}")
+            continue
         lines.append(f"{_key(field.key)}:")
         if field.description:
             lines.append(f"  desc: {_scalar(field.description)}")
         value, required = _field_default(tree, field.key)
         lines.extend(_emit_entry("value", value, field.type, 1, required, field.type))
     return "\n".join(lines) + "\n"
+
+
+_SECRET_NOTE = (
+    "a secret, not written here; the schema's default applies unless the environment or the "
+    "command line sets it"
+)
 
 
 def _field_default(node: TypeNode, key: str) -> tuple[Any, bool]:
@@ -309,6 +319,9 @@ def _emit_mapping(value: Mapping[str, Any], node: TypeNode | None, depth: int) -
     for key, item in value.items():
         field = node.fields.get(key) if node is not None and node.kind == MODEL else None
         child = node.child(key) if node is not None else None
+        if child is not None and child.secret and item is not None:
+            lines.append(f"{pad}# {key}: {_SECRET_NOTE}")
+            continue
         if field is not None and field.description:
             lines.extend(f"{pad}# {text}" for text in field.description.splitlines())
         required = field is not None and field.required and item is None and (
