@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import warnings
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel
 
@@ -28,7 +28,7 @@ from .errors import (
 )
 from .provenance import KeyPath, Origin, Provenance
 from .typeinfo import is_schema, schema_tree
-from .wandb_values import json_safe
+from .wandb_values import is_mapping, json_safe
 
 __all__ = [
     "as_plain",
@@ -52,10 +52,11 @@ def as_plain(obj: Any) -> Any:
         return obj.model_dump(by_alias=True)
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         return {f.name: as_plain(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
-    if isinstance(obj, Mapping):
+    if is_mapping(obj):
         return {key: as_plain(value) for key, value in obj.items()}
     if isinstance(obj, list):
-        return [as_plain(v) for v in obj]
+        items: list[Any] = cast(Any, obj)
+        return [as_plain(v) for v in items]
     return obj
 
 
@@ -98,7 +99,7 @@ def _flatten_into(
 ) -> None:
     for key, value in data.items():
         here = (*path, key)
-        if isinstance(value, Mapping) and value:
+        if is_mapping(value) and value:
             _flatten_into(value, here, sep, out, sources, origin_of)
             continue
         name = sep.join(str(part) for part in here)
@@ -131,14 +132,14 @@ def unflatten(flat: Mapping[str, Any], sep: str = ".") -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, value in flat.items():
         parts = name.split(sep)
-        node = out
+        node: dict[str, Any] = out
         for i, part in enumerate(parts[:-1]):
-            child = node.setdefault(part, {})
+            child: Any = node.setdefault(part, {})
             if not isinstance(child, dict):
                 raise CompositionError(
                     f"cannot unflatten {name!r}: {sep.join(parts[: i + 1])!r} is already a value"
                 )
-            node = child
+            node = cast(dict[str, Any], child)
         if parts[-1] in node:
             raise CompositionError(f"cannot unflatten {name!r}: the key is already a mapping")
         node[parts[-1]] = value
@@ -202,7 +203,7 @@ def _key_paths(data: Mapping[Any, Any], path: KeyPath) -> list[KeyPath]:
     for key, value in data.items():
         here = (*path, key)
         out.append(here)
-        if isinstance(value, Mapping):
+        if is_mapping(value):
             out.extend(_key_paths(value, here))
     return out
 
@@ -291,8 +292,8 @@ def to_wandb(obj: Any, desc: bool = False, sep: str = ".") -> dict[str, Any]:
             ``{"a.b": 1, "a": {"b": 2}}`` in the flattened view); both keys are named.
     """
     origin_of = _origin_lookup(obj)
-    plain = as_plain(obj)
-    if not isinstance(plain, Mapping):
+    plain: Any = as_plain(obj)
+    if not is_mapping(plain):
         raise CompositionError(
             f"to_wandb needs a model, a dataclass, a Loaded or a mapping, not "
             f"{type(obj).__name__}"
@@ -310,20 +311,22 @@ def to_wandb(obj: Any, desc: bool = False, sep: str = ".") -> dict[str, Any]:
 
 def _attr(obj: Any, name: str) -> Any:
     """``obj.name`` when the class defines it (never a config key found through ``__getattr__``)."""
-    return getattr(obj, name) if hasattr(type(obj), name) else None
+    cls: Any = obj.__class__
+    return getattr(obj, name) if hasattr(cls, name) else None
 
 
 def _wrapped(obj: Any) -> bool:
     """True for ``Loaded`` and ``RunConfig``: objects that carry a config plus facts about it."""
-    return not isinstance(obj, (BaseModel, Mapping)) and hasattr(type(obj), "__typedcfg_config__")
+    kind: Any = obj.__class__
+    return not isinstance(obj, (BaseModel, Mapping)) and hasattr(kind, "__typedcfg_config__")
 
 
 def _schema_of(obj: Any) -> type | None:
     """The schema class behind ``obj``, when there is one."""
     inner = obj.__typedcfg_config__() if _wrapped(obj) else obj
-    schema = _attr(obj, "schema") if _wrapped(obj) else None
+    schema: Any = _attr(obj, "schema") if _wrapped(obj) else None
     if schema is None and is_schema(type(inner)):
-        schema = type(inner)
+        schema = inner.__class__
     return schema if isinstance(schema, type) and is_schema(schema) else None
 
 
@@ -358,7 +361,7 @@ def _string_keys(data: Mapping[Any, Any], path: KeyPath, origin_of: OriginLookup
             )
         raw[name] = key
         out[name] = (
-            _string_keys(value, (*path, key), origin_of) if isinstance(value, Mapping) else value
+            _string_keys(value, (*path, key), origin_of) if is_mapping(value) else value
         )
     return out
 
@@ -372,7 +375,7 @@ def _descriptions(obj: Any) -> dict[str, str]:
             if field.description:
                 texts[key] = field.description
     from_files = _attr(obj, "descriptions") if _wrapped(obj) else None
-    if isinstance(from_files, Mapping):
+    if is_mapping(from_files):
         for key, text in from_files.items():
             if isinstance(key, str) and isinstance(text, str) and "." not in key:
                 texts[key] = text

@@ -39,6 +39,7 @@ from .validate import validate
 from .wandb_values import (
     first_changed_leaf,
     flags_dict,
+    is_mapping,
     json_safe,
     merge_dicts,
     omegaconf_dict,
@@ -61,8 +62,8 @@ class _Input:
     """One update, as plain data plus where each part of it was written."""
 
     data: dict[Any, Any]
-    origins: dict[KeyPath, Origin] = dataclasses.field(default_factory=dict)
-    descriptions: dict[KeyPath, str] = dataclasses.field(default_factory=dict)
+    origins: dict[KeyPath, Origin] = dataclasses.field(default_factory=dict[KeyPath, Origin])
+    descriptions: dict[KeyPath, str] = dataclasses.field(default_factory=dict[KeyPath, str])
 
 
 class RunConfig(Generic[T]):
@@ -75,6 +76,12 @@ class RunConfig(Generic[T]):
     """
 
     __slots__ = ("_descriptions", "_items", "_locked", "_origins", "_schema", "_tree")
+    _descriptions: dict[str, str]
+    _items: dict[str, Any]
+    _locked: dict[str, Any]
+    _origins: dict[KeyPath, Origin]
+    _schema: type[Any] | None
+    _tree: TypeNode | None
 
     def __init__(self, data: Any = None, *, schema: type[T] | None = None) -> None:
         object.__setattr__(self, "_items", {})
@@ -281,7 +288,7 @@ class RunConfig(Generic[T]):
             if not allow_val_change and old is not _NO_USER:
                 _check_change(key, old, value, merge, origin)
             if merge and isinstance(old, dict) and isinstance(value, dict):
-                value = merge_dicts(old, value)
+                value = merge_dicts(cast(dict[str, Any], old), cast(dict[str, Any], value))
             final[key] = value
         origins: dict[KeyPath, Origin] = {(key,): origin for key in final}
         for path, where in given.origins.items():
@@ -345,11 +352,11 @@ class RunConfig(Generic[T]):
         if isinstance(d, RunConfig):
             return _Input(d.as_dict())
         if isinstance(d, (str, os.PathLike)):
-            return self._read(d, SourceKind.CONFIG_FILE, depth=4)
+            return self._read(cast("str | os.PathLike[str]", d), SourceKind.CONFIG_FILE, depth=4)
         omegaconf = sys.modules.get("omegaconf")
         if omegaconf is not None and isinstance(d, omegaconf.DictConfig):
             return _Input(omegaconf_dict(d, op))
-        if isinstance(d, Mapping):
+        if is_mapping(d):
             return _Input(dict(d))
         flags = flags_dict(d)
         if flags is not None:
@@ -359,7 +366,7 @@ class RunConfig(Generic[T]):
         if dataclasses.is_dataclass(d) and not isinstance(d, type):
             return _Input(dict(as_plain(d)))
         if hasattr(d, "__dict__") and not isinstance(d, (type, types.ModuleType)):
-            return _Input(dict(vars(d)))
+            return _Input(dict(cast(dict[str, Any], vars(d))))
         raise ConfigMutationError(
             "config must be a mapping, an argparse Namespace, absl FLAGS, an OmegaConf "
             f"DictConfig, a dataclass, a pydantic model or a YAML path, not {type(d).__name__}",
@@ -377,7 +384,7 @@ def _check_change(key: str, old: Any, new: Any, merge: bool, origin: Origin) -> 
     """wandb's two-line error when a set value would change (per leaf when merging)."""
     path: KeyPath = (key,)
     if merge and isinstance(old, dict) and isinstance(new, dict):
-        found = first_changed_leaf(old, new, path)
+        found = first_changed_leaf(cast(dict[str, Any], old), cast(dict[str, Any], new), path)
         if found is None:
             return
         path, old, new = found
@@ -397,5 +404,6 @@ def _wrap_secrets(value: Any, node: TypeNode | None) -> Any:
     if node.secret and isinstance(value, str):
         return SecretStr(value)
     if isinstance(value, dict) and node.children is not None:
-        return {k: _wrap_secrets(v, node.child(k)) for k, v in value.items()}
-    return value
+        mapping = cast(dict[str, Any], value)
+        return {k: _wrap_secrets(v, node.child(k)) for k, v in mapping.items()}
+    return cast(Any, value)  # narrowed by the checks above; still whatever the caller gave

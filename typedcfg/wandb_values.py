@@ -18,7 +18,7 @@ import pathlib
 import sys
 import types
 from collections.abc import Mapping
-from typing import Any, Literal, cast
+from typing import Any, Literal, TypeGuard, cast
 
 from pydantic import BaseModel, SecretBytes, SecretStr
 
@@ -29,6 +29,8 @@ __all__ = [
     "ARRAY_LIMIT",
     "first_changed_leaf",
     "flags_dict",
+    "is_mapping",
+    "is_sequence",
     "json_safe",
     "merge_dicts",
     "omegaconf_dict",
@@ -38,6 +40,16 @@ ARRAY_LIMIT = 32
 """Arrays with more elements than this become the text of their repr, as in wandb."""
 
 EnumStyle = Literal["value", "name"]
+
+
+def is_mapping(value: object) -> TypeGuard[Mapping[Any, Any]]:
+    """``isinstance(value, Mapping)``, typed so both mypy and pyright know the items are Any."""
+    return isinstance(value, Mapping)
+
+
+def is_sequence(value: object) -> TypeGuard[list[Any] | tuple[Any, ...]]:
+    """A list or tuple (not str), typed for both type checkers."""
+    return isinstance(value, (list, tuple))
 
 
 def json_safe(
@@ -88,9 +100,9 @@ class _Converter:
             return None if self.nan_to_none and math.isnan(value) else value
         if isinstance(value, (SecretStr, SecretBytes)):
             return value if self.keep_secrets else MASK
-        if isinstance(value, Mapping):
+        if is_mapping(value):
             return {key: self.convert(item) for key, item in value.items()}
-        if isinstance(value, (list, tuple)):
+        if is_sequence(value):
             return [self.convert(item) for item in value]
         if isinstance(value, (set, frozenset)):
             return [self.convert(item) for item in _ordered(value)]
@@ -111,10 +123,11 @@ class _Converter:
         if isinstance(value, (bytes, bytearray)):
             return bytes(value).decode("utf-8", errors="replace")
         if isinstance(value, slice):
+            bounds: Any = value.__reduce__()[1]  # (start, stop, step), without unknown generics
             return {
-                "slice_start": self.convert(value.start),
-                "slice_step": self.convert(value.step),
-                "slice_stop": self.convert(value.stop),
+                "slice_start": self.convert(bounds[0]),
+                "slice_step": self.convert(bounds[2]),
+                "slice_stop": self.convert(bounds[1]),
             }
         if isinstance(value, complex):
             return str(value).strip("()")
@@ -216,11 +229,13 @@ def first_changed_leaf(
         before = old[key]
         here = (*path, key)
         if isinstance(before, dict) and isinstance(value, dict):
-            found = first_changed_leaf(before, value, here)
+            found = first_changed_leaf(
+                cast(dict[str, Any], before), cast(dict[str, Any], value), here
+            )
             if found is not None:
                 return found
         elif before != value:
-            return here, before, value
+            return here, cast(Any, before), value
     return None
 
 
@@ -230,7 +245,7 @@ def merge_dicts(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     for key, value in new.items():
         before = out.get(key)
         out[key] = (
-            merge_dicts(before, value)
+            merge_dicts(cast(dict[str, Any], before), cast(dict[str, Any], value))
             if isinstance(before, dict) and isinstance(value, dict)
             else value
         )
