@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict
 
 import typedcfg
 from typedcfg import CompositionError, TypedcfgError
+from typedcfg.overrides import split_argv
 from typedcfg.pipeline import compose_data
 from typedcfg.provenance import SourceKind
 from typedcfg.typeinfo import schema_tree
@@ -318,4 +319,23 @@ def test_generated_trees_compose_like_hydra(case: tuple[dict[str, str], list[str
             assert LOCATED.match(str(caught.value)), (str(caught.value), str(hydra_error))
             return
         event("both compose")
-        assert typedcfg_tree(root, "main", argv) == expected
+        actual = typedcfg_tree(root, "main", argv)
+        if _composed_twice(root, argv):
+            # Hydra caches each loaded file and merges its nodes into the result by
+            # reference, so a file composed a second time (db@src and db@dst) shows the
+            # values later layers merged over its first use. typedcfg does not share nodes;
+            # see "Deliberate differences" in docs/from-hydra.md. Both must still compose.
+            event("file composed twice: trees not compared")
+            return
+        assert actual == expected
+
+
+def _composed_twice(root: str, argv: list[str]) -> bool:
+    """True when some file of the tree is composed more than once."""
+    from typedcfg.groups import Choices, GroupRepo, compose_files
+
+    main = os.path.join(root, "main.yaml")
+    choices = Choices.from_overrides(split_argv(argv).overrides)
+    layers = compose_files([(main, SourceKind.CONFIG_FILE)], GroupRepo(root), choices, None, main)
+    names = [layer.name for layer in layers]
+    return len(names) != len(set(names))
