@@ -325,7 +325,9 @@ def config_yaml(config: Any) -> str:
     import yaml
 
     text: str = yaml.safe_dump(
-        _yaml_safe(as_plain(config)), sort_keys=False, default_flow_style=False,
+        _yaml_safe(as_plain(config)),
+        sort_keys=False,
+        default_flow_style=False,
         allow_unicode=True,
     )
     return text
@@ -362,11 +364,21 @@ def _yaml_key(key: Any) -> Any:
 
 
 def explain_text(loaded: Loaded[Any], positions: Sequence[int]) -> str:
-    """:meth:`Loaded.explain`'s table, argv locations counted as the user typed them."""
+    """:meth:`Loaded.explain`'s table, argv locations counted as the user typed them.
+
+    A secret's command-line token is shown with its value masked (``api_key=**********``), so
+    the source column does not give away what the value column hides.
+    """
+    raw = list(loaded.rows())
+    secrets = frozenset(key for key, shown, _, _ in raw if shown == MASK)
     rows = [
-        (key, shown, _origin_at(origin, positions),
-         tuple(_origin_at(o, positions) for o in overridden))
-        for key, shown, origin, overridden in loaded.rows()
+        (
+            key,
+            shown,
+            _shown_origin(origin, positions, key in secrets, secrets),
+            tuple(_shown_origin(o, positions, key in secrets, secrets) for o in overridden),
+        )
+        for key, shown, origin, overridden in raw
     ]
     if not rows:
         return "(empty config)"
@@ -379,3 +391,42 @@ def explain_text(loaded: Loaded[Any], positions: Sequence[int]) -> str:
             text += "  (overrode " + ", ".join(str(o) for o in overridden) + ")"
         lines.append(text)
     return "\n".join(lines)
+
+
+def _shown_origin(
+    origin: Origin, positions: Sequence[int], secret: bool, secrets: frozenset[str]
+) -> Origin:
+    """The origin as printed: argv index as typed, secret values in its token masked."""
+    moved = _origin_at(origin, positions) or origin
+    if moved.kind is not SourceKind.ARGV or not moved.text:
+        return moved
+    text = moved.text
+    if text.lstrip().startswith("{"):
+        # One JSON object (wandb's ${args_json}) sets several keys, secrets among them maybe.
+        text = _masked_json(text, secrets)
+    elif not secret:
+        return moved
+    elif "=" in text:
+        text = text.split("=", 1)[0] + "=" + MASK  # key=value, --key=value
+    elif " " in text and text.startswith("--"):
+        text = text.split(" ", 1)[0] + " " + MASK  # --key value
+    else:
+        text = MASK
+    return Origin(SourceKind.ARGV, index=moved.index, text=text)
+
+
+def _masked_json(text: str, secrets: frozenset[str]) -> str:
+    import json
+
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return MASK
+    if not isinstance(data, dict):
+        return MASK
+    items: dict[str, Any] = data
+    hidden = {
+        key: MASK if key in secrets or any(s.startswith(key + ".") for s in secrets) else value
+        for key, value in items.items()
+    }
+    return json.dumps(hidden) if hidden != items else text
