@@ -329,8 +329,8 @@ def test_infer_prints_models_that_validate_the_file(tmp_path: Path) -> None:
     """infer FILE prints a module whose Config validates FILE through `typedcfg check`."""
     result = run("infer", f"{EXAMPLE}/fixed.yaml")
     assert result.returncode == 0
-    assert "class Optim(BaseModel):\n    name: str = 'sgd'\n" in result.stdout
-    assert "epochs: int = Field(20, description='Number of passes over the training set.')" in (
+    assert "class Optim(BaseModel):\n    name: str = \"sgd\"\n" in result.stdout
+    assert 'epochs: int = Field(20, description="Number of passes over the training set.")' in (
         result.stdout
     )
     (tmp_path / "inferred.py").write_text(result.stdout, encoding="utf-8")

@@ -481,7 +481,10 @@ def test_infer_source_names_types_aliases_and_descriptions() -> None:
     )
     assert source == textwrap.dedent(
         '''\
-        """Schema inferred by typedcfg from <text>; review the types and descriptions."""
+        """Schema inferred by typedcfg from <text>.
+
+        Review the types (a null value gives Any), then add descriptions and constraints.
+        """
 
         from typing import Any
 
@@ -494,19 +497,19 @@ def test_infer_source_names_types_aliases_and_descriptions() -> None:
 
 
         class Model(BaseModel):
-            int_: int = Field(4, alias='int')
-            f_1: Any = Field(None, alias='1')
-            json_: str = Field('x', alias='json')
+            int_: int = Field(4, alias="int")
+            f_1: Any = Field(None, alias="1")
+            json_: str = Field("x", alias="json")
             layers: list[float] = [1, 2.5]
             blocks: list[BlocksItem] = Field(
-                [{'kind': 'conv', 'size': 3}, {'kind': 'pool'}], validate_default=True
+                [{"kind": "conv", "size": 3}, {"kind": "pool"}], validate_default=True
             )
-            scale: float = float('inf')
+            scale: float = float("inf")
 
 
         class Config(BaseModel):
-            lr: float = Field(0.001, description='Learning rate')
-            target_: str = Field('model.Net', alias='_target_')
+            lr: float = Field(0.001, description="Learning rate")
+            target_: str = Field("model.Net", alias="_target_")
             model: Model = Field(default_factory=Model)
         '''
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import builtins
 import itertools
+import json
 import keyword
 import math
 import os
@@ -127,10 +128,10 @@ class _ModelWriter:
             elif optional:
                 args.append("None")
             if attr != key:
-                args.append(f"alias={key!r}")
+                args.append(f"alias={_pystr(key)}")
             description = (descriptions or {}).get(key)
             if description:
-                args.append(f"description={description!r}")
+                args.append(f"description={_pystr(description)}")
             if not args:
                 body.append(f"    {attr}: {annotation}")
             elif len(args) == 1 and not args[0].startswith(("default_factory", "alias")):
@@ -181,8 +182,9 @@ class _ModelWriter:
     def source(self, name: str) -> str:
         typing_import = "from typing import Any\n\n" if self.uses_any else ""
         header = (
-            f'"""Schema inferred by typedcfg from {os.path.basename(name)}; '
-            'review the types and descriptions."""\n\n'
+            f'"""Schema inferred by typedcfg from {os.path.basename(name)}.\n\n'
+            "Review the types (a null value gives Any), then add descriptions and constraints.\n"
+            '"""\n\n'
         )
         return (
             header
@@ -234,13 +236,20 @@ def _attribute(key: str, used: set[str]) -> str:
 def _literal(value: Any) -> str:
     """Python source for a JSON-like value."""
     if isinstance(value, float) and not math.isfinite(value):
-        return f"float({str(value)!r})"
+        return f"float({_pystr(str(value))})"
     if _is_list(value):
         return "[" + ", ".join(_literal(v) for v in value) + "]"
     if isinstance(value, dict):
         items = cast(dict[str, Any], value).items()
-        return "{" + ", ".join(f"{k!r}: {_literal(v)}" for k, v in items) + "}"
+        return "{" + ", ".join(f"{_pystr(k)}: {_literal(v)}" for k, v in items) + "}"
+    if isinstance(value, str):
+        return _pystr(value)
     return repr(value)
+
+
+def _pystr(text: str) -> str:
+    """A double-quoted Python string literal (a JSON string literal is a valid Python one)."""
+    return json.dumps(text, ensure_ascii=False)
 
 
 def _is_list(value: object) -> TypeGuard[list[Any]]:
