@@ -208,7 +208,8 @@ class Run:
                 best = entry
         if best is None:
             return "(unknown)"
-        return str(best["where"]) + (f" {best['at']}" if best.get("kind") == "code" else "")
+        when = best.get("at")
+        return str(best["where"]) + (f" {when}" if when else "")
 
     def update(self) -> None:
         """Write the changes made to ``config`` and ``summary`` since the run was read.
@@ -449,18 +450,18 @@ def record_run(
         yield run
     except BaseException as exc:
         ok = isinstance(exc, SystemExit) and exc.code in (None, 0)
-        _finish(run.dir, None if ok else exc)
+        run._meta = _finish(run.dir, None if ok else exc)
         raise
     else:
-        _finish(run.dir, None)
+        run._meta = _finish(run.dir, None)
     finally:
         _CURRENT.reset(token)
 
 
-def _finish(directory: Path, exc: BaseException | None) -> None:
+def _finish(directory: Path, exc: BaseException | None) -> dict[str, Any]:
     """Write the end time and the final status (with the error when ``exc`` is given)."""
     with locked(directory):
-        meta = read_json(directory / META, {})
+        meta: dict[str, Any] = read_json(directory / META, {})
         meta["end"] = _now()
         meta["status"] = "failed" if exc is not None else "finished"
         if exc is not None:
@@ -468,3 +469,4 @@ def _finish(directory: Path, exc: BaseException | None) -> None:
             meta["error"] = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
             meta["traceback"] = "".join(traceback.format_exception(exc))
         atomic_write(directory / META, dump_json(meta))
+    return meta
