@@ -1,0 +1,200 @@
+"""A known secret fed through every path never shows up in any output typedcfg produces.
+
+The secret (a ``SecretStr`` field's value) is given in turn through the defaults file, a
+``--configs`` file, the environment and the command line; each output (error messages about
+other fields and about the secret field itself, ``explain()``, ``repr`` of ``Loaded``,
+``str(config)``, ``flatten``, ``to_wandb``, a program's ``--cfg`` and ``--explain``, files a run
+record writes) is searched for the secret's text. Origins show file paths relative to the
+working directory when the file is below it.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import typedcfg
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from invalid_schemas import Secret
+
+SECRET = "S3CR3T-abc123"
+VIA = ["defaults-file", "configs-file", "env", "argv"]
+
+
+def _inputs(via: str, cwd: Path) -> tuple[list[str], dict[str, Any]]:
+    """argv and load options that set ``api_key`` to the secret through ``via``."""
+    if via == "defaults-file":
+        (cwd / "config-defaults.yaml").write_text(f"api_key: {SECRET}\nepochs: 2\n")
+        return [], {}
+    if via == "configs-file":
+        (cwd / "secret.yaml").write_text(f"api_key: {SECRET}\n")
+        return ["--configs", "secret.yaml"], {}
+    if via == "env":
+        return [], {"env_prefix": "APP_", "environ": {"APP_API_KEY": SECRET}}
+    return [f"api_key={SECRET}"], {}
+
+
+def _no_secret(text: str) -> None:
+    assert text, "the output searched is empty"
+    assert SECRET not in text
+
+
+@pytest.mark.parametrize("via", VIA)
+def test_loaded_outputs_hide_the_secret(via: str, cwd: Path) -> None:
+    """str(config), repr(config), repr(Loaded), explain(), flatten and provenance hide it."""
+    argv, options = _inputs(via, cwd)
+    loaded = typedcfg.compose(Secret, [*argv, "name=visible"], **options)
+    assert loaded.config.api_key.get_secret_value() == SECRET  # the secret did arrive
+    _no_secret(str(loaded.config))
+    _no_secret(repr(loaded.config))
+    _no_secret(repr(loaded))
+    _no_secret(repr(typedcfg.flatten(loaded.config)))
+    _no_secret(str({k: str(v) for k, v in typedcfg.flatten(loaded).items()}))
+
+
+@pytest.mark.parametrize("via", ["defaults-file", "configs-file", "env"])
+def test_explain_hides_the_secret(via: str, cwd: Path) -> None:
+    """explain() masks the secret's value (the source column names the file or variable)."""
+    argv, options = _inputs(via, cwd)
+    loaded = typedcfg.compose(Secret, argv, **options)
+    text = loaded.explain()
+    assert "api_key" in text and "**********" in text
+    _no_secret(text)
+    _no_secret(repr(dict(loaded.provenance.items())))
+
+
+@pytest.mark.xfail(strict=True, reason="bug: explain()'s source column prints the argv token "
+                   "(argv[0] 'api_key=S3CR3T-abc123'); tokens that set a secret field need their "
+                   "value masked in Origin text")
+def test_explain_hides_a_secret_given_on_the_command_line(cwd: Path) -> None:
+    """explain() masks the secret even when the command line set it."""
+    loaded = typedcfg.compose(Secret, [f"api_key={SECRET}"])
+    assert "api_key" in loaded.explain()
+    _no_secret(loaded.explain() + repr(dict(loaded.provenance.items())))
+
+
+def test_to_wandb_hides_the_secret(cwd: Path) -> None:
+    """to_wandb() sends a masked value for a secret, in both plain and desc/value styles."""
+    loaded = typedcfg.compose(Secret, [], env_prefix="APP_", environ={"APP_API_KEY": SECRET})
+    plain = typedcfg.to_wandb(loaded)
+    assert "api_key" in plain
+    _no_secret(repr(plain))
+    _no_secret(repr(typedcfg.to_wandb(loaded, desc=True)))
+
+
+@pytest.mark.parametrize("via", VIA)
+def test_error_about_another_field_hides_the_secret(via: str, cwd: Path) -> None:
+    """A validation error elsewhere (all issues listed) never shows the secret."""
+    argv, options = _inputs(via, cwd)
+    with pytest.raises(typedcfg.ConfigValidationError) as info:
+        typedcfg.load(Secret, [*argv, "epochs=many", "optim.lr=-1", "nope=1"], **options)
+    assert len(info.value.issues) == 3
+    _no_secret(str(info.value))
+    _no_secret(repr([(i.value, i.message) for i in info.value.issues]))
+
+
+@pytest.mark.parametrize("via", ["defaults-file", "configs-file"])
+def test_error_about_the_secret_field_hides_it(via: str, cwd: Path) -> None:
+    """A wrong type for the secret field itself shows '**********', not the value.
+
+    (An environment value cannot have the wrong type for a string field: it is kept as text.)
+    """
+    name = "config-defaults.yaml" if via == "defaults-file" else "secret.yaml"
+    (cwd / name).write_text(f"api_key: {{nested: {SECRET}}}\n")
+    argv = [] if via == "defaults-file" else ["--configs", name]
+    with pytest.raises(typedcfg.ConfigValidationError) as info:
+        typedcfg.load(Secret, argv)
+    assert "api_key" in str(info.value)
+    _no_secret(str(info.value))
+    _no_secret(repr([i.value for i in info.value.issues]))
+
+
+@pytest.mark.xfail(strict=True, reason="bug: the argv origin echoes the whole token, so an "
+                   "error about a secret field set on the command line prints the secret")
+def test_error_about_the_secret_field_from_argv_hides_it(cwd: Path) -> None:
+    """A wrong type for the secret given on the command line does not echo the token."""
+    with pytest.raises(typedcfg.ConfigValidationError) as info:
+        typedcfg.load(Secret, [f"api_key=[{SECRET}]"])
+    _no_secret(str(info.value))
+
+
+def _program(cwd: Path, *argv: str) -> subprocess.CompletedProcess[str]:
+    code = (
+        "import sys\n"
+        f"sys.path.insert(0, {str(Path(__file__).resolve().parent)!r})\n"
+        "import typedcfg\nfrom invalid_schemas import Secret\n"
+        "@typedcfg.main(Secret, env_prefix='APP_')\n"
+        "def run(cfg):\n    print('ran', cfg)\n"
+        "run()\n"
+    )
+    import os
+
+    env = {**os.environ, "APP_API_KEY": SECRET}
+    return subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True,
+                          check=False, cwd=cwd, env=env)
+
+
+def test_program_cfg_explain_and_run_hide_the_secret(cwd: Path) -> None:
+    """A decorated program's --cfg, --explain, error output and normal run hide the secret."""
+    assert hasattr(typedcfg, "main")
+    for flags, status in ([["--cfg"], 0], [["--explain"], 0], [[], 0], [["epochs=x"], 2]):
+        proc = _program(cwd, *flags)
+        assert proc.returncode == status, proc.stderr
+        _no_secret(proc.stdout + proc.stderr)
+        assert ("api_key" in proc.stdout) is (status == 0)
+
+
+def test_run_record_files_hide_the_secret(cwd: Path) -> None:
+    """Every file a run record writes (config, provenance, meta, summary) hides the secret."""
+    loaded = typedcfg.compose(Secret, [], env_prefix="APP_", environ={"APP_API_KEY": SECRET})
+    with typedcfg.record_run(loaded, runs_dir=cwd / "runs", run_id="r1"):
+        pass
+    written = [p for p in (cwd / "runs").rglob("*") if p.is_file()]
+    assert len(written) >= 3
+    for path in written:
+        _no_secret(path.read_text(errors="replace") + f" ({path.name})")
+
+
+@pytest.mark.xfail(strict=True, reason="bug: record_run stores argv in meta.json verbatim, and "
+                   "copies source files; a secret given on the command line or in a config file "
+                   "is written to disk in clear")
+@pytest.mark.parametrize("via", ["argv", "configs-file"])
+def test_run_record_files_hide_a_secret_from_argv_or_files(via: str, cwd: Path) -> None:
+    """A run record of a config whose secret came from argv or a file writes no secret."""
+    argv, options = _inputs(via, cwd)
+    loaded = typedcfg.compose(Secret, argv, **options)
+    with typedcfg.record_run(loaded, runs_dir=cwd / "runs", run_id="r1"):
+        pass
+    for path in (cwd / "runs").rglob("*"):
+        if path.is_file():
+            _no_secret(path.read_text(errors="replace") + f" ({path.name})")
+
+
+def test_origins_are_relative_below_the_working_directory(cwd: Path) -> None:
+    """An absolute configs= path below the cwd shows relative; one outside stays absolute."""
+    inner = cwd / "sub" / "run.yaml"
+    inner.parent.mkdir()
+    inner.write_text("epochs: 3\nname: [x]\n")
+    with pytest.raises(typedcfg.ConfigValidationError) as info:
+        typedcfg.load(Secret, [], configs=[str(inner)])
+    assert str(info.value).startswith("sub/run.yaml:2:7: name: ")
+    inner.write_text("epochs: 3\n")
+    loaded = typedcfg.compose(Secret, [], configs=[str(inner)])
+    assert "sub/run.yaml:1:9" in loaded.explain()
+    assert str(cwd) not in loaded.explain()
+
+
+def test_origins_outside_the_working_directory_stay_absolute(
+    cwd: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """A file outside the working directory keeps its absolute path in messages."""
+    outside = tmp_path_factory.mktemp("elsewhere") / "run.yaml"
+    outside.write_text("epochs: [3]\n")
+    with pytest.raises(typedcfg.ConfigValidationError) as info:
+        typedcfg.load(Secret, [], configs=[str(outside)])
+    assert str(info.value).startswith(f"{outside}:1:9: epochs: ")
