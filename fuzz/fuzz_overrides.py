@@ -1,7 +1,8 @@
 """Fuzz target: command-line tokens through typedcfg.compose raise nothing but TypedcfgError.
 
 Usage:
-    /work/venv/bin/python fuzz/fuzz_overrides.py -max_total_time=180 /tmp/fuzz-overrides fuzz/seeds/overrides
+    /work/venv/bin/python fuzz/fuzz_overrides.py -max_total_time=180 \
+        /tmp/fuzz-overrides fuzz/seeds/overrides
     /work/venv/bin/python fuzz/fuzz_overrides.py CRASH_FILE   # replay one input
 
 Needs atheris (pip install atheris). The input is split on NUL bytes into argv tokens and
@@ -10,6 +11,7 @@ composed against the corpus schema ``Basic`` with no files (``defaults=None``).
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import warnings
 from pathlib import Path
@@ -29,10 +31,8 @@ def test_one_input(data: bytes) -> None:
     tokens = [t for t in text.split("\x00") if "--configs" not in t][:8]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        try:
+        with contextlib.suppress(typedcfg.TypedcfgError):
             typedcfg.compose(Basic, tokens, defaults=None)
-        except typedcfg.TypedcfgError:
-            pass
 
 
 if __name__ == "__main__":

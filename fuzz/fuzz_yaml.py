@@ -1,7 +1,8 @@
 """Fuzz target: typedcfg's YAML loader raises nothing but TypedcfgError, whatever the bytes.
 
 Usage:
-    /work/venv/bin/python fuzz/fuzz_yaml.py -max_total_time=180 /tmp/fuzz-yaml fuzz/seeds/yaml
+    /work/venv/bin/python fuzz/fuzz_yaml.py -max_total_time=180 \
+        /tmp/fuzz-yaml fuzz/seeds/yaml
     /work/venv/bin/python fuzz/fuzz_yaml.py CRASH_FILE        # replay one input
 
 Needs atheris (pip install atheris). Inputs are decoded as UTF-8 text (as read_text would) and
@@ -10,6 +11,7 @@ parsed schema-free and against the corpus schema ``Basic``; a crash prints the i
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 
@@ -31,10 +33,8 @@ def test_one_input(data: bytes) -> None:
     """Parse ``data`` as a config file, schema-free and schema-guided."""
     text = data.decode("utf-8", errors="replace")
     for hint in (None, TREE):
-        try:
+        with contextlib.suppress(typedcfg.TypedcfgError):
             parse_yaml(text, "fuzz.yaml", SourceKind.CONFIG_FILE, hint)
-        except typedcfg.TypedcfgError:
-            pass
 
 
 if __name__ == "__main__":
