@@ -171,3 +171,12 @@ def test_errors_page_lists_every_error_class() -> None:
     assert len(classes) >= 7
     missing = [name for name in classes if f"## `{name}`" not in page]
     assert missing == []
+
+
+def test_errors_page_is_generated_from_the_snapshots() -> None:
+    """docs/reference/errors.md is what tools/gen_errors_doc.py writes from the snapshots now."""
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "tools" / "gen_errors_doc.py"), "--check"],
+        capture_output=True, text=True, check=False, cwd=REPO,
+    )
+    assert proc.returncode == 0, proc.stderr
