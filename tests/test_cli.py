@@ -429,3 +429,22 @@ def test_pre_commit_hooks_run_the_console_script() -> None:
     assert (result.returncode, result.stderr) == (
         0, "schemas/examples/07_ci_check.wandb.schema.json: up to date\n"
     )
+
+
+def test_load_schema_in_process_leaves_the_import_path_alone(tmp_path: Path) -> None:
+    """A schema file is imported once under its own name; sys.path is as it was afterwards."""
+    from typedcfg.cli import load_schema
+
+    (tmp_path / "helper_mod_for_test.py").write_text("LR = 0.5\n", encoding="utf-8")
+    (tmp_path / "cfg_for_test.py").write_text(
+        "from pydantic import BaseModel\nfrom helper_mod_for_test import LR\n\n"
+        "class Cfg(BaseModel):\n    lr: float = LR\n",
+        encoding="utf-8",
+    )
+    before = list(sys.path)
+    first = load_schema(f"{tmp_path / 'cfg_for_test.py'}:Cfg")
+    again = load_schema(f"{tmp_path / 'cfg_for_test.py'}:Cfg")
+    assert first is again
+    assert first.__module__ == "cfg_for_test"
+    assert first().lr == 0.5  # the neighbour module was importable while the file ran
+    assert sys.path == before

@@ -236,8 +236,14 @@ def test_json_schema_rejects_a_non_schema_and_an_unknown_style() -> None:
             "schemas/examples/05_wandb.wandb.schema.json",
             True,
         ),
+        (
+            "examples/01_quickstart/train.py:Config",
+            "examples/01_quickstart/config-defaults.yaml",
+            "schemas/examples/01_quickstart.wandb.schema.json",
+            True,
+        ),
     ],
-    ids=["07-fixed", "07-broken", "07-fragment", "05-defaults"],
+    ids=["07-fixed", "07-broken", "07-fragment", "05-defaults", "01-defaults"],
 )
 def test_example_files_agree(
     ref: str, file: str, schema_file: str, expected: bool, monkeypatch: pytest.MonkeyPatch

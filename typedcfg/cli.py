@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import importlib.util
+import itertools
 import json
 import keyword
 import os
@@ -189,19 +190,20 @@ def _import_file(path: str) -> Any:
     if not os.path.isfile(path):
         raise SchemaError("schema file not found", origin=origin)
     full = os.path.abspath(path)
-    # The file's own name reads best in messages and reprs; a taken name gets a unique one.
-    name = os.path.splitext(os.path.basename(full))[0]
-    if not name.isidentifier() or name in sys.modules:
-        name = "_typedcfg_schema_" + "".join(c if c.isalnum() else "_" for c in full)
+    name = _module_name(full)
+    loaded = sys.modules.get(name)
+    if loaded is not None:
+        return loaded  # this file was imported before in this process
     spec = importlib.util.spec_from_file_location(name, full)
     if spec is None or spec.loader is None:
         raise SchemaError("cannot import this file as a Python module", origin=origin)
     module = importlib.util.module_from_spec(spec)
-    # Registered before running it: dataclasses and pydantic look the module up by name, and
-    # the file's own directory goes on the path so it can import its neighbours.
+    # Registered before running it: dataclasses and pydantic look the module up by name. The
+    # file's own directory is on the path while it runs, so it can import its neighbours.
     sys.modules[name] = module
     folder = os.path.dirname(full)
-    if folder not in sys.path:
+    added = folder not in sys.path
+    if added:
         sys.path.insert(0, folder)
     try:
         spec.loader.exec_module(module)
@@ -214,7 +216,27 @@ def _import_file(path: str) -> Any:
         raise SchemaError(
             f"importing the schema file failed: {type(exc).__name__}: {exc}", origin=origin
         ) from exc
+    finally:
+        if added and folder in sys.path:
+            sys.path.remove(folder)
     return module
+
+
+def _module_name(full: str) -> str:
+    """The module name for schema file ``full``: its stem, made unique if another module has it.
+
+    The stem reads best in reprs, and it keeps generated JSON Schemas the same on every machine
+    (pydantic puts the module name into a definition's name when two classes share a name).
+    """
+    stem = os.path.splitext(os.path.basename(full))[0]
+    if not stem.isidentifier():
+        stem = "schema_file"
+    candidates = itertools.chain([stem], (f"{stem}__typedcfg{n}" for n in itertools.count(2)))
+    for name in candidates:
+        found = sys.modules.get(name)
+        if found is None or getattr(found, "__file__", None) == full:
+            return name
+    raise AssertionError("unreachable")  # pragma: no cover - the candidates never run out
 
 
 def _import_module(name: str, origin: Origin) -> Any:
