@@ -1,6 +1,6 @@
 """Source of the whole-process programs, written into the benchmark's temporary directory.
 
-Hello world: the same 20-key program three ways (typedcfg, yaml + pydantic by hand,
+Hello world: the same 20-key program three ways (``@typedcfg.main``, yaml + pydantic by hand,
 ``@hydra.main``), each reading ``config-defaults.yaml`` from its directory, taking one
 ``key=value`` override and printing ``repr(config.model_dump())``. The typedcfg program also
 prints, on a second line, which of hydra/omegaconf got imported (plain overrides must import
@@ -166,9 +166,15 @@ from {module} import Config
     + _DIGEST
     + """
 
-cfg = typedcfg.load(Config, sys.argv[1:], defaults="base.yaml", configs=["extra.yaml"])
-print(digest(cfg))
-print("heavy:", [m for m in ("hydra", "omegaconf") if m in sys.modules])
+def run(cfg: Config) -> None:
+    print(digest(cfg))
+    print("heavy:", [m for m in ("hydra", "omegaconf") if m in sys.modules])
+
+
+if hasattr(typedcfg, "main"):
+    typedcfg.main(Config, defaults="base.yaml", configs=["extra.yaml"])(run)()
+else:
+    run(typedcfg.load(Config, defaults="base.yaml", configs=["extra.yaml"]))
 """
 )
 

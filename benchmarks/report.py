@@ -211,7 +211,7 @@ def _process_tables(proc: dict[str, Any]) -> list[str]:
         hand_rss = runs.peak("hand")
         for name in runs.wall:
             label = labels[name]
-            if name == "typedcfg" and key == "hello":
+            if name == "typedcfg":
                 label = f"typedcfg (`{proc['hello_main']}`)"
             lines.append(
                 f"| {label} | {ms(runs.median(name))} | {runs.ratio(name, 'hand'):.2f}x "

@@ -74,7 +74,7 @@ def test_quick_run_prints_every_row_after_a_passed_cross_check(tmp_path: Path) -
         assert re.search(r"\| (met|\*\*missed\*\*) \|$", _row(text, label)), label
     for label in PROCESS_ROWS:
         _row(text, label)
-    assert output.read_text(encoding="utf-8") == text
+    assert output.read_text(encoding="utf-8").strip() == text.strip()
 
 
 def test_output_replaces_only_the_text_between_the_markers(tmp_path: Path) -> None:
