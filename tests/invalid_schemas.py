@@ -8,7 +8,7 @@ also run through in a subprocess, so it holds only plain schema declarations.
 from __future__ import annotations
 
 import enum
-from typing import Any, Literal, Optional, Union
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
@@ -44,8 +44,8 @@ class Basic(BaseModel):
     extra: dict[str, int] = {}
     mode: Mode = Mode.FAST
     kind: Literal["a", "b"] = "a"
-    ratio: Optional[float] = None
-    either: Union[int, list[int]] = 0
+    ratio: float | None = None
+    either: int | list[int] = 0
     optim: Optim = Optim()
     token: SecretStr = SecretStr("default-token")
 
