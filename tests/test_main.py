@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Annotated, Literal
 
 import pytest
 import yaml
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 import typedcfg
 from typedcfg.main import split_flags
@@ -489,3 +491,136 @@ def test_help_in_process_uses_prog_name(
     out = capsys.readouterr().out
     assert out.startswith("usage: fit.py [-h]")
     assert "  lr: float = 0.1\n      Step size\n" in out
+
+
+# --- --help: every source of descriptions, typed groups, broken defaults ---------------------
+
+
+class Adam(BaseModel):
+    name: Literal["adam"] = "adam"
+    lr: float = 0.001
+
+
+class SGD(BaseModel):
+    name: Literal["sgd"] = "sgd"
+    lr: float = 0.1
+    momentum: float = Field(0.0, description="Momentum factor")
+
+
+class Documented(BaseModel):
+    model_config = ConfigDict(use_attribute_docstrings=True)
+
+    width: int = 4
+    """Hidden width (pydantic collects this docstring itself)."""
+
+
+@dataclasses.dataclass
+class DataclassPart:
+    root: str = dataclasses.field(default="data", metadata={"description": "Data root"})
+    shards: int = 1
+    """Number of shards (attribute docstring on a dataclass)."""
+
+
+class Grouped(BaseModel):
+    optim: Annotated[Adam | SGD, Field(discriminator="name")] = Adam()
+    model: Documented = Documented()
+    data: DataclassPart = DataclassPart()
+
+
+def help_text(
+    schema: type, argv: list[str], capsys: pytest.CaptureFixture[str], err: str = ""
+) -> str:
+    """Run --help in-process; return stdout, checking stderr starts with ``err``."""
+
+    @typedcfg.main(schema)
+    def run(cfg: object) -> None:
+        raise AssertionError("--help must not run the function")
+
+    with pytest.raises(SystemExit) as info:
+        run(argv=argv)
+    assert info.value.code == 0
+    captured = capsys.readouterr()
+    assert captured.err.startswith(err) and bool(captured.err) == bool(err), captured.err
+    return captured.out
+
+
+def test_help_typed_group_lists_options_and_their_fields(
+    cwd: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A discriminated-union field is a typed group: its options, then each option's fields
+    marked with the choice; dataclass metadata and both docstring styles give descriptions."""
+    out = help_text(Grouped, ["--help"], capsys)
+    assert (
+        "  optim: Adam | SGD = adam\n"
+        "      typed group, choose with optim=OPTION: adam, sgd\n"
+        "  optim.lr: float = 0.001  [optim=adam]\n"
+        "  optim.lr: float = 0.1  [optim=sgd]\n"
+        "  optim.momentum: float = 0.0  [optim=sgd]\n"
+        "      Momentum factor\n"
+        "  model.width: int = 4\n"
+        "      Hidden width (pydantic collects this docstring itself).\n"
+        "  data.root: str = 'data'\n"
+        "      Data root\n"
+        "  data.shards: int = 1\n"
+        "      Number of shards (attribute docstring on a dataclass).\n"
+    ) in out
+    assert out.endswith(
+        "config groups: choose with group=option\n  optim: adam, sgd  (typed group Adam | SGD)\n"
+    )
+
+
+def test_help_with_broken_defaults_file_still_helps(
+    write,
+    capsys: pytest.CaptureFixture[str],  # type: ignore[no-untyped-def]
+) -> None:
+    """A broken config-defaults.yaml does not hide --help: schema defaults are shown, the
+    file's problem goes to stderr, and the exit status is 0."""
+    write("config-defaults.yaml", "epochs: [1\n")
+    out = help_text(Settings, ["-h"], capsys, err="config-defaults.yaml:2:1: ")
+    assert "  epochs: int = 1\n" in out
+    assert "(defaults from" not in out
+
+
+def test_help_shows_defaults_file_values_and_required_fields(
+    write,
+    capsys: pytest.CaptureFixture[str],  # type: ignore[no-untyped-def]
+) -> None:
+    """The default shown is the defaults file's value when it sets the key; a field with no
+    default anywhere is marked (required)."""
+
+    class Needs(BaseModel):
+        name: str
+        epochs: int = 1
+        optim: Optim = Optim()
+
+    write("config-defaults.yaml", "epochs: 9\noptim:\n  lr: 0.5\n")
+    out = help_text(Needs, ["--help"], capsys)
+    assert "  name: str (required)\n  epochs: int = 9\n  optim.lr: float = 0.5\n" in out
+
+
+def test_config_group_selected_through_main(
+    write,
+    capsys: pytest.CaptureFixture[str],  # type: ignore[no-untyped-def]
+) -> None:
+    """conf/ beside the defaults file makes groups: optim=sgd picks conf/optim/sgd.yaml, and
+    --explain names that file and line."""
+    write("config-defaults.yaml", "epochs: 2\n")
+    write("conf/optim/sgd.yaml", "lr: 0.25\n")
+    write("conf/optim/fast.yaml", "lr: 0.5\n")
+
+    @typedcfg.main(Settings)
+    def train(cfg: Settings) -> float:
+        return cfg.optim.lr
+
+    assert train(argv=["optim=sgd"]) == 0.25
+    with pytest.raises(SystemExit):
+        train(argv=["--explain", "optim=fast"])
+    out = capsys.readouterr().out
+    row = next(line for line in out.splitlines() if line.startswith("optim.lr"))
+    assert row.split(None, 2)[1:] == ["0.5", "conf/optim/fast.yaml:1:5"]
+    with pytest.raises(SystemExit) as info:
+        train(argv=["optim=slow"])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("argv[0] 'optim=slow': ")
+    assert "fast" in err and "sgd" in err
