@@ -97,7 +97,8 @@ class _Context:
 def _walk(value: Any, path: KeyPath, context: _Context) -> Any:
     if isinstance(value, str):
         if any(marker in value for marker in _MARKERS):
-            return _substitute(value, path, context)
+            new = _substitute(value, path, context)
+            return value if new == value else new
         return value
     if isinstance(value, dict):
         out = {key: _walk(item, (*path, key), context) for key, item in value.items()}
