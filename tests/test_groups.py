@@ -367,3 +367,26 @@ def test_composition_errors_are_composition_errors(write: Write, optim: None) ->
         compose(["optim=nope"])
     assert isinstance(caught.value, ValueError)
     assert caught.value.origin is not None and caught.value.origin.index == 0
+
+
+def test_same_group_composed_twice(write: Write, optim: None) -> None:
+    """One group at one package composed by two lists is an error, as in Hydra."""
+    write("conf/train.yaml", "defaults:\n  - optim: adam\n  - extra\n")
+    write("conf/extra.yaml", "defaults:\n  - /optim: adam\n")
+    assert error() == "conf/train.yaml:2:5: group 'optim' is composed twice; select it once"
+
+
+def test_header_after_a_comment_is_not_a_header(write: Write) -> None:
+    """Hydra reads '# @package' only in the header block; a comment before it ends the block."""
+    write("conf/train.yaml", "defaults:\n  - model: small\n")
+    write("conf/model/small.yaml", "# the small model\n# @package _global_\nwidth: 8\n")
+    assert compose() == {"model": {"width": 8}}
+
+
+def test_defaults_file_with_conf_beside_it(write: Write, optim: None) -> None:
+    """Without a primary config, config-defaults.yaml's list uses conf/ beside it."""
+    write("config-defaults.yaml", "defaults:\n  - optim: adam\nepochs: 3\n")
+    write("conf/optim/adam.yaml", "name: adam\nlr: 0.001\n")
+    loaded = typedcfg.compose(Anything, ["optim=sgd"])
+    assert loaded.data == {"optim": {"name": "sgd", "lr": 0.1, "momentum": 0.9}, "epochs": 3}
+    assert str(loaded.provenance["optim.momentum"]) == "conf/optim/sgd.yaml:3:11"
