@@ -47,6 +47,7 @@ from .store_files import (
     RunStoreError,
     apply_changes,
     atomic_write,
+    atomic_write_many,
     below,
     changes,
     dump_config,
@@ -231,16 +232,19 @@ class Run:
         with locked(self.dir):
             config, self._descriptions = load_config(self.dir / CONFIG)
             summary = apply_changes(read_json(self.dir / SUMMARY, {}), summary_changes)
+            files: dict[str, bytes] = {}
             if config_changes:
                 config = apply_changes(config, config_changes)
                 if self.schema is not None:
                     config = self._validated(config, config_changes)
                 entries = self._entries_after(config_changes)
-                atomic_write(self.dir / CONFIG, dump_config(config, self._descriptions))
-                atomic_write(self.dir / PROVENANCE, dump_json(entries))
-                self._entries = entries
+                files[CONFIG] = dump_config(config, self._descriptions)
+                files[PROVENANCE] = dump_json(entries)
             if summary_changes:
-                atomic_write(self.dir / SUMMARY, dump_json(summary))
+                files[SUMMARY] = dump_json(summary)
+            atomic_write_many(self.dir, files)
+            if config_changes:
+                self._entries = entries
         self._set(config, summary)
 
     def _validated(self, config: dict[str, Any], changes: Sequence[Any]) -> dict[str, Any]:
@@ -358,21 +362,23 @@ def _create(parent: Path, run_id: str | None, files: dict[str, Any], sources: Se
         message = f"cannot create: {exc.strerror or exc}"
         raise RunStoreError(message, origin=located(parent)) from exc
     try:
+        os.chmod(staging, 0o755)  # mkdtemp makes 0700; runs are for sharing
         meta = files.pop(META)
         meta["sources"] = _copy_sources(sources, staging)
-        for name, data in files.items():
-            atomic_write(staging / name, data)
         for _ in range(1 if run_id else 20):
             chosen = run_id or "".join(
                 secrets.choice(string.ascii_lowercase + string.digits) for _ in range(8)
             )
-            atomic_write(staging / META, dump_json({**meta, "id": chosen}))
+            atomic_write_many(staging, {**files, META: dump_json({**meta, "id": chosen})})
             try:
                 os.rename(staging, parent / chosen)
-                return chosen
-            except OSError:
-                if not (parent / chosen).exists():
-                    raise
+            except OSError as exc:
+                if (parent / chosen).exists():
+                    continue  # taken: draw another id (or give up on a fixed one)
+                message = f"cannot create: {exc.strerror or exc}"
+                raise RunStoreError(message, origin=located(parent / chosen)) from exc
+            atomic_write_many(parent, {})  # sync the parent: the new name must survive a crash
+            return chosen
         raise RunStoreError("a run with this id exists already", origin=located(parent / chosen))
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -37,6 +37,7 @@ __all__ = [
     "RunStoreError",
     "apply_changes",
     "atomic_write",
+    "atomic_write_many",
     "below",
     "changes",
     "dump_config",
@@ -78,28 +79,43 @@ def atomic_write(path: Path, data: bytes) -> None:
     Raises:
         RunStoreError: the file cannot be written (permissions, disk full, ...).
     """
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    atomic_write_many(path.parent, {path.name: data})
+
+
+def atomic_write_many(directory: Path, files: Mapping[str, bytes]) -> None:
+    """Replace each file atomically (as :func:`atomic_write`), syncing the directory once.
+
+    Raises:
+        RunStoreError: a file cannot be written (permissions, disk full, ...).
+    """
+    for name, data in files.items():
+        path = directory / name
         try:
-            with os.fdopen(fd, "wb") as fh:
-                os.fchmod(fh.fileno(), 0o644)  # mkstemp makes 0600; runs are shared reading
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
-        # The rename lives in the directory entry: sync it too, or a crash may forget it.
-        dir_fd = os.open(path.parent, os.O_RDONLY)
+            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=directory)
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    os.fchmod(fh.fileno(), 0o644)  # mkstemp makes 0600; runs are for sharing
+                    fh.write(data)
+                    fh.flush()
+                    os.fsync(fh.fileno())  # the data is on disk before the name points at it
+                os.replace(tmp, path)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+                raise
+        except OSError as exc:
+            message = f"cannot write: {exc.strerror or exc}"
+            raise RunStoreError(message, origin=located(path)) from exc
+    # The renames live in the directory entry: sync it too, or a crash may forget them.
+    try:
+        dir_fd = os.open(directory, os.O_RDONLY)
         try:
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
     except OSError as exc:
-        message = f"cannot write: {exc.strerror or exc}"
-        raise RunStoreError(message, origin=located(path)) from exc
+        message = f"cannot sync the directory: {exc.strerror or exc}"
+        raise RunStoreError(message, origin=located(directory)) from exc
 
 
 @contextlib.contextmanager
