@@ -18,7 +18,7 @@ import os
 import textwrap
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import MISSING, dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .errors import MASK, TypedcfgError
 from .export import as_plain
@@ -26,9 +26,6 @@ from .pipeline import CWD_DEFAULTS
 from .provenance import KeyPath, SourceKind
 from .sources import DEFAULTS_FILE, file_layer
 from .typeinfo import MODEL, UNION, TypeNode, schema_tree, type_name
-
-if TYPE_CHECKING:
-    from .main import LoadOptions
 
 __all__ = ["attribute_docstrings", "group_options", "render_help"]
 
@@ -53,11 +50,16 @@ class _Row:
 
 
 def render_help(
-    schema: type, fn: Callable[..., Any], options: LoadOptions, prog: str
+    schema: type,
+    fn: Callable[..., Any],
+    prog: str,
+    *,
+    defaults: Any = CWD_DEFAULTS,
+    config_dir: str | os.PathLike[str] | None = None,
 ) -> tuple[str, TypedcfgError | None]:
     """The help text, and the problem met reading the defaults file (help is shown anyway)."""
     tree = schema_tree(schema)
-    path = _defaults_path(options.defaults)
+    path = _defaults_path(defaults)
     file_data: Mapping[str, Any] = {}
     file_desc: dict[KeyPath, str] = {}
     problem: TypedcfgError | None = None
@@ -83,11 +85,12 @@ def render_help(
             head += f"  [{row.note}]"
         lines.append(head)
         if row.description:
-            lines += textwrap.wrap(row.description, WIDTH, initial_indent="      ",
-                                   subsequent_indent="      ")
+            lines += textwrap.wrap(
+                row.description, WIDTH, initial_indent="      ", subsequent_indent="      "
+            )
     if not rows:
         lines.append("  (no fields)")
-    groups = _group_lines(tree, _config_dir(options.config_dir, path))
+    groups = _group_lines(tree, _config_dir(config_dir, path))
     if groups:
         lines += ["", "config groups: choose with group=option", *groups]
     return "\n".join(lines), problem
@@ -116,7 +119,11 @@ class _Context:
 
 
 def _rows(
-    node: TypeNode, path: KeyPath, ctx: _Context, active: set[type], inherited: Any = MISSING,
+    node: TypeNode,
+    path: KeyPath,
+    ctx: _Context,
+    active: set[type],
+    inherited: Any = MISSING,
     note: str | None = None,
 ) -> Iterator[_Row]:
     """One row per leaf key below the model ``node`` (recursive schemas stop at the repeat)."""
@@ -144,16 +151,28 @@ def _rows(
                 yield _Row(dotted, type_name(child.annotation), "", description, note)
             yield from _rows(child, here, ctx, active, plain, note)
         elif child.kind == UNION and child.discriminator and child.tagged:
-            yield from _union_rows(child, here, field.required, default, description, ctx,
-                                   active, note)
+            yield from _union_rows(
+                child, here, field.required, default, description, ctx, active, note
+            )
         else:
-            yield _Row(dotted, type_name(child.annotation),
-                       _default_text(default, field.required, child.secret), description, note)
+            yield _Row(
+                dotted,
+                type_name(child.annotation),
+                _default_text(default, field.required, child.secret),
+                description,
+                note,
+            )
 
 
 def _union_rows(
-    node: TypeNode, path: KeyPath, required: bool, default: Any, description: str | None,
-    ctx: _Context, active: set[type], note: str | None,
+    node: TypeNode,
+    path: KeyPath,
+    required: bool,
+    default: Any,
+    description: str | None,
+    ctx: _Context,
+    active: set[type],
+    note: str | None,
 ) -> Iterator[_Row]:
     """A typed group: the choice, then each option's own fields."""
     dotted = ".".join(str(p) for p in path)
@@ -163,8 +182,13 @@ def _union_rows(
     options = ", ".join(str(t) for t in node.tagged)
     shown = f" = {chosen}" if chosen is not None else ("" if not required else " (required)")
     text = f"typed group, choose with {dotted}=OPTION: {options}"
-    yield _Row(dotted, type_name(node.annotation), shown,
-               f"{description} ({text})" if description else text, note)
+    yield _Row(
+        dotted,
+        type_name(node.annotation),
+        shown,
+        f"{description} ({text})" if description else text,
+        note,
+    )
     for value, member in node.tagged.items():
         inherited = plain if isinstance(plain, Mapping) and plain.get(tag) == value else MISSING
         for row in _rows(member, path, ctx, active, inherited, f"{dotted}={value}"):
@@ -222,9 +246,7 @@ def attribute_docstrings(cls: type) -> dict[str, str]:
             tree = ast.parse(source)
         except (OSError, TypeError, SyntaxError):
             continue
-        body: list[ast.stmt] = next(
-            (n.body for n in tree.body if isinstance(n, ast.ClassDef)), []
-        )
+        body: list[ast.stmt] = next((n.body for n in tree.body if isinstance(n, ast.ClassDef)), [])
         for first, second in itertools.pairwise(body):
             if (
                 isinstance(first, ast.AnnAssign)

@@ -162,7 +162,13 @@ class MainFunction(Generic[R]):
         if flags.help:
             from .help import render_help
 
-            text, problem = render_help(self.schema, self.__wrapped__, self.options, _prog())
+            text, problem = render_help(
+                self.schema,
+                self.__wrapped__,
+                _prog(),
+                defaults=self.options.defaults,
+                config_dir=self.options.config_dir,
+            )
             print(text)
             if problem is not None:
                 print(_relocated(problem, flags.positions).render(), file=sys.stderr)
