@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parent.parent
 TYPING = REPO / "tests" / "typing"
 BIN = Path(sys.executable).parent
@@ -24,6 +26,7 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 def test_mypy_strict_accepts_tests_typing() -> None:
     """mypy --strict finds no error in tests/typing (errors inside typedcfg are not its concern)."""
     result = _run(
@@ -40,6 +43,7 @@ def test_mypy_strict_accepts_tests_typing() -> None:
     assert "Success: no issues found in 2 source files" in result.stdout
 
 
+@pytest.mark.slow
 def test_pyright_strict_accepts_tests_typing() -> None:
     """pyright (strict, unnecessary ignores are errors) finds no error in tests/typing."""
     result = _run(
