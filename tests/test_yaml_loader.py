@@ -13,10 +13,10 @@ import os
 import pathlib
 import sys
 from collections.abc import Iterator
-from typing import Any, Literal, Optional
+from typing import Annotated, Any, Literal, Optional
 
 import pytest
-from pydantic import BaseModel, SecretStr
+from pydantic import BaseModel, Field, SecretStr
 
 import typedcfg.yaml_loader as yl
 from typedcfg.errors import ConfigFileError
@@ -362,6 +362,16 @@ class Inner(BaseModel):
     desc: str = ""
 
 
+class Num(BaseModel):
+    kind: Literal["num"] = "num"
+    version: float = 0.0
+
+
+class Text(BaseModel):
+    kind: Literal["text"] = "text"
+    version: str = ""
+
+
 class Model(BaseModel):
     version: str = ""
     country: str = ""
@@ -382,6 +392,7 @@ class Model(BaseModel):
     anything: Any = None
     number: int | str = 0
     metrics: dict[str, float] = {}
+    tagged: Annotated[Num | Text, Field(discriminator="kind")] = Num()
     options: dict[str, Any] = {}
 
 
@@ -443,6 +454,21 @@ def test_null_on_optional_str_is_none(loader: str, null: str) -> None:
         "name": None,
         "alt": None,
         "run": None,
+    }
+
+
+@pytest.mark.xfail(strict=True, reason="bug: union members' fields merged, first one's type wins")
+def test_discriminated_union_uses_the_selected_member(loader: str) -> None:
+    """``kind: text`` selects the member whose ``version`` is a str: ``1.10`` stays text."""
+    assert data("tagged:\n  version: 1.10\n  kind: text\n", HINT) == {
+        "tagged": {"version": "1.10", "kind": "text"}
+    }
+
+
+def test_discriminated_union_first_member(loader: str) -> None:
+    """``kind: num`` selects the member whose ``version`` is a float."""
+    assert data("tagged: {kind: num, version: 1.10}\n", HINT) == {
+        "tagged": {"kind": "num", "version": 1.1}
     }
 
 
