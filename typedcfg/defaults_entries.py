@@ -15,7 +15,7 @@ import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from .errors import CompositionError, ConfigFileError
 from .overrides import Op, Override
@@ -112,9 +112,10 @@ def read_entries(data: dict[str, Any], doc: Document, path: str, kind: SourceKin
             f"defaults: must be a list of entries, not a {type(raw).__name__}",
             origin=list_origin,
         )
+    items = _as_list(raw)  # pyright: ignore[reportUnknownArgumentType]  # an isinstance-narrowed Any
     entries = [
         parse_entry(item, doc.origins.get(("defaults", i)) or list_origin)
-        for i, item in enumerate(raw)
+        for i, item in enumerate(items)
     ]
     selves = [e for e in entries if e.kind == "self"]
     if len(selves) > 1:
@@ -122,6 +123,11 @@ def read_entries(data: dict[str, Any], doc: Document, path: str, kind: SourceKin
             "defaults: '_self_' appears twice in the list", origin=selves[1].origin
         )
     return entries
+
+
+def _as_list(value: object) -> list[Any]:
+    """``value`` (known to be a list) with items of any type, for the type checkers."""
+    return cast("list[Any]", value)
 
 
 def parse_entry(item: Any, origin: Origin) -> Entry:
@@ -141,8 +147,8 @@ def parse_entry(item: Any, origin: Origin) -> Entry:
         if not name:
             raise ConfigFileError(f"defaults: entry {item!r} names no config", origin=origin)
         return Entry("config", name, None, package or None, optional=optional, origin=origin)
-    if isinstance(item, dict) and len(item) == 1:
-        ((key, option),) = item.items()
+    if isinstance(item, dict) and len(cast("dict[str, Any]", item)) == 1:
+        ((key, option),) = cast("dict[str, Any]", item).items()
         words = str(key).split()
         flags = words[:-1]
         unknown = [w for w in flags if w not in ("optional", "override")]
@@ -158,7 +164,8 @@ def parse_entry(item: Any, origin: Origin) -> Entry:
                 f"defaults: '{key}: _self_' is not an entry; write '- _self_' on its own",
                 origin=origin,
             )
-        if isinstance(option, list) and not all(isinstance(o, str) for o in option):
+        names = _as_list(option) if isinstance(option, list) else []  # pyright: ignore[reportUnknownArgumentType]  # an isinstance-narrowed Any
+        if not all(isinstance(o, str) for o in names):
             raise ConfigFileError(
                 f"defaults: the options of group {group!r} must be names, not {option!r}",
                 origin=origin,
@@ -320,15 +327,15 @@ class Choices:
         leaves: override keys of group options composed as plain files (each only once).
     """
 
-    chosen: dict[str, Any] = field(default_factory=dict)
-    origins: dict[str, Origin] = field(default_factory=dict)
-    deleted: dict[str, tuple[str | None, Origin]] = field(default_factory=dict)
-    appended: list[Entry] = field(default_factory=list)
-    used: set[str] = field(default_factory=set)
-    selected: dict[str, Any] = field(default_factory=dict)
-    met: dict[str, Origin | None] = field(default_factory=dict)
-    per_group: dict[str, set[str]] = field(default_factory=dict)
-    leaves: set[str] = field(default_factory=set)
+    chosen: dict[str, Any] = field(default_factory=lambda: dict())
+    origins: dict[str, Origin] = field(default_factory=lambda: dict())
+    deleted: dict[str, tuple[str | None, Origin]] = field(default_factory=lambda: dict())
+    appended: list[Entry] = field(default_factory=lambda: list())
+    used: set[str] = field(default_factory=lambda: set())
+    selected: dict[str, Any] = field(default_factory=lambda: dict())
+    met: dict[str, Origin | None] = field(default_factory=lambda: dict())
+    per_group: dict[str, set[str]] = field(default_factory=lambda: dict())
+    leaves: set[str] = field(default_factory=lambda: set())
 
     def register(self, key: str, option: Any, origin: Origin | None) -> None:
         """Record a choice for ``key`` unless an earlier one (argv, outer override) exists."""

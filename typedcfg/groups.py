@@ -27,7 +27,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from .defaults_entries import (
     SELF,
@@ -102,7 +102,7 @@ class _Composer:
                     EmptyConfigWarning,
                     stacklevel=5,
                 )
-            data = doc.data if isinstance(doc.data, dict) else {}
+            data = _mapping(doc.data)
             keep_defaults = (
                 self.tree is not None
                 and bool(self.tree.children)
@@ -190,7 +190,7 @@ class _Composer:
         if isinstance(option, list):
             # An options list composes each option as a plain file of the group, in order.
             layers: list[Layer] = []
-            for name in option:
+            for name in cast("list[Any]", _object(option)):  # pyright: ignore[reportUnknownArgumentType]  # an isinstance-narrowed Any
                 _check_name(name, group, origin)
                 sub = Entry(
                     "config",
@@ -260,6 +260,15 @@ class _Composer:
             origin=origin,
             suggestions=suggest(name, available),
         )
+
+
+def _object(value: object) -> object:
+    return value
+
+
+def _mapping(value: object) -> dict[str, Any]:
+    """The document's top level when it is a mapping, else an empty one."""
+    return cast("dict[str, Any]", value) if isinstance(value, dict) else {}
 
 
 def _check_name(name: Any, group: str, origin: Origin | None) -> None:

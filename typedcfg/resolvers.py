@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from .errors import CompositionError
 from .provenance import KeyPath, Origin, format_path
@@ -101,13 +101,20 @@ def _walk(value: Any, path: KeyPath, context: _Context) -> Any:
             return value if new == value else new
         return value
     if isinstance(value, dict):
-        out = {key: _walk(item, (*path, key), context) for key, item in value.items()}
-        changed = any(out[key] is not value[key] for key in value)
-        return out if changed else value
+        mapping = cast("dict[str, Any]", value)
+        out = {key: _walk(item, (*path, key), context) for key, item in mapping.items()}
+        changed = any(out[key] is not mapping[key] for key in mapping)
+        return out if changed else mapping
     if isinstance(value, list):
-        items = [_walk(item, (*path, i), context) for i, item in enumerate(value)]
-        changed = any(new is not old for new, old in zip(items, value, strict=True))
-        return items if changed else value
+        sequence = cast("list[Any]", _object(value))  # pyright: ignore[reportUnknownArgumentType]  # an isinstance-narrowed Any
+        items = [_walk(item, (*path, i), context) for i, item in enumerate(sequence)]
+        changed = any(new is not old for new, old in zip(items, sequence, strict=True))
+        return items if changed else sequence
+    return value
+
+
+def _object(value: object) -> object:
+    """``value`` seen as a plain object (lets a cast say what the isinstance check found)."""
     return value
 
 
