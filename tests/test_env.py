@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Optional
+from typing import Annotated, Any, Literal, Optional
 
 import pytest
 from pydantic import BaseModel, Field, SecretStr
@@ -302,3 +302,30 @@ def test_more_specific_variable_wins_inside_a_mapping() -> None:
 def test_huge_integer_in_env_is_a_typedcfg_error() -> None:
     """A 5000-digit value is a TypedcfgError at the variable, not a raw ValueError."""
     assert failure({"TRAIN_SEED": "1" * 5000}).startswith("env:TRAIN_SEED: ")
+
+
+class Num(BaseModel):
+    kind: Literal["num"] = "num"
+    version: float = 0.0
+
+
+class Text(BaseModel):
+    kind: Literal["text"] = "text"
+    version: str = ""
+
+
+class Tagged(BaseModel):
+    m: Annotated[Num | Text, Field(discriminator="kind")] = Num()
+
+
+@pytest.mark.xfail(strict=True, reason="bug: env typing uses the first union member's field")
+def test_discriminated_union_member_types_the_value() -> None:
+    """``T_M__KIND=text`` selects the member whose version is a str: ``1.10`` stays text."""
+    config = typedcfg.load(
+        Tagged,
+        [],
+        defaults=None,
+        env_prefix="T_",
+        environ={"T_M__KIND": "text", "T_M__VERSION": "1.10"},
+    )
+    assert config.m == Text(version="1.10")
