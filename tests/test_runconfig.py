@@ -512,3 +512,23 @@ def test_warnings_point_at_the_callers_line(tmp_path: Path) -> None:
         RunConfig().update(path)
     assert {Path(w.filename).name for w in [*record, *loaded]} == {"test_runconfig.py"}
     assert len(record) == 3 and len(loaded) == 2
+
+
+def test_copy_deepcopy_and_pickle() -> None:
+    """Copies are independent objects with the same items, locks and schema."""
+    import copy
+    import pickle
+
+    config = RunConfig({"a": {"b": 1}}, schema=None)
+    config.update_locked({"x": 1}, user="sweep")
+    shallow = copy.copy(config)
+    shallow.y = 2
+    assert "y" not in config and shallow.a is config.a
+    deep = copy.deepcopy(config)
+    assert deep.as_dict() == config.as_dict() and deep.a is not config.a
+    restored = pickle.loads(pickle.dumps(config))
+    assert restored.as_dict() == {"a": {"b": 1}, "x": 1}
+    with pytest.warns(LockedKeyWarning):
+        restored.x = 5
+    typed = pickle.loads(pickle.dumps(RunConfig({"optim": {"name": "a"}}, schema=Train)))
+    assert typed.to_model() == Train(optim=Optim(name="a"))

@@ -28,7 +28,7 @@ from .errors import (
 )
 from .provenance import KeyPath, Origin, Provenance
 from .typeinfo import is_schema, schema_tree
-from .wandb_values import is_mapping, json_safe
+from .wandb_values import display_key, is_mapping, json_safe
 
 __all__ = [
     "as_plain",
@@ -58,21 +58,6 @@ def as_plain(obj: Any) -> Any:
         items: list[Any] = cast(Any, obj)
         return [as_plain(v) for v in items]
     return obj
-
-
-def display_key(path: KeyPath) -> str:
-    """A key path that stays unambiguous when keys hold dots: ``optim['beta.1']``, ``['--lr']``.
-
-    Plain identifier-like parts are joined with dots; any other part is shown subscripted.
-    """
-    out: list[str] = []
-    for part in path:
-        plain = isinstance(part, str) and part.replace("_", "a").replace("-", "a").isalnum()
-        if plain and not (isinstance(part, str) and part[:1] == "-"):
-            out.append(f".{part}" if out else str(part))
-        else:
-            out.append(f"[{part!r}]")
-    return "".join(out) or "<root>"
 
 
 def flatten(obj: Any, sep: str = ".") -> dict[str, Any]:

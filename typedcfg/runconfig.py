@@ -30,14 +30,14 @@ from .errors import (
     SchemaError,
     TypedcfgWarning,
 )
-from .export import as_plain, display_key, warn_keys
+from .export import as_plain, warn_keys
 from .pipeline import Loaded
 from .provenance import KeyPath, Origin, Provenance, SourceKind, format_path
 from .sources import DEFAULTS_FILE, file_layer
 from .typeinfo import TypeNode, schema_tree
 from .validate import validate
 from .wandb_values import (
-    first_changed_leaf,
+    check_change,
     flags_dict,
     is_mapping,
     json_safe,
@@ -49,7 +49,6 @@ __all__ = ["LockedKeyWarning", "RunConfig"]
 
 T = TypeVar("T")
 
-_CHANGE_HINT = "If you really want to do this, pass allow_val_change=True to config.update()"
 _NO_USER: Any = object()  # "do not lock"; ``None`` is a valid (if odd) user name in wandb
 
 
@@ -125,7 +124,9 @@ class RunConfig(Generic[T]):
         return self._items[key]
 
     def __getattr__(self, key: str) -> Any:
-        if key.startswith("__"):  # never answer Python's own protocol lookups from the items
+        # Python's protocol lookups, and our own slots before they are set (while copy or
+        # pickle rebuild the object), are never answered from the items.
+        if key.startswith("__") or key in RunConfig.__slots__:
             raise AttributeError(key)
         try:
             return self._items[key]
@@ -161,6 +162,23 @@ class RunConfig(Generic[T]):
 
     def __typedcfg_config__(self) -> dict[str, Any]:
         return self.as_dict()
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The schema tree is rebuilt from the schema (it is cached per class).
+        return {name: getattr(self, name) for name in self.__slots__ if name != "_tree"}
+
+    def __copy__(self) -> RunConfig[T]:
+        # A copy gets its own tables (values are shared, as with dict.copy()).
+        clone: RunConfig[T] = object.__new__(type(self))
+        state = self.__getstate__()
+        clone.__setstate__({k: dict(v) if is_mapping(v) else v for k, v in state.items()})
+        return clone
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+        schema = state.get("_schema")
+        object.__setattr__(self, "_tree", schema_tree(schema) if schema is not None else None)
 
     # --- writing -----------------------------------------------------------------------------
 
@@ -286,7 +304,7 @@ class RunConfig(Generic[T]):
         for key, value in updates.items():
             old = self._items.get(key, _NO_USER)
             if not allow_val_change and old is not _NO_USER:
-                _check_change(key, old, value, merge, origin)
+                check_change(key, old, value, merge, origin)
             if merge and isinstance(old, dict) and isinstance(value, dict):
                 value = merge_dicts(cast(dict[str, Any], old), cast(dict[str, Any], value))
             final[key] = value
@@ -378,23 +396,6 @@ class RunConfig(Generic[T]):
         # Keys that wandb would mangle are reported where they were written, at load time.
         warn_keys(layer.data, origin_of=layer.origins.get, where=layer.name, stacklevel=depth)
         return _Input(dict(layer.data), dict(layer.origins), dict(layer.descriptions))
-
-
-def _check_change(key: str, old: Any, new: Any, merge: bool, origin: Origin) -> None:
-    """wandb's two-line error when a set value would change (per leaf when merging)."""
-    path: KeyPath = (key,)
-    if merge and isinstance(old, dict) and isinstance(new, dict):
-        found = first_changed_leaf(cast(dict[str, Any], old), cast(dict[str, Any], new), path)
-        if found is None:
-            return
-        path, old, new = found
-    elif old == new:
-        return
-    raise ConfigMutationError(
-        f'Attempted to change value of key "{display_key(path)}" from {old} to {new}\n'
-        + _CHANGE_HINT,
-        origin=origin,
-    )
 
 
 def _wrap_secrets(value: Any, node: TypeNode | None) -> Any:

@@ -22,11 +22,13 @@ from typing import Any, Literal, TypeGuard, cast
 
 from pydantic import BaseModel, SecretBytes, SecretStr
 
-from .errors import MASK, CompositionError
+from .errors import MASK, CompositionError, ConfigMutationError
 from .provenance import KeyPath, Origin, SourceKind
 
 __all__ = [
     "ARRAY_LIMIT",
+    "check_change",
+    "display_key",
     "first_changed_leaf",
     "flags_dict",
     "is_mapping",
@@ -175,6 +177,21 @@ def _ordered(items: Any) -> list[Any]:
         return list(items)
 
 
+def display_key(path: KeyPath) -> str:
+    """A key path that stays unambiguous when keys hold dots: ``optim['beta.1']``, ``['--lr']``.
+
+    Plain identifier-like parts are joined with dots; any other part is shown subscripted.
+    """
+    out: list[str] = []
+    for part in path:
+        plain = isinstance(part, str) and part.replace("_", "a").replace("-", "a").isalnum()
+        if plain and not (isinstance(part, str) and part[:1] == "-"):
+            out.append(f".{part}" if out else str(part))
+        else:
+            out.append(f"[{part!r}]")
+    return "".join(out) or "<root>"
+
+
 # --- inputs wandb.config.update accepts, and its merge rule ---------------------------------
 
 
@@ -250,3 +267,28 @@ def merge_dicts(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
             else value
         )
     return out
+
+
+_CHANGE_HINT = "If you really want to do this, pass allow_val_change=True to config.update()"
+
+
+def check_change(key: str, old: Any, new: Any, merge: bool, origin: Origin) -> None:
+    """wandb's two-line error when a set value would change (per leaf when merging).
+
+    Raises:
+        ConfigMutationError: ``new`` differs from ``old`` (plain ``!=``, as wandb); ``message``
+            is wandb's text, ``str()`` starts with ``origin`` (the call that failed).
+    """
+    path: KeyPath = (key,)
+    if merge and isinstance(old, dict) and isinstance(new, dict):
+        found = first_changed_leaf(cast(dict[str, Any], old), cast(dict[str, Any], new), path)
+        if found is None:
+            return
+        path, old, new = found
+    elif old == new:
+        return
+    raise ConfigMutationError(
+        f'Attempted to change value of key "{display_key(path)}" from {old} to {new}\n'
+        + _CHANGE_HINT,
+        origin=origin,
+    )
