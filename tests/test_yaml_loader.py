@@ -695,6 +695,12 @@ def test_merge_key_at_top_level(loader: str) -> None:
     assert data("<<: {a: 1, b: 2}\nb: 3\n") == {"a": 1, "b": 3}
 
 
+@pytest.mark.xfail(strict=True, reason="bug: '!!merge <<' merges only if a plain << is in the file")
+def test_explicitly_tagged_merge_key(loader: str) -> None:
+    """``!!merge <<`` is a merge key like the plain ``<<`` (as in PyYAML's safe_load)."""
+    assert data("x:\n  !!merge <<: {a: 1}\n  b: 2\n") == {"x": {"a": 1, "b": 2}}
+
+
 def test_quoted_merge_key_is_an_ordinary_key(loader: str) -> None:
     """Only the plain ``<<`` merges; ``'<<'`` is a key named ``<<``."""
     assert data("x: {'<<': {a: 1}}\n") == {"x": {"<<": {"a": 1}}}
