@@ -216,7 +216,9 @@ def test_runconfig_matches_wandb_config_call_by_call(
             assert ours.items() == run.config.items(), step
             assert ours.keys() == run.config.keys(), step
         assert ours.as_dict() == dict(run.config)
+        assert repr(ours) == repr(run.config)
         assert "_private" in ours and "_private" in run.config
+        assert ours.get("lr") == run.config.get("lr") and ours.get("nope") is None
         assert ours["nested"] == {"c": 9, "d": 4}
         assert (errors_seen, warnings_seen) == (4, 3)  # the sequence did exercise both
     finally:
@@ -249,5 +251,17 @@ def test_runconfig_fixes_wandb_model_as_str(offline: Path) -> None:
         assert isinstance(run.config["optim"], str)
         assert ours["optim"] == {"name": "adam", "lr": 0.001, "betas": [0.9, 0.999]}
         assert ours["api_key"] == run.config["api_key"] == "**********"
+    finally:
+        run.finish()
+
+
+def test_runconfig_updates_from_wandb_config(offline: Path) -> None:
+    """update(run.config) takes wandb's visible items (not the Config object's __dict__)."""
+    run = _init({"lr": 0.1, "model": {"depth": 2}})
+    try:
+        ours = RunConfig()
+        ours.update(run.config)
+        assert ours.as_dict() == {"lr": 0.1, "model": {"depth": 2}}
+        assert "_wandb" not in ours
     finally:
         run.finish()

@@ -367,8 +367,8 @@ class RunConfig(Generic[T]):
 
     def _input(self, d: Any, op: str) -> _Input:
         """Anything wandb's ``config.update`` accepts (and more) as plain data."""
-        if isinstance(d, RunConfig):
-            return _Input(d.as_dict())
+        if isinstance(d, RunConfig) or _is_wandb_config(d):
+            return _Input(dict(d.as_dict()))
         if isinstance(d, (str, os.PathLike)):
             return self._read(cast("str | os.PathLike[str]", d), SourceKind.CONFIG_FILE, depth=4)
         omegaconf = sys.modules.get("omegaconf")
@@ -396,6 +396,12 @@ class RunConfig(Generic[T]):
         # Keys that wandb would mangle are reported where they were written, at load time.
         warn_keys(layer.data, origin_of=layer.origins.get, where=layer.name, stacklevel=depth)
         return _Input(dict(layer.data), dict(layer.origins), dict(layer.descriptions))
+
+
+def _is_wandb_config(d: Any) -> bool:
+    """``wandb.config`` itself (its ``__dict__`` holds bookkeeping, not the items)."""
+    wandb_config = sys.modules.get("wandb.sdk.wandb_config")
+    return wandb_config is not None and isinstance(d, wandb_config.Config)
 
 
 def _wrap_secrets(value: Any, node: TypeNode | None) -> Any:
