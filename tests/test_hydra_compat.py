@@ -246,6 +246,7 @@ def generated_trees(draw: st.DrawFn) -> tuple[dict[str, str], list[str]]:
     files = _Files()
     groups = draw(st.lists(st.sampled_from(GROUPS), min_size=1, max_size=3, unique=True))
     options: dict[str, list[str]] = {}
+    candidates_sub: list[str] = []
     for index, group in enumerate(groups):
         options[group] = draw(
             st.lists(st.sampled_from(OPTIONS), min_size=1, max_size=2, unique=True)
@@ -253,6 +254,7 @@ def generated_trees(draw: st.DrawFn) -> tuple[dict[str, str], list[str]]:
         sub = draw(st.lists(st.sampled_from(OPTIONS), max_size=2, unique=True))
         if sub:
             options[f"{group}/act"] = sub
+            candidates_sub.extend(f"{group}/act={o}" for o in sub)
             for name in sub:
                 files.add(draw, f"{group}/act/{name}.yaml", [], draw(st.sampled_from(HEADERS)))
         for name in options[group]:
@@ -266,8 +268,10 @@ def generated_trees(draw: st.DrawFn) -> tuple[dict[str, str], list[str]]:
             files.add(draw, f"{group}/{name}.yaml", entries, draw(st.sampled_from(HEADERS)))
     primary: list[Any] = []
     for group in groups:
-        kind = draw(st.sampled_from(["choice", "choice", "null", "optional", "package"]))
-        if kind == "choice":
+        kind = draw(st.sampled_from(["choice", "choice", "null", "optional", "package", "list"]))
+        if kind == "list":
+            primary.append({group: "[" + ", ".join(reversed(options[group])) + "]"})
+        elif kind == "choice":
             primary.append({group: draw(st.sampled_from(options[group]))})
         elif kind == "null":
             primary.append({group: None})
@@ -296,7 +300,12 @@ def generated_trees(draw: st.DrawFn) -> tuple[dict[str, str], list[str]]:
     ]
     if "exp/e1.yaml" in files.texts:
         candidates.append("exp=e1")
-    argv = draw(st.lists(st.sampled_from(candidates), max_size=2, unique=True))
+    # Lists of options, and value overrides applied after composition.
+    candidates += [f"{g}=[{','.join(options[g])}]" for g in groups]
+    # ('x=99' on a key that may not exist is left out: Hydra's struct mode, see above.)
+    candidates += ["+x=98", "++y=97", "~x", "+n.w=95"]
+    candidates += candidates_sub
+    argv = draw(st.lists(st.sampled_from(candidates), max_size=3, unique=True))
     return files.texts, argv
 
 
@@ -335,7 +344,8 @@ def _composed_twice(root: str, argv: list[str]) -> bool:
     from typedcfg.groups import Choices, GroupRepo, compose_files
 
     main = os.path.join(root, "main.yaml")
-    choices = Choices.from_overrides(split_argv(argv).overrides)
+    groups = [o for o in split_argv(argv).overrides if os.path.isdir(os.path.join(root, o.key))]
+    choices = Choices.from_overrides(groups)
     layers = compose_files([(main, SourceKind.CONFIG_FILE)], GroupRepo(root), choices, None, main)
     names = [layer.name for layer in layers]
     return len(names) != len(set(names))
