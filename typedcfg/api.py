@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from .errors import suggest
 from .provenance import Origin, SourceKind
@@ -253,7 +253,8 @@ def _as_list(operand: Any, name: str) -> list[Any]:
         raise RunStoreError(
             f"{name} takes a list, not {operand!r}", origin=Origin(SourceKind.CODE, text="filters")
         )
-    return list(operand)
+    items: list[Any] = list(cast("list[Any]", operand))
+    return items
 
 
 _OPERATORS: Mapping[str, Callable[[Any, Any], bool]] = {
@@ -270,7 +271,10 @@ _OPERATORS: Mapping[str, Callable[[Any, Any], bool]] = {
 
 
 def _is_operators(condition: Any) -> bool:
-    return isinstance(condition, Mapping) and any(str(k).startswith("$") for k in condition)
+    if not isinstance(condition, Mapping):
+        return False
+    keys: list[Any] = list(cast("Iterable[Any]", condition))
+    return any(str(k).startswith("$") for k in keys)
 
 
 def check_filters(filters: Mapping[str, Any]) -> None:

@@ -19,12 +19,13 @@ Errors print their located message on stderr and exit 2.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import statistics
 import sys
 from collections.abc import Mapping, Sequence
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 from .api import MISSING, Api, check_filters, check_key, lookup, sort_key
 from .errors import TypedcfgError
@@ -105,10 +106,10 @@ def run(
 ) -> int:
     """Run a parsed ``typedcfg runs ...`` command; return the exit status."""
     del argv  # cli.py passes the raw tokens to every command; these commands have no use for them
-    out = out if out is not None else sys.stdout
+    stream = out if out is not None else sys.stdout
     api = Api(default_root(args.root, os.environ))
     command = {"ls": _ls, "diff": _diff, "group": _group, "push": _push}[args.runs_command]
-    status: int = command(api, args, out)
+    status: int = command(api, args, stream)
     return status
 
 
@@ -189,16 +190,17 @@ def _json_value(value: Any) -> Any:
 def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], out: TextIO) -> None:
     """A rich table on a terminal (when rich is installed), aligned plain text otherwise."""
     if out.isatty():
+        # rich is optional: imported by name so that type checkers need not have it either.
         try:
-            from rich.console import Console  # type: ignore[import-not-found, unused-ignore]
-            from rich.table import Table  # type: ignore[import-not-found, unused-ignore]
+            console: Any = importlib.import_module("rich.console")
+            tables: Any = importlib.import_module("rich.table")
         except ImportError:
             pass
         else:
-            table = Table(*headers)
+            table = tables.Table(*headers)
             for row in rows:
                 table.add_row(*row)
-            Console(file=out).print(table)
+            console.Console(file=out).print(table)
             return
     widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
     for line in [list(headers), *rows]:
@@ -210,7 +212,8 @@ def _leaves(data: Any, path: KeyPath = ()) -> dict[str, tuple[KeyPath, Any]]:
     if not (isinstance(data, Mapping) and (data or not path)):
         return {".".join(str(p) for p in path): (path, data)}
     out: dict[str, tuple[KeyPath, Any]] = {}
-    for key, value in data.items():
+    items = cast("Mapping[str, Any]", data)
+    for key, value in items.items():
         out.update(_leaves(value, (*path, key)))
     return out
 
@@ -281,7 +284,7 @@ def _union(dicts: Any) -> list[str]:
 
 def _differing(configs: Sequence[dict[str, Any]]) -> list[str]:
     """Keys whose value is not the same in every config (missing counts as a value)."""
-    out = []
+    out: list[str] = []
     for key in _union(configs):
         values = [json.dumps(c.get(key, MISSING), default=repr, sort_keys=True) for c in configs]
         if len(set(values)) > 1:
@@ -339,11 +342,11 @@ def _group(api: Api, args: argparse.Namespace, out: TextIO) -> int:
     for key in [*by, *([metric] if metric else [])]:
         check_key(key, "--by" if key in by else "--metric")
     groups: dict[str, tuple[list[Any], list[Run]]] = {}
+    results: list[dict[str, Any]] = []
     for r in api.runs(args.project, _filters(args.where), order="created_at"):
         values = [lookup(r, k) for k in by]
         ident = json.dumps([_json_value(v) for v in values], sort_keys=True, default=repr)
         groups.setdefault(ident, (values, []))[1].append(r)
-    results = []
     for values, members in sorted(groups.values(), key=lambda g: [sort_key(v) for v in g[0]]):
         row: dict[str, Any] = {
             "group": {k.partition(".")[2]: _json_value(v) for k, v in zip(by, values, strict=True)},
@@ -363,9 +366,10 @@ def _group(api: Api, args: argparse.Namespace, out: TextIO) -> int:
     if metric:
         name = metric.partition(".")[2]
         headers += [f"{name} mean", "std", "min", "max", "n"]
-    rows = []
+    rows: list[list[str]] = []
     for row in results:
-        cells = [_text(v) for v in row["group"].values()] + [str(row["count"])]
+        group: dict[str, Any] = row["group"]
+        cells = [_text(v) for v in group.values()] + [str(row["count"])]
         if metric:
             cells += [_text(MISSING if row[k] is None else row[k]) for k in _STATS]
             cells.append(str(row["n"]))
@@ -392,7 +396,7 @@ def _stats(values: Sequence[Any]) -> dict[str, Any]:
 
 def _push(api: Api, args: argparse.Namespace, out: TextIO) -> int:
     try:
-        import wandb
+        wandb: Any = importlib.import_module("wandb")
     except ImportError as exc:
         raise RunStoreError(
             "wandb is not installed",
@@ -400,11 +404,11 @@ def _push(api: Api, args: argparse.Namespace, out: TextIO) -> int:
             hint="pip install 'typedcfg[wandb]'",
         ) from exc
     target = args.wandb_project or args.project
-    pushed = []
+    pushed: list[dict[str, str]] = []
     for r in api.runs(args.project, _filters(args.where), order="created_at"):
         meta = r.meta
         command = " ".join([meta.get("program") or "", *meta.get("argv", [])]).strip()
-        git = meta.get("git") or {}
+        git: dict[str, Any] = meta.get("git") or {}
         notes = f"recorded by typedcfg at {r.created_at}: {command}".strip()
         if git:
             notes += f" (git {git.get('commit', '')[:12]}{' dirty' if git.get('dirty') else ''})"

@@ -30,9 +30,9 @@ import subprocess
 import sys
 import tempfile
 import traceback
-from collections.abc import Iterator, Mapping, MutableMapping, Sequence
+from collections.abc import Generator, Iterator, Mapping, MutableMapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from .export import as_plain, to_wandb
 from .provenance import KeyPath, Origin, Provenance, SourceKind
@@ -119,6 +119,14 @@ class Summary(MutableMapping[str, Any]):
     def __iter__(self) -> Iterator[str]:
         return iter(self._data)
 
+    def as_dict(self) -> dict[str, Any]:
+        """A plain copy of the summary."""
+        return dict(self._data)
+
+    def reset(self, data: Mapping[str, Any]) -> None:
+        """Replace the contents without writing anything (after the run's files were read)."""
+        self._data = dict(data)
+
     def __len__(self) -> int:
         return len(self._data)
 
@@ -172,7 +180,7 @@ class Run:
             self.summary = Summary(self, {}, self._live)
         self.config.clear()
         self.config.update(copy.deepcopy(config))
-        self.summary._data = dict(summary)
+        self.summary.reset(summary)
 
     @property
     def path(self) -> str:
@@ -226,13 +234,14 @@ class Run:
             RunStoreError: the files cannot be read or written.
         """
         config_changes = changes(self._base_config, self.config, ())
-        summary_changes = changes(self._base_summary, self.summary._data, ())
+        summary_changes = changes(self._base_summary, self.summary.as_dict(), ())
         if not config_changes and not summary_changes:
             return
         with locked(self.dir):
             config, self._descriptions = load_config(self.dir / CONFIG)
             summary = apply_changes(read_json(self.dir / SUMMARY, {}), summary_changes)
             files: dict[str, bytes] = {}
+            entries = self._entries
             if config_changes:
                 config = apply_changes(config, config_changes)
                 if self.schema is not None:
@@ -243,8 +252,7 @@ class Run:
             if summary_changes:
                 files[SUMMARY] = dump_json(summary)
             atomic_write_many(self.dir, files)
-            if config_changes:
-                self._entries = entries
+            self._entries = entries
         self._set(config, summary)
 
     def _validated(self, config: dict[str, Any], changes: Sequence[Any]) -> dict[str, Any]:
@@ -365,6 +373,7 @@ def _create(parent: Path, run_id: str | None, files: dict[str, Any], sources: Se
         os.chmod(staging, 0o755)  # mkdtemp makes 0700; runs are for sharing
         meta = files.pop(META)
         meta["sources"] = _copy_sources(sources, staging)
+        chosen = run_id or ""
         for _ in range(1 if run_id else 20):
             chosen = run_id or "".join(
                 secrets.choice(string.ascii_lowercase + string.digits) for _ in range(8)
@@ -395,7 +404,7 @@ def record_run(
     configs: Sequence[str | os.PathLike[str]] = (),
     program: str | None = None,
     cwd: str | os.PathLike[str] | None = None,
-) -> Iterator[Run]:
+) -> Generator[Run, None, None]:
     """Record one run of a program in ``<runs_dir>/<project>/<run_id>/``.
 
     On entry the run is written with status ``running``; inside the block :func:`current_run`
@@ -421,7 +430,7 @@ def record_run(
     if run_id is not None:
         check_name(run_id, "run id", root)
     unwrap = getattr(loaded, "__typedcfg_config__", None)
-    config = unwrap() if callable(unwrap) else loaded
+    config: Any = unwrap() if callable(unwrap) else loaded
     wrapped = to_wandb(loaded, desc=True)
     data = {key: entry["value"] for key, entry in wrapped.items()}
     descriptions = {key: entry["desc"] for key, entry in wrapped.items() if entry["desc"]}
@@ -430,7 +439,8 @@ def record_run(
         made = Origin(SourceKind.CODE, text="record_run")
         provenance = Provenance({(key,): made for key in data})
     where = os.fspath(cwd) if cwd is not None else os.getcwd()
-    sources = [os.fspath(s) for s in getattr(loaded, "sources", ())]
+    read: Sequence[str] = getattr(loaded, "sources", ())
+    sources = [os.fspath(s) for s in read]
     started = _now()
     meta: dict[str, Any] = {
         "id": run_id, "project": project, "status": "running", "error": None,
@@ -449,22 +459,25 @@ def record_run(
         META: meta,
     }
     chosen = _create(Path(root) / project, run_id, files, sources)
-    schema = type(config) if is_schema(type(config)) else None
+    kind: type[Any] = type(cast("object", config))
+    schema = kind if is_schema(kind) else None
     run = Run(root, project, chosen, schema=schema, live=True)
     token = _CURRENT.set(run)
     try:
         yield run
     except BaseException as exc:
         ok = isinstance(exc, SystemExit) and exc.code in (None, 0)
-        run._meta = _finish(run.dir, None if ok else exc)
+        _finish(run.dir, None if ok else exc)
+        run.reload()
         raise
     else:
-        run._meta = _finish(run.dir, None)
+        _finish(run.dir, None)
+        run.reload()
     finally:
         _CURRENT.reset(token)
 
 
-def _finish(directory: Path, exc: BaseException | None) -> dict[str, Any]:
+def _finish(directory: Path, exc: BaseException | None) -> None:
     """Write the end time and the final status (with the error when ``exc`` is given)."""
     with locked(directory):
         meta: dict[str, Any] = read_json(directory / META, {})
@@ -475,4 +488,3 @@ def _finish(directory: Path, exc: BaseException | None) -> dict[str, Any]:
             meta["error"] = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
             meta["traceback"] = "".join(traceback.format_exception(exc))
         atomic_write(directory / META, dump_json(meta))
-    return meta

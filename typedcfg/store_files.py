@@ -16,9 +16,9 @@ import json
 import os
 import sys
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Generator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
@@ -119,7 +119,7 @@ def atomic_write_many(directory: Path, files: Mapping[str, bytes]) -> None:
 
 
 @contextlib.contextmanager
-def locked(directory: Path) -> Iterator[None]:
+def locked(directory: Path) -> Generator[None, None, None]:
     """Hold the run's exclusive lock; remove temp files that killed writers left behind."""
     try:
         fd = os.open(directory / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
@@ -223,6 +223,7 @@ def load_config(path: Path) -> tuple[dict[str, Any], dict[str, str]]:
     if not isinstance(top, dict):
         raise ConfigFileError("the top level must be a mapping of desc/value entries",
                               origin=located(path))  # fmt: skip
+    top = cast("dict[str, Any]", top)
     if top.pop("wandb_version", 1) not in (1, "1"):
         raise ConfigFileError("wandb_version: unknown version; only 1 exists", origin=located(path))
     top.pop("_wandb", None)  # wandb's own bookkeeping, as in wandb's run.rawconfig
@@ -231,15 +232,16 @@ def load_config(path: Path) -> tuple[dict[str, Any], dict[str, str]]:
     for key, entry in top.items():
         if not isinstance(entry, dict) or "value" not in entry:
             raise ConfigFileError(f"{key}: a desc/value entry needs 'value'", origin=located(path))
-        data[key] = entry["value"]
-        if entry.get("desc"):
-            descriptions[key] = str(entry["desc"])
+        fields = cast("dict[str, Any]", entry)
+        data[str(key)] = fields["value"]
+        if fields.get("desc"):
+            descriptions[str(key)] = str(fields["desc"])
     return data, descriptions
 
 
 def provenance_entries(provenance: Provenance) -> list[dict[str, Any]]:
     """The JSON form of a provenance table: one entry per key path, with its origin's fields."""
-    out = []
+    out: list[dict[str, Any]] = []
     for path, origin in provenance.paths():
         entry = origin_entry(origin)
         entry["path"] = list(path)
@@ -285,9 +287,10 @@ def changes(old: Mapping[str, Any], new: Mapping[str, Any], path: KeyPath) -> li
         if key not in old:
             out.append((here, copy.deepcopy(value)))
         elif isinstance(value, Mapping) and isinstance(old[key], Mapping):
-            out.extend(changes(old[key], value, here))
+            new_child = cast("Mapping[str, Any]", value)
+            out.extend(changes(old[key], new_child, here))
         elif not _same(value, old[key]):
-            out.append((here, copy.deepcopy(value)))
+            out.append((here, copy.deepcopy(value)))  # pyright: ignore[reportUnknownArgumentType]  # an isinstance-narrowed Any
     return out
 
 
