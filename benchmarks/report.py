@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import datetime
 import os
 import platform
@@ -48,7 +47,7 @@ def status(ok: bool) -> str:
     return "met" if ok else "**missed**"
 
 
-def machine() -> list[str]:
+def machine(load_start: tuple[float, ...] | None) -> list[str]:
     """Lines describing where the run happened."""
     cpu = "unknown"
     try:
@@ -69,11 +68,15 @@ def machine() -> list[str]:
     import yaml
 
     load = os.getloadavg() if hasattr(os, "getloadavg") else None
+
+    def shown(avg: tuple[float, ...] | None) -> str:
+        return ", ".join(f"{x:.2f}" for x in avg) if avg else "n/a"
+
     return [
         f"- date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC",
         f"- CPU: {cpu}; {usable} usable cores (nproc), {os.cpu_count()} online",
-        f"- OS: {platform.system()} {platform.release()}; load average at the end: "
-        + (", ".join(f"{x:.2f}" for x in load) if load else "n/a"),
+        f"- OS: {platform.system()} {platform.release()}; load average (1, 5, 15 min) at the "
+        f"start: {shown(load_start)}; at the end: {shown(load)}",
         f"- Python {platform.python_version()} ({platform.python_implementation()}), "
         f"libyaml {'yes' if yaml.__with_libyaml__ else 'NO'}",
         "- " + ", ".join(versions),
@@ -86,8 +89,8 @@ def render(
     build: dict[int, float],
     proc: dict[str, Any],
     checked: str,
-    args: argparse.Namespace,
     elapsed: float,
+    load_start: tuple[float, ...] | None,
 ) -> str:
     """The whole report as Markdown."""
     sizes = list(cases)
@@ -97,7 +100,7 @@ def render(
         f"Command: `{' '.join(['python benchmarks/run.py', *sys.argv[1:]])}` "
         f"(took {elapsed:.0f} s).",
         "",
-        *machine(),
+        *machine(load_start),
         "",
         checked + ".",
         "",
