@@ -19,14 +19,12 @@ import contextlib
 import contextvars
 import copy
 import datetime
-import hashlib
 import os
 import platform
 import secrets
 import shutil
 import socket
 import string
-import subprocess
 import sys
 import tempfile
 import traceback
@@ -39,7 +37,7 @@ from .provenance import KeyPath, Origin, Provenance, SourceKind
 from .store_files import (
     CONFIG,
     DELETED,
-    FILES,
+    ENV_VAR,
     META,
     PROVENANCE,
     SUMMARY,
@@ -50,15 +48,18 @@ from .store_files import (
     atomic_write_many,
     below,
     changes,
+    check_name,
+    copy_sources,
+    default_root,
     dump_config,
     dump_json,
+    git_info,
     load_config,
     located,
     locked,
     origin_entry,
     origin_of,
     provenance_entries,
-    read_bytes,
     read_json,
 )
 from .typeinfo import is_schema
@@ -77,8 +78,6 @@ __all__ = [
     "record_run",
 ]
 
-ENV_VAR = "TYPEDCFG_RUNS_DIR"
-"""The environment variable naming the store root (read by ``main.py`` and the CLI only)."""
 
 # The run being recorded. A ContextVar rather than a module global: each thread and asyncio
 # task sees the run its own ``record_run`` block set, and the token reset on exit restores the
@@ -286,23 +285,6 @@ class Run:
 # --- recording ------------------------------------------------------------------------------
 
 
-def default_root(explicit: str | os.PathLike[str] | None, environ: Mapping[str, str]) -> str:
-    """The store root: ``explicit`` if given, else ``$TYPEDCFG_RUNS_DIR``, else ``runs``."""
-    if explicit is not None:
-        return os.fspath(explicit)
-    return environ.get(ENV_VAR) or "runs"
-
-
-def check_name(name: str, what: str, root: str) -> str:
-    """``name`` when it can be one directory name (a project or a run id), else an error."""
-    if not name or name.startswith(".") or any(c in name for c in "/\\\0"):
-        raise RunStoreError(
-            f"{what} {name!r} cannot be a directory name (no '/', no leading '.', not empty)",
-            origin=located(root),
-        )
-    return name
-
-
 def current_run() -> Run | None:
     """The run being recorded by the enclosing :func:`record_run` block, or ``None``.
 
@@ -317,44 +299,6 @@ def current_run() -> Run | None:
 
 def _now() -> str:
     return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="milliseconds")
-
-
-def git_info(cwd: str | os.PathLike[str]) -> dict[str, Any] | None:
-    """``{"commit": sha, "dirty": bool}`` when ``cwd`` is in a git work tree, else ``None``.
-
-    No ``git`` executable, no repository, or a repository without commits all give ``None``:
-    recording a run never fails because of git.
-    """
-
-    def git(*args: str) -> str | None:
-        try:
-            done = subprocess.run(
-                ["git", *args], cwd=cwd, capture_output=True, text=True, timeout=10, check=False
-            )
-        except (OSError, subprocess.SubprocessError):
-            return None
-        return done.stdout if done.returncode == 0 else None
-
-    commit = git("rev-parse", "HEAD")
-    if commit is None:
-        return None
-    status = git("status", "--porcelain", "--untracked-files=no")
-    return {"commit": commit.strip(), "dirty": bool(status and status.strip())}
-
-
-def _copy_sources(names: Sequence[str], directory: Path) -> list[dict[str, Any]]:
-    """Copy each config file read into ``files/``; ``{path, sha256, copy}`` per file."""
-    out: list[dict[str, Any]] = []
-    for index, name in enumerate(names):
-        entry: dict[str, Any] = {"path": name}
-        data = read_bytes(Path(name)) if os.path.isfile(name) else None
-        if data is not None:
-            entry["copy"] = f"{FILES}/{index}-{Path(name).name}"
-            entry["sha256"] = hashlib.sha256(data).hexdigest()
-            (directory / FILES).mkdir(exist_ok=True)
-            (directory / entry["copy"]).write_bytes(data)
-        out.append(entry)
-    return out
 
 
 def _create(parent: Path, run_id: str | None, files: dict[str, Any], sources: Sequence[str]) -> str:
@@ -372,7 +316,7 @@ def _create(parent: Path, run_id: str | None, files: dict[str, Any], sources: Se
     try:
         os.chmod(staging, 0o755)  # mkdtemp makes 0700; runs are for sharing
         meta = files.pop(META)
-        meta["sources"] = _copy_sources(sources, staging)
+        meta["sources"] = copy_sources(sources, staging)
         chosen = run_id or ""
         for _ in range(1 if run_id else 20):
             chosen = run_id or "".join(

@@ -1,4 +1,7 @@
-"""The run store's files: atomic writes, the run lock, and the formats of each file.
+"""The run store's files: atomic writes, the run lock, the formats of each file, run facts.
+
+Also here: the store root (``--root`` / ``TYPEDCFG_RUNS_DIR`` / ``runs``), name checks, the git
+commit of the working tree, and copies of the config files a run read.
 
 Layer 6 (below :mod:`typedcfg.store`): imports layers 0-1.
 
@@ -12,8 +15,10 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import hashlib
 import json
 import os
+import subprocess
 import sys
 import tempfile
 from collections.abc import Generator, Mapping, Sequence
@@ -28,6 +33,7 @@ from .provenance import KeyPath, Origin, Provenance, SourceKind
 __all__ = [
     "CONFIG",
     "DELETED",
+    "ENV_VAR",
     "FILES",
     "LOCK",
     "META",
@@ -40,8 +46,12 @@ __all__ = [
     "atomic_write_many",
     "below",
     "changes",
+    "check_name",
+    "copy_sources",
+    "default_root",
     "dump_config",
     "dump_json",
+    "git_info",
     "load_config",
     "located",
     "locked",
@@ -51,6 +61,9 @@ __all__ = [
     "read_bytes",
     "read_json",
 ]
+
+ENV_VAR = "TYPEDCFG_RUNS_DIR"
+"""The environment variable naming the store root (read by ``main.py`` and the CLI only)."""
 
 CONFIG, PROVENANCE, META, SUMMARY, FILES, LOCK = (
     "config.yaml", "provenance.json", "meta.json", "summary.json", "files", ".lock"
@@ -312,3 +325,61 @@ def apply_changes(data: dict[str, Any], edits: Sequence[Any]) -> dict[str, Any]:
 
 def below(path: KeyPath, prefix: KeyPath) -> bool:
     return path[: len(prefix)] == prefix
+
+
+# --- facts about a run ---------------------------------------------------------------------
+
+
+def default_root(explicit: str | os.PathLike[str] | None, environ: Mapping[str, str]) -> str:
+    """The store root: ``explicit`` if given, else ``$TYPEDCFG_RUNS_DIR``, else ``runs``."""
+    if explicit is not None:
+        return os.fspath(explicit)
+    return environ.get(ENV_VAR) or "runs"
+
+
+def check_name(name: str, what: str, root: str) -> str:
+    """``name`` when it can be one directory name (a project or a run id), else an error."""
+    if not name or name.startswith(".") or any(c in name for c in "/\\\0"):
+        raise RunStoreError(
+            f"{what} {name!r} cannot be a directory name (no '/', no leading '.', not empty)",
+            origin=located(root),
+        )
+    return name
+
+
+def git_info(cwd: str | os.PathLike[str]) -> dict[str, Any] | None:
+    """``{"commit": sha, "dirty": bool}`` when ``cwd`` is in a git work tree, else ``None``.
+
+    No ``git`` executable, no repository, or a repository without commits all give ``None``:
+    recording a run never fails because of git.
+    """
+
+    def git(*args: str) -> str | None:
+        try:
+            done = subprocess.run(
+                ["git", *args], cwd=cwd, capture_output=True, text=True, timeout=10, check=False
+            )
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return done.stdout if done.returncode == 0 else None
+
+    commit = git("rev-parse", "HEAD")
+    if commit is None:
+        return None
+    status = git("status", "--porcelain", "--untracked-files=no")
+    return {"commit": commit.strip(), "dirty": bool(status and status.strip())}
+
+
+def copy_sources(names: Sequence[str], directory: Path) -> list[dict[str, Any]]:
+    """Copy each config file read into ``files/``; ``{path, sha256, copy}`` per file."""
+    out: list[dict[str, Any]] = []
+    for index, name in enumerate(names):
+        entry: dict[str, Any] = {"path": name}
+        data = read_bytes(Path(name)) if os.path.isfile(name) else None
+        if data is not None:
+            entry["copy"] = f"{FILES}/{index}-{Path(name).name}"
+            entry["sha256"] = hashlib.sha256(data).hexdigest()
+            (directory / FILES).mkdir(exist_ok=True)
+            (directory / entry["copy"]).write_bytes(data)
+        out.append(entry)
+    return out
