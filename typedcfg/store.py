@@ -20,10 +20,7 @@ import contextvars
 import copy
 import datetime
 import os
-import platform
-import secrets
 import shutil
-import socket
 import string
 import sys
 import tempfile
@@ -317,6 +314,8 @@ def _create(parent: Path, run_id: str | None, files: dict[str, Any], sources: Se
         os.chmod(staging, 0o755)  # mkdtemp makes 0700; runs are for sharing
         meta = files.pop(META)
         meta["sources"] = copy_sources(sources, staging)
+        import secrets  # only when recording: keeps ``import typedcfg`` light
+
         chosen = run_id or ""
         for _ in range(1 if run_id else 20):
             chosen = run_id or "".join(
@@ -369,6 +368,9 @@ def record_run(
     Raises:
         RunStoreError: a bad project name or run id, a run id that exists, an unwritable store.
     """
+    import platform
+    import socket
+
     root = os.fspath(runs_dir)
     project = check_name(project or "uncategorized", "project", root)
     if run_id is not None:

@@ -15,10 +15,8 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import hashlib
 import json
 import os
-import subprocess
 import sys
 import tempfile
 from collections.abc import Generator, Mapping, Sequence
@@ -354,6 +352,8 @@ def git_info(cwd: str | os.PathLike[str]) -> dict[str, Any] | None:
     recording a run never fails because of git.
     """
 
+    import subprocess  # only when recording: keeps ``import typedcfg`` light
+
     def git(*args: str) -> str | None:
         try:
             done = subprocess.run(
@@ -372,6 +372,8 @@ def git_info(cwd: str | os.PathLike[str]) -> dict[str, Any] | None:
 
 def copy_sources(names: Sequence[str], directory: Path) -> list[dict[str, Any]]:
     """Copy each config file read into ``files/``; ``{path, sha256, copy}`` per file."""
+    import hashlib
+
     out: list[dict[str, Any]] = []
     for index, name in enumerate(names):
         entry: dict[str, Any] = {"path": name}
