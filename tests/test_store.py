@@ -12,13 +12,15 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import BaseModel, Field
 
 import typedcfg
 from typedcfg import RunStoreError, current_run, record_run
 from typedcfg.provenance import SourceKind
 from typedcfg.store import default_root, git_info
-from typedcfg.store_files import dump_config, load_config
+from typedcfg.store_files import atomic_write, dump_config, load_config
 from typedcfg.yaml_loader import parse_yaml
 
 
@@ -313,3 +315,43 @@ def test_empty_config_is_just_the_version_line(tmp_path: Path) -> None:
     assert dump_config({}, {}) == b"wandb_version: 1\n"
     (tmp_path / "c.yaml").write_bytes(dump_config({}, {}))
     assert load_config(tmp_path / "c.yaml") == ({}, {})
+
+
+_json_scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**53), max_value=2**53)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=12)
+)
+_json_values = st.recursive(
+    _json_scalars,
+    lambda inner: st.lists(inner, max_size=4)
+    | st.dictionaries(st.text(max_size=6), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+# wandb_version and _wandb are the format's own keys (wandb drops them from run.config too).
+_top_keys = st.text(min_size=1, max_size=8).filter(lambda k: k not in ("wandb_version", "_wandb"))
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.dictionaries(_top_keys, _json_values, max_size=5))
+def test_config_yaml_round_trips_any_json_data(data: dict[str, Any]) -> None:
+    """dump_config then load_config gives back the same values, whatever they look like."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "config.yaml"
+        path.write_bytes(dump_config(data, {}))
+        assert load_config(path) == (data, {})
+
+
+def test_write_errors_are_located(tmp_path: Path) -> None:
+    """An OS error while writing is a RunStoreError naming the file."""
+    (tmp_path / "not-a-dir").write_text("")
+    with pytest.raises(RunStoreError) as info:
+        atomic_write(tmp_path / "not-a-dir" / "config.yaml", b"x")
+    assert str(info.value) == f"{tmp_path}/not-a-dir/config.yaml: cannot write: Not a directory"
+    assert isinstance(info.value.__cause__, NotADirectoryError)
