@@ -29,6 +29,7 @@ from collections.abc import Generator, Iterator, Mapping, MutableMapping, Sequen
 from pathlib import Path
 from typing import Any, cast
 
+from .errors import TypedcfgError
 from .export import as_plain, to_wandb
 from .provenance import KeyPath, Origin, Provenance, SourceKind
 from .store_files import (
@@ -413,8 +414,10 @@ def record_run(
         yield run
     except BaseException as exc:
         ok = isinstance(exc, SystemExit) and exc.code in (None, 0)
-        _finish(run.dir, None if ok else exc)
-        run.reload()
+        # The program's own exception matters more than a failure to record its end.
+        with contextlib.suppress(TypedcfgError):
+            _finish(run.dir, None if ok else exc)
+            run.reload()
         raise
     else:
         _finish(run.dir, None)
