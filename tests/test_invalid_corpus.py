@@ -57,8 +57,10 @@ def test_corpus_size_and_shape() -> None:
     for case in CASES:
         spec = case.spec
         assert spec.get("schema", "Basic") in names, case.name
-        assert spec.get("expect", "error") in ("error", "ok", "warning"), case.name
+        assert spec.get("expect", "error") in ("error", "ok", "warning", "either"), case.name
         assert spec.get("description"), case.name
+        if case.expect in ("error", "either"):
+            assert spec.get("location"), case.name
         if case.expect == "error":
             assert spec.get("error") in errors.__all__, case.name
             assert spec.get("location"), case.name
