@@ -38,6 +38,7 @@ from .groups import Choices, GroupRepo, compose_files
 from .overrides import parse_override
 from .pipeline import CWD_DEFAULTS, compose
 from .provenance import KeyPath, Layer, Origin, SourceKind, display_path
+from .runs_cli import add_runs_parser
 from .schema import defaults_yaml, infer_source, json_schema
 from .typeinfo import TypeNode, is_schema, schema_tree
 from .validate import validate
@@ -141,6 +142,7 @@ def _parser() -> argparse.ArgumentParser:
         help="--configs FILE... and key=value overrides, as a typedcfg program takes them",
     )
     explain.set_defaults(run=_run_explain)
+    add_runs_parser(sub)
     return parser
 
 

@@ -19,6 +19,7 @@ exceptions propagate untouched.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import enum
 import functools
@@ -49,6 +50,9 @@ _BUILTIN = (*HELP_FLAGS, CFG_FLAG, EXPLAIN_FLAG)
 USAGE_EXIT = 2
 """Exit status for bad input (as argparse and click use)."""
 
+RUNS_DIR_ENV = "TYPEDCFG_RUNS_DIR"
+"""Records runs under this directory when ``runs_dir=`` is not given (read here only)."""
+
 
 @dataclasses.dataclass(frozen=True)
 class LoadOptions:
@@ -60,6 +64,15 @@ class LoadOptions:
     environ: Mapping[str, str] | None = None
     config_dir: str | os.PathLike[str] | None = None
     config_name: str | None = None
+    runs_dir: str | os.PathLike[str] | None = None
+    project: str | None = None
+
+    def runs_root(self) -> str | None:
+        """Where to record runs: ``runs_dir=``, else ``$TYPEDCFG_RUNS_DIR``, else nowhere."""
+        if self.runs_dir is not None:
+            return os.fspath(self.runs_dir)
+        environ = os.environ if self.environ is None else self.environ
+        return environ.get(RUNS_DIR_ENV) or None
 
     def compose(self, schema: type[T], tokens: Sequence[str]) -> Loaded[T]:
         """Run :func:`typedcfg.compose` with these options."""
@@ -184,7 +197,31 @@ class MainFunction(Generic[R]):
             if flags.explain:
                 print(explain_text(loaded, flags.positions))
             raise SystemExit(0)
-        return self.__wrapped__(loaded.config)
+        runs_dir = self.options.runs_root()
+        if runs_dir is None:
+            return self.__wrapped__(loaded.config)
+        return self._recorded(loaded, runs_dir, tokens)
+
+    def _recorded(self, loaded: Loaded[Any], runs_dir: str, tokens: Sequence[str]) -> R:
+        """Call the function inside :func:`typedcfg.store.record_run` (status, summary, error)."""
+        from .store import record_run
+
+        with contextlib.ExitStack() as stack:
+            try:
+                stack.enter_context(
+                    record_run(
+                        loaded,
+                        runs_dir=runs_dir,
+                        project=self.options.project or self.__wrapped__.__name__,
+                        argv=tokens,
+                        configs=[os.fspath(c) for c in self.options.configs],
+                        program=sys.argv[0] if sys.argv else None,
+                    )
+                )
+            except TypedcfgError as exc:  # a bad project name, an unwritable runs_dir
+                print(exc.render(), file=sys.stderr)
+                raise SystemExit(USAGE_EXIT) from None
+            return self.__wrapped__(loaded.config)
 
     def __repr__(self) -> str:
         return f"<typedcfg.main {getattr(self, '__qualname__', '?')}({self.schema.__name__})>"
@@ -209,6 +246,8 @@ def main(  # type: ignore[overload-overlap]
     environ: Mapping[str, str] | None = ...,
     config_dir: str | os.PathLike[str] | None = ...,
     config_name: str | None = ...,
+    runs_dir: str | os.PathLike[str] | None = ...,
+    project: str | None = ...,
 ) -> _Decorator[T]: ...
 
 
@@ -226,6 +265,8 @@ def main(
     environ: Mapping[str, str] | None = None,
     config_dir: str | os.PathLike[str] | None = None,
     config_name: str | None = None,
+    runs_dir: str | os.PathLike[str] | None = None,
+    project: str | None = None,
 ) -> Any:
     """Turn ``fn(cfg)`` into a program entry point with a typed, validated config.
 
@@ -238,11 +279,17 @@ def main(
     where it came from and what it overrode); ``--configs FILE...`` adds files. All exit 0;
     bad input prints its located message(s) on stderr and exits 2.
 
+    With ``runs_dir="runs"`` (or ``TYPEDCFG_RUNS_DIR`` set in the environment) each call is
+    recorded in ``runs/<project>/<run_id>/`` (see :func:`typedcfg.record_run`); ``project``
+    defaults to the function's name. Without either, nothing is written.
+
     Raises:
         SchemaError: at decoration time, when the schema is not a model or dataclass or the
             first parameter has no annotation.
     """
-    options = LoadOptions(defaults, tuple(configs), env_prefix, environ, config_dir, config_name)
+    options = LoadOptions(
+        defaults, tuple(configs), env_prefix, environ, config_dir, config_name, runs_dir, project
+    )
     if isinstance(schema, type):
         schema_tree(schema)  # a bad schema fails here, at decoration time
 
