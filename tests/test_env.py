@@ -298,7 +298,6 @@ def test_more_specific_variable_wins_inside_a_mapping() -> None:
     assert str(loaded.provenance["optim.lr"]) == "env:TRAIN_OPTIM__LR"
 
 
-@pytest.mark.xfail(strict=True, reason="bug: int() beyond 4300 digits raises a raw ValueError")
 def test_huge_integer_in_env_is_a_typedcfg_error() -> None:
     """A 5000-digit value is a TypedcfgError at the variable, not a raw ValueError."""
     assert failure({"TRAIN_SEED": "1" * 5000}).startswith("env:TRAIN_SEED: ")

@@ -277,7 +277,7 @@ def test_defaults_not_a_list(write: Write) -> None:
     with pytest.raises(ConfigFileError) as caught:
         compose()
     assert (
-        str(caught.value) == "conf/train.yaml:2:3: defaults: must be a list of entries, not a dict"
+        str(caught.value) == "conf/train.yaml:1:1: defaults: must be a list of entries, not a dict"
     )
 
 

@@ -222,9 +222,6 @@ def test_malformed_tokens(argv: list[Any], message: str) -> None:
     assert error(argv) == message
 
 
-@pytest.mark.xfail(
-    strict=True, reason="bug: a non-string after --key/--configs raises AttributeError"
-)
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
@@ -347,14 +344,12 @@ def test_wandb_sweep_agent_values(raw: str, value: Any, form: str) -> None:
     assert _same(o.value, value)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: None inside a printed list stays the string 'None'")
 @pytest.mark.parametrize(("raw", "value"), [("[None, 1]", [None, 1]), ("['a', None]", ["a", None])])
 def test_wandb_none_inside_a_list(raw: str, value: Any) -> None:
     """``str([None, 1])`` from a sweep agent is the list ``[None, 1]``."""
     assert _same(parse_override(f"k={raw}", 0).value, value)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: int() beyond 4300 digits raises a raw ValueError")
 @pytest.mark.parametrize("token", ["k=" + "1" * 5000, "k=-" + "1" * 5000])
 def test_huge_integer_is_an_override_error(token: str) -> None:
     """An integer too long for int() is an OverrideError, not a raw ValueError."""
@@ -449,7 +444,6 @@ def test_typed_value_nested_and_without_schema() -> None:
     assert o.typed_value(None) == 1.1
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a cast function's raw text is kept for str fields")
 def test_typed_value_of_a_cast_function() -> None:
     """``run=int(3.2)`` on a str field is the function's result, not the text 'int(3.2)'."""
     o = parse_override("run=int(3.2)", 0)
@@ -526,7 +520,6 @@ def test_fast_path_agrees_with_hydra_on_known_words(raw: str) -> None:
     assert _same(value, hydra_value(raw))
 
 
-@pytest.mark.xfail(strict=True, reason="bug: fast path reads leading-zero words as floats")
 @pytest.mark.parametrize("raw", ["007", "00", "0_1", "0_0", "00.5", "007e5", "01.5"])
 def test_fast_path_leading_zeros_agree_with_hydra(raw: str) -> None:
     """Hydra has no leading-zero numbers (``007`` is the string '007'); neither may we."""
@@ -572,7 +565,6 @@ words = st.one_of(
 )
 
 
-@pytest.mark.xfail(strict=True, reason="bug: fast path reads leading-zero words as floats")
 @settings(max_examples=400, deadline=None)
 @given(words)
 @example("007")
@@ -597,9 +589,6 @@ def hydra_key(key: str) -> str | None:
     return found
 
 
-@pytest.mark.xfail(
-    strict=True, reason="bug: fast path accepts keys Hydra rejects (a.2b, a.-x, a.04)"
-)
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet="ab_-.0123456789", min_size=1, max_size=6))
 @example("a.2b")

@@ -356,12 +356,6 @@ class NullDefault(BaseModel):
     name: str | None = Field(None, description="Optional name.")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core bug: yaml_loader reads a desc/value entry whose value is null as the plain "
-    "mapping {'value': None} (desc_value_entry returns None, which top() takes for 'not an "
-    "entry'); remove this marker when it is fixed",
-)
 def test_defaults_yaml_null_defaults_round_trip(cwd: Path) -> None:
     """A None default is written as 'value: null' and read back as None."""
     (cwd / "config-defaults.yaml").write_text(defaults_yaml(NullDefault), encoding="utf-8")
@@ -404,8 +398,7 @@ def test_defaults_yaml_with_a_required_field_fails_check_at_its_line(tmp_path: P
     path.write_text(defaults_yaml(Train), encoding="utf-8")
     problems = [p.text() for p in check_file(Train, str(path))]
     assert len(problems) == 1
-    # Line 5 once the core reads 'value: null' entries (see the xfail above); line 4 until then.
-    assert problems[0].startswith((f"{path}:5:10: ", f"{path}:4:3: "))
+    assert problems[0].startswith(f"{path}:5:10: ")
     assert ": name: Input should be a valid string" in problems[0]
 
 

@@ -138,7 +138,6 @@ def test_positions_of_every_node_block_and_flow(loader: str) -> None:
     assert (origin.kind, origin.file, origin.line, origin.column) == (KIND, FILE, 6, 10)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: top-level containers point at the value, not the key")
 def test_top_level_container_points_at_its_key(loader: str) -> None:
     """The rule for nested keys holds at the top level too: ``b:`` + block mapping -> b's key."""
     doc = parse("b:\n  c: 1\n  e:\n    f: 2\nl: [1]\n")
@@ -379,7 +378,6 @@ def test_yaml_11_directive_does_not_change_the_dialect(loader: str) -> None:
     assert data("%YAML 1.1\n---\na: yes\n") == {"a": "yes"}
 
 
-@pytest.mark.xfail(strict=True, reason="bug: int() beyond 4300 digits raises a raw ValueError")
 def test_huge_integer_is_a_located_error(loader: str) -> None:
     """An integer too long for Python's int() limit is a ConfigFileError at its position."""
     with pytest.raises(ConfigFileError) as info:
@@ -499,7 +497,6 @@ def test_null_on_optional_str_is_none(loader: str, null: str) -> None:
     }
 
 
-@pytest.mark.xfail(strict=True, reason="bug: union members' fields merged, first one's type wins")
 def test_discriminated_union_uses_the_selected_member(loader: str) -> None:
     """``kind: text`` selects the member whose ``version`` is a str: ``1.10`` stays text."""
     assert data("tagged:\n  version: 1.10\n  kind: text\n", HINT) == {
@@ -574,7 +571,6 @@ def test_explicit_tag_with_wrong_text(loader: str, text: str, message: str) -> N
     assert error_text(f"k: {text}\n") == message
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a scalar tag on a list/mapping is accepted silently")
 @pytest.mark.parametrize("text", ["!!str [1]", "!!int {a: 1}", "!!seq {a: 1}", "!!map [1]"])
 def test_scalar_tag_on_a_collection_is_an_error(loader: str, text: str) -> None:
     """``!!str [1]`` (a tag that does not fit the node's kind) is refused, not ignored."""
@@ -619,9 +615,6 @@ def test_unsafe_tags_are_refused_and_nothing_is_built(
     assert not target.exists()
 
 
-@pytest.mark.xfail(
-    strict=True, reason="bug: tags on the root, desc, wandb_version, _wandb unchecked"
-)
 @pytest.mark.parametrize(
     "text",
     [
@@ -689,7 +682,6 @@ def test_duplicate_keys_name_both_lines(loader: str, text: str, message: str) ->
     assert error_text(text) == message + DUP_HINT
 
 
-@pytest.mark.xfail(strict=True, reason="bug: duplicate desc/value inside an entry silently kept")
 def test_duplicate_key_inside_desc_value_entry(loader: str) -> None:
     """``a: {value: 1, value: 2}`` is a duplicate key like any other."""
     assert error_text("a:\n  value: 1\n  value: 2\n") == (
@@ -737,7 +729,6 @@ def test_merge_key_at_top_level(loader: str) -> None:
     assert data("<<: {a: 1, b: 2}\nb: 3\n") == {"a": 1, "b": 3}
 
 
-@pytest.mark.xfail(strict=True, reason="bug: '!!merge <<' merges only if a plain << is in the file")
 def test_explicitly_tagged_merge_key(loader: str) -> None:
     """``!!merge <<`` is a merge key like the plain ``<<`` (as in PyYAML's safe_load)."""
     assert data("x:\n  !!merge <<: {a: 1}\n  b: 2\n") == {"x": {"a": 1, "b": 2}}
@@ -828,7 +819,6 @@ def test_classic_billion_laughs_stops_early(
     assert counted[0] <= 11 * 1000 + 200
 
 
-@pytest.mark.xfail(strict=True, reason="bug: values built under an alias are not all counted")
 def test_alias_budget_bounds_all_values_built(
     loader: str, monkeypatch: pytest.MonkeyPatch, counted: list[int]
 ) -> None:
@@ -844,7 +834,6 @@ def test_alias_budget_bounds_all_values_built(
     assert counted[0] <= 1000 + nodes_in_file + 1
 
 
-@pytest.mark.xfail(strict=True, reason="bug: an alias bomb with wide leaves passes the budget")
 def test_wide_alias_bomb_is_refused(loader: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """Two alias levels over a wide list build 10,000 values through aliases -> refused.
 
@@ -886,7 +875,6 @@ def test_ten_thousand_levels_is_a_file_error_not_recursion(loader: str, style: s
     assert str(info.value) == DEEP_MESSAGES[style, loader]
 
 
-@pytest.mark.xfail(strict=True, reason="bug: Python recursion runs out before MAX_DEPTH levels")
 def test_nesting_limit_is_the_documented_one(loader: str) -> None:
     """MAX_DEPTH nested lists load; one more is refused with the MAX_DEPTH message at the node."""
     n = yl.MAX_DEPTH
@@ -907,7 +895,6 @@ def test_empty_document_has_no_data(loader: str, text: str) -> None:
     assert doc.origins == {} and doc.descriptions == {} and doc.desc_value == 0
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a document with only '---' is 'a single value'")
 @pytest.mark.parametrize("text", ["---\n", "--- # c\n...\n", "# c\n---\n"])
 def test_document_with_only_a_marker_is_empty(loader: str, text: str) -> None:
     """An explicit ``---`` with no content is an empty document, like an empty file."""
@@ -1106,7 +1093,6 @@ def test_model_field_named_value_is_plain_data(loader: str) -> None:
     assert data("inner: {value: 3}\n", HINT) == {"inner": {"value": 3}}
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a dict field's own 'value' key is read as desc/value")
 def test_dict_field_with_a_value_key_is_plain_data(loader: str) -> None:
     """``metrics: {value: 0.5}`` for a ``dict[str, float]`` field is the dict {'value': 0.5}:
     a desc/value entry for a dict field would hold a mapping under ``value``."""
@@ -1166,7 +1152,6 @@ def test_read_text_non_utf8_is_located(
     assert isinstance(info.value.__cause__, UnicodeDecodeError)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: UTF-8 error column counts bytes, not characters")
 def test_read_text_non_utf8_column_counts_characters(tmp_path: pathlib.Path) -> None:
     """The column is in characters, like every other position (``é`` is one column)."""
     path = tmp_path / "bad.yaml"

@@ -77,13 +77,18 @@ class Override:
         return self.value
 
 
-_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*(?:\.[A-Za-z0-9_\-]+)*\Z")
+# Hydra's key grammar: ID ('.' (ID | INT_UNSIGNED))*; checked against hydra-core by a property test.
+_KEY = re.compile(
+    r"[A-Za-z_][A-Za-z0-9_\-]*(?:\.(?:[A-Za-z_][A-Za-z0-9_\-]*|0|[1-9](?:_?[0-9])*))*\Z"
+)
 _SIMPLE_VALUE = re.compile(r"[A-Za-z0-9_.+\-/@%]+\Z")
 # Hydra's grammar for numbers (OverrideLexer: INT and FLOAT); checked against hydra-core's
 # parser by a property test.
 _HYDRA_INT = re.compile(r"[+-]?(?:0|[1-9](?:_?[0-9])*)\Z")
+# POINT_FLOAT: INT_UNSIGNED '.' | INT_UNSIGNED? '.' DIGITS; EXPONENT_FLOAT: (INT_UNSIGNED |
+# POINT_FLOAT) EXPONENT. INT_UNSIGNED has no leading zeros, so ``007`` is a string in Hydra.
 _HYDRA_FLOAT = re.compile(
-    r"[+-]?(?:(?:[0-9](?:_?[0-9])*)?\.[0-9](?:_?[0-9])*|[0-9](?:_?[0-9])*\.?)"
+    r"[+-]?(?:(?:0|[1-9](?:_?[0-9])*)(?:\.(?:[0-9](?:_?[0-9])*)?)?|\.[0-9](?:_?[0-9])*)"
     r"(?:[eE][+-]?[0-9](?:_?[0-9])*)?\Z"
 )
 _HYDRA_SPECIAL_FLOATS = {"inf": float("inf"), "+inf": float("inf"), "-inf": float("-inf"),
@@ -112,8 +117,10 @@ def fast_value(text: str) -> Any:
     first = text[0]
     if first.isdigit() or first in "+-.":
         if _HYDRA_INT.match(text):
+            if len(text) > 4000:  # int() refuses more than 4300 digits: let the slow path say so
+                return NO_VALUE
             return int(text.replace("_", ""))
-        if _HYDRA_FLOAT.match(text):
+        if _HYDRA_FLOAT.match(text) and ("." in text or "e" in lowered):
             return float(text.replace("_", ""))
         if "e" in lowered or "_" in text:
             return NO_VALUE  # near-numbers: let hydra decide
@@ -217,7 +224,15 @@ def _parse_slow(token: str, origin: Origin) -> Override:
     elif isinstance(value, (str, int, float)):
         body = raw.strip()
         if body and body[0] not in "'\"[{$":
-            text = value if isinstance(value, str) else body
+            if isinstance(value, str):
+                text = value
+            elif "(" not in body:  # int(3.2) is a cast: its text is not the value's
+                text = body
+    elif "None" in raw and isinstance(value, (list, dict)):
+        # str([None, 1]) from a sweep agent: Hydra reads None as the word 'None'.
+        literal = _python_literal(raw)
+        if literal is not _MISS:
+            value = literal
     return Override(op, group_key, _split_key(group_key.replace("/", "."), origin), value,
                     text, origin, parsed.package)
 
@@ -274,13 +289,15 @@ def split_argv(argv: Sequence[str]) -> Argv:
     i = 0
     flags_done = False
     n = len(tokens)
-    while i < n:
-        token = tokens[i]
+    for index, token in enumerate(tokens):
+        # Checked up front: the flag branches below look at the token after the current one.
         if not isinstance(token, str):
             raise OverrideError(
                 f"argument must be a string, not {type(token).__name__}",
-                origin=Origin.argv(i, repr(token)),
+                origin=Origin.argv(index, repr(token)),
             )
+    while i < n:
+        token = tokens[i]
         if not flags_done and token == "--":
             flags_done = True
             i += 1

@@ -21,7 +21,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .errors import ConfigFileError
 from .provenance import KeyPath, Origin, SourceKind
-from .typeinfo import TypeNode
+from .typeinfo import DICT, TypeNode
 
 __all__ = ["Document", "parse_scalar", "parse_yaml", "read_text"]
 
@@ -41,7 +41,9 @@ _SAFE_TAGS = {
 }
 # Alias expansion budget: this many nodes built through aliases, plus ten per node in the file.
 ALIAS_BUDGET = 100_000
-MAX_DEPTH = 500
+# Below what Python's default recursion limit allows the walk (about 3 frames a level) and
+# PyYAML's pure-Python composer (2 frames a level), even when the caller is deep already.
+MAX_DEPTH = 100
 
 
 class _NullResolver:
@@ -129,6 +131,7 @@ _CONSTANTS: dict[str, Any] = {
 }
 _NULLS = frozenset(k for k, v in _CONSTANTS.items() if v is None)
 _MISSING: Any = object()
+_NOT_ENTRY: Any = object()  # desc_value_entry: the mapping is plain data, not {desc, value}
 _NUMERIC_START = frozenset("0123456789+-.")
 
 
@@ -195,7 +198,8 @@ def read_text(path: str, kind: SourceKind) -> str:
     except UnicodeDecodeError as exc:
         before = raw[: exc.start]
         line = before.count(b"\n") + 1
-        column = exc.start - (before.rfind(b"\n") + 1) + 1
+        line_start = before.rfind(b"\n") + 1
+        column = len(raw[line_start : exc.start].decode("utf-8", "replace")) + 1
         raise ConfigFileError(
             f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8",
             origin=Origin.at(kind, path, line, column),
@@ -233,7 +237,7 @@ def parse_yaml(
         loader = _Loader(text)
         try:
             root = loader.get_single_node()
-            merge_keys = loader.merge_keys
+            merge_keys = "<<" in text  # a plain or "!!merge"-tagged << (the walk checks which)
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
@@ -245,8 +249,8 @@ def parse_yaml(
             "nesting is too deep to read", origin=Origin(kind, file)
         ) from exc
     doc = Document()
-    if root is None:
-        return doc
+    if root is None or (isinstance(root, ScalarNode) and root.tag == _PLAIN and not root.value):
+        return doc  # empty, only comments, or a bare '---'
     if not isinstance(root, MappingNode):
         got = "a list" if isinstance(root, SequenceNode) else "a single value"
         raise ConfigFileError(
@@ -254,6 +258,8 @@ def parse_yaml(
             origin=_origin(kind, file, root),
         )
     walker = _Walker(file, kind, doc, merge_keys)
+    if root.tag not in (_CONTAINER, _CORE + "map"):
+        raise walker.bad_tag(root)  # ``--- !!python/object:...`` on the document itself
     try:
         doc.data = walker.top(root, hint, desc_value)
     except RecursionError as exc:
@@ -302,6 +308,33 @@ class _Walker:
         self.seen: set[int] = set()
         self.budget = ALIAS_BUDGET
         self.depth = 0
+        self.expanding: list[Node] = []  # the aliased containers being built, innermost last
+
+    def alias_error(self, node: Node) -> ConfigFileError:
+        return self.error(
+            node,
+            "aliases expand to too many values (a 'billion laughs' file?); "
+            f"the limit is {ALIAS_BUDGET} values built through aliases",
+        )
+
+    def check_tags(self, node: Node) -> None:
+        """Refuse unsafe or unknown tags in parts that are not built (``desc``, ``_wandb``)."""
+        stack, seen = [node], set()
+        while stack:
+            item = stack.pop()
+            if id(item) in seen:
+                continue
+            seen.add(id(item))
+            if isinstance(item, ScalarNode):
+                if item.tag not in (_PLAIN, _TEXT, _CORE + "str") and item.tag not in _EXPLICIT:
+                    raise self.bad_tag(item)
+                continue
+            if item.tag != _CONTAINER and item.tag not in _SAFE_TAGS:
+                raise self.bad_tag(item)
+            if isinstance(item, MappingNode):
+                stack.extend(part for pair in item.value for part in pair)
+            else:
+                stack.extend(item.value)
 
     def error(self, node: Node, message: str, hint: str | None = None) -> ConfigFileError:
         return ConfigFileError(message, origin=_origin(self.kind, self.file, node), hint=hint)
@@ -319,23 +352,29 @@ class _Walker:
                 raise self.duplicate(key, keys_seen[key], key_node)
             keys_seen[key] = key_node
             if key == "wandb_version":
+                self.check_tags(value_node)
                 version = value_node
                 continue
             if key == "_wandb":  # wandb's own bookkeeping in a saved run config
+                self.check_tags(value_node)
                 continue
             child = children.get(key) if children is not None else None
             if desc_value and isinstance(value_node, MappingNode):
                 entry = self.desc_value_entry(key, value_node, child, versioned)
-                if entry is not None:
+                if entry is not _NOT_ENTRY:  # 'value: null' is an entry whose value is None
                     out[key] = entry
                     continue
-            elif versioned:
+            elif versioned and desc_value:
                 raise self.error(
                     value_node,
                     f"{key}: a file with wandb_version holds desc/value entries; "
                     f"write '{key}: {{value: ...}}'",
                 )
             out[key] = self.value(value_node, (key,), child)
+            if isinstance(value_node, (MappingNode, SequenceNode)) and not value_node.flow_style:
+                # As below the top level: a block mapping or list is located at its key.
+                mark = key_node.start_mark
+                self.origins[(key,)] = Origin(self.kind, self.file, mark.line + 1, mark.column + 1)
         if version is not None:
             text = version.value if isinstance(version, ScalarNode) else None
             if text not in ("1", 1):
@@ -349,25 +388,35 @@ class _Walker:
         self, key: str, node: MappingNode, child: TypeNode | None, versioned: bool
     ) -> Any:
         """The ``value`` of a desc/value entry, or ``None`` when ``node`` is plain data."""
-        names = {}
+        names: dict[str, tuple[Node, Node]] = {}
         for k, v in node.value:
             if isinstance(k, ScalarNode):
+                if k.value in names:
+                    raise self.duplicate(k.value, names[k.value][0], k)
                 names[k.value] = (k, v)
         if "value" not in names and "desc" not in names:
             if versioned:
                 raise self.error(node, f"{key}: desc/value entry without 'value'")
-            return None
+            return _NOT_ENTRY
         claimed = child is not None and child.children is not None and (
             "value" in child.children or "desc" in child.children
         )
         if claimed and not versioned:
-            return None  # the schema's own model has a 'value'/'desc' field: plain data
+            return _NOT_ENTRY  # the schema's own model has a 'value'/'desc' field: plain data
+        if (
+            not versioned
+            and child is not None
+            and child.kind == DICT
+            and "value" in names
+            and not isinstance(names["value"][1], MappingNode)
+        ):
+            return _NOT_ENTRY  # a dict field's own 'value' key (its desc/value form holds a mapping)
         extra = [n for n in names if n not in ("desc", "value")]
         if extra:
             if not versioned and "value" not in names:
-                return None
+                return _NOT_ENTRY
             if not versioned and "desc" not in names:
-                return None
+                return _NOT_ENTRY
             raise self.error(
                 names[extra[0]][0],
                 f"{key}: unexpected key {extra[0]!r} in a desc/value entry "
@@ -382,6 +431,7 @@ class _Walker:
         self.doc.desc_value += 1
         if "desc" in names:
             desc_node = names["desc"][1]
+            self.check_tags(desc_node)
             if isinstance(desc_node, ScalarNode) and desc_node.value:
                 self.doc.descriptions[(key,)] = desc_node.value
         return self.value(names["value"][1], (key,), child)
@@ -448,38 +498,48 @@ class _Walker:
         mark = node.start_mark
         self.origins[path] = Origin(self.kind, self.file, mark.line + 1, mark.column + 1)
         cls = node.__class__
+        if self.expanding:
+            # Every value built through an alias counts, scalars included: wide lists under a
+            # few aliases are as expensive as deep ones.
+            self.budget -= 1
+            if self.budget < 0:
+                raise self.alias_error(self.expanding[-1])
         if cls is ScalarNode:
             return self.scalar(node, hint)  # type: ignore[arg-type]
         node_id = id(node)
         if node_id in self.seen:
-            self.budget -= 1
-            if self.budget < 0:
-                raise self.error(
-                    node,
-                    "aliases expand to too many values (a 'billion laughs' file?); "
-                    f"the limit is {ALIAS_BUDGET} values built through aliases",
-                )
             aliased = True
         else:
             self.seen.add(node_id)
             aliased = False
         tag = node.tag
-        if tag != _CONTAINER and tag not in _SAFE_TAGS:
-            raise self.bad_tag(node)
+        if tag != _CONTAINER:
+            kind = "mapping" if cls is MappingNode else "list"
+            fits = _CORE + ("map" if cls is MappingNode else "seq")
+            if tag in _SAFE_TAGS and tag != fits:
+                raise self.error(node, f"tag !!{tag[len(_CORE):]} does not fit a {kind}")
+            if tag != fits:
+                raise self.bad_tag(node)
         self.depth += 1
         if self.depth > MAX_DEPTH:
             raise self.error(node, f"nesting is deeper than {MAX_DEPTH} levels")
+        if aliased:
+            self.expanding.append(node)
         try:
             if cls is MappingNode:
                 return self.mapping(node, path, hint, aliased)  # type: ignore[arg-type]
             return self.sequence(node, path, hint)  # type: ignore[arg-type]
         finally:
             self.depth -= 1
+            if aliased:
+                self.expanding.pop()
 
     def mapping(
         self, node: MappingNode, path: KeyPath, hint: TypeNode | None, aliased: bool
     ) -> dict[str, Any]:
         out: dict[str, Any] = {}
+        if hint is not None and hint.discriminator:
+            hint = self.member(node, hint)
         children = hint.children if hint is not None else None
         item = hint.item if hint is not None else None
         value = self.value
@@ -500,11 +560,14 @@ class _Walker:
                 # A block mapping or list starts on the next line: point at its key instead.
                 mark = key_node.start_mark
                 self.origins[here] = Origin(self.kind, self.file, mark.line + 1, mark.column + 1)
-        if aliased:
-            self.budget -= len(out)
-            if self.budget < 0:
-                raise self.error(node, "aliases expand to too many values")
         return out
+
+    def member(self, node: MappingNode, hint: TypeNode) -> TypeNode:
+        """The member of a discriminated union that the mapping's discriminator names."""
+        for key_node, value_node in node.value:
+            if key_node.value == hint.discriminator and isinstance(value_node, ScalarNode):
+                return hint.tagged.get(value_node.value, hint)
+        return hint
 
     def sequence(self, node: SequenceNode, path: KeyPath, hint: TypeNode | None) -> list[Any]:
         item = hint.item if hint is not None else None
@@ -518,7 +581,10 @@ class _Walker:
             if hint is not None and hint.text and text not in _NULLS:
                 value: Any = text
             else:
-                value = parse_scalar(text) if text else None
+                try:
+                    value = parse_scalar(text) if text else None
+                except ValueError as exc:  # int() refuses more than 4300 digits
+                    raise self.error(node, f"number too long ({len(text)} digits)") from exc
         elif tag == _TEXT or tag == _CORE + "str":
             value = text
         else:
