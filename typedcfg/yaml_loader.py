@@ -556,7 +556,7 @@ class _Walker:
                 child = children.get(key, item)
             here = (*path, key)
             out[key] = value(value_node, here, child)
-            if value_node.__class__ is not ScalarNode and not value_node.flow_style:
+            if value_node.__class__ is not ScalarNode and not getattr(value_node, "flow_style", False):
                 # A block mapping or list starts on the next line: point at its key instead.
                 mark = key_node.start_mark
                 self.origins[here] = Origin(self.kind, self.file, mark.line + 1, mark.column + 1)
