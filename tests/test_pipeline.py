@@ -278,3 +278,12 @@ def test_interpolation_resolves_against_other_keys_and_defaults(write) -> None: 
     loaded = typedcfg.compose(Full, ["epochs=4"])
     assert loaded.config.note == "epochs=4, lr=0.001"
     assert str(loaded.provenance["note"]) == "config-defaults.yaml:1:7"
+
+
+def test_override_below_a_typed_group_left_at_its_schema_default(cwd: Path) -> None:
+    """optim.lr=0.2 with optim only set by the schema default keeps the default member."""
+    loaded = typedcfg.compose(Full, ["optim.lr=0.2"])
+    assert loaded.config.optim == Adam(lr=0.2)
+    assert loaded.provenance["optim.name"].kind is SourceKind.DEFAULT
+    assert str(loaded.provenance["optim.lr"]) == "argv[0] 'optim.lr=0.2'"
+    assert typedcfg.load(Full, ["optim=sgd", "optim.lr=0.3"]).optim == SGD(lr=0.3)

@@ -10,12 +10,12 @@ to the origin of the value that won; ``overridden`` keeps, per leaf, the origins
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from .errors import CompositionError, MissingKeyError
 from .overrides import NO_VALUE, Op, Override
-from .provenance import KeyPath, Layer, Origin, PathPart, format_path
+from .provenance import KeyPath, Layer, Origin, PathPart, SourceKind, format_path
 from .resolvers import substitute_runtime
 from .typeinfo import TypeNode, node_at
 
@@ -121,7 +121,10 @@ def _drop_below(origins: dict[KeyPath, Origin], prefixes: Iterable[KeyPath]) -> 
 
 
 def apply_overrides(
-    composed: Composed, overrides: Sequence[Override], tree: TypeNode | None
+    composed: Composed,
+    overrides: Sequence[Override],
+    tree: TypeNode | None,
+    schema_defaults: Callable[[], dict[str, Any]] | None = None,
 ) -> Composed:
     """Apply command-line overrides left to right; returns a new :class:`Composed`.
 
@@ -177,6 +180,8 @@ def apply_overrides(
             value = {hint.discriminator: value}
             merge = False
         dropped: list[KeyPath] = []
+        if schema_defaults is not None and tree is not None:
+            data = _seed_tags(data, path, tree, schema_defaults, override, origins, overridden)
         data = _set(data, path, value, merge, override, origins, overridden, dropped)
         if dropped:
             _drop_below(origins, dropped)
@@ -227,6 +232,30 @@ def _get(data: Any, path: KeyPath) -> Any:
         if node is _MISS:
             return _MISS
     return node
+
+
+def _seed_tags(
+    data: dict[str, Any],
+    path: KeyPath,
+    tree: TypeNode,
+    schema_defaults: Callable[[], dict[str, Any]],
+    override: Override,
+    origins: dict[KeyPath, Origin],
+    overridden: dict[KeyPath, list[Origin]],
+) -> dict[str, Any]:
+    """Give a typed group that no source set its default member's tag before a key below it is
+    set: ``optim.lr=0.2`` on a schema default ``Adam()`` means Adam with lr 0.2."""
+    for depth in range(1, len(path)):
+        prefix = path[:depth]
+        hint = node_at(tree, prefix)
+        if hint is None or not hint.discriminator or _get(data, prefix) is not _MISS:
+            continue
+        tag_path = (*prefix, hint.discriminator)
+        tag = _get(schema_defaults(), tag_path)
+        if tag is not _MISS:
+            data = _set(data, tag_path, tag, False, override, origins, overridden, [])
+            origins[tag_path] = Origin(SourceKind.DEFAULT)
+    return data
 
 
 def _set(

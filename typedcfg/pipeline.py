@@ -318,7 +318,7 @@ def compose_data(
     composed = merge_layers(layers)
     if hydra_free and "hydra" in composed.data:
         composed = drop_key(composed, "hydra")
-    composed = apply_overrides(composed, value_overrides, tree)
+    composed = apply_overrides(composed, value_overrides, tree, lambda: schema_defaults(tree))
     return composed, _unique(layer.name for layer in layers)
 
 
