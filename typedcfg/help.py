@@ -22,9 +22,9 @@ from typing import Any
 
 from .errors import MASK, TypedcfgError
 from .export import as_plain
-from .pipeline import CWD_DEFAULTS
+from .pipeline import CWD_DEFAULTS, find_defaults_file
 from .provenance import KeyPath, SourceKind
-from .sources import DEFAULTS_FILE, file_layer
+from .sources import file_layer
 from .typeinfo import MODEL, UNION, TypeNode, schema_tree, type_name
 
 __all__ = ["attribute_docstrings", "group_options", "render_help"]
@@ -59,7 +59,7 @@ def render_help(
 ) -> tuple[str, TypedcfgError | None]:
     """The help text, and the problem met reading the defaults file (help is shown anyway)."""
     tree = schema_tree(schema)
-    path = _defaults_path(defaults)
+    path = find_defaults_file(defaults)
     file_data: Mapping[str, Any] = {}
     file_desc: dict[KeyPath, str] = {}
     problem: TypedcfgError | None = None
@@ -94,14 +94,6 @@ def render_help(
     if groups:
         lines += ["", "config groups: choose with group=option", *groups]
     return "\n".join(lines), problem
-
-
-def _defaults_path(defaults: Any) -> str | None:
-    if defaults is None:
-        return None
-    if defaults is CWD_DEFAULTS:
-        return DEFAULTS_FILE if os.path.isfile(DEFAULTS_FILE) else None
-    return str(os.fspath(defaults))
 
 
 def _config_dir(config_dir: Any, defaults_path: str | None) -> str | None:

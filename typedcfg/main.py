@@ -32,7 +32,7 @@ from typing import Any, Generic, Protocol, TypeVar, overload
 
 from .errors import MASK, ConfigValidationError, SchemaError, TypedcfgError
 from .export import as_plain
-from .pipeline import CWD_DEFAULTS, Loaded, compose
+from .pipeline import CWD_DEFAULTS, Loaded, compose, explain_table
 from .provenance import Origin, SourceKind
 from .typeinfo import is_schema, schema_tree
 
@@ -433,17 +433,7 @@ def explain_text(loaded: Loaded[Any], positions: Sequence[int]) -> str:
         )
         for key, shown, origin, overridden in raw
     ]
-    if not rows:
-        return "(empty config)"
-    width_key = max(len("key"), *(len(r[0]) for r in rows))
-    width_value = min(40, max(len("value"), *(len(r[1]) for r in rows)))
-    lines = [f"{'key':<{width_key}}  {'value':<{width_value}}  source"]
-    for key, shown, origin, overridden in rows:
-        text = f"{key:<{width_key}}  {shown:<{width_value}}  {origin}"
-        if overridden:
-            text += "  (overrode " + ", ".join(str(o) for o in overridden) + ")"
-        lines.append(text)
-    return "\n".join(lines)
+    return explain_table(rows)
 
 
 def _shown_origin(

@@ -111,24 +111,29 @@ class Loaded(Generic[T]):
 
     def explain(self) -> str:
         """A text table: key, value, where it came from, and what it overrode."""
-        rows = list(self.rows())
-        if not rows:
-            return "(empty config)"
-        width_key = max(len("key"), *(len(r[0]) for r in rows))
-        width_value = min(40, max(len("value"), *(len(r[1]) for r in rows)))
-        lines = [f"{'key':<{width_key}}  {'value':<{width_value}}  source"]
-        for key, shown, origin, overridden in rows:
-            text = f"{key:<{width_key}}  {shown:<{width_value}}  {origin}"
-            if overridden:
-                text += "  (overrode " + ", ".join(str(o) for o in overridden) + ")"
-            lines.append(text)
-        return "\n".join(lines)
+        return explain_table(self.rows())
 
     def __repr__(self) -> str:
         return (
             f"Loaded({type(self.config).__name__}, {len(self.provenance)} keys, "
             f"sources={list(self.sources)!r})"
         )
+
+
+def explain_table(rows: Iterable[tuple[str, str, object, Sequence[object]]]) -> str:
+    """The ``explain()`` table of ``(key, shown value, origin, overridden origins)`` rows."""
+    rows = list(rows)
+    if not rows:
+        return "(empty config)"
+    width_key = max(len("key"), *(len(r[0]) for r in rows))
+    width_value = min(40, max(len("value"), *(len(r[1]) for r in rows)))
+    lines = [f"{'key':<{width_key}}  {'value':<{width_value}}  source"]
+    for key, shown, origin, overridden in rows:
+        text = f"{key:<{width_key}}  {shown:<{width_value}}  {origin}"
+        if overridden:
+            text += "  (overrode " + ", ".join(str(o) for o in overridden) + ")"
+        lines.append(text)
+    return "\n".join(lines)
 
 
 def _is_secret(value: Any) -> bool:
@@ -227,7 +232,8 @@ def load(
     ).config
 
 
-def _defaults_path(defaults: Any) -> str | None:
+def find_defaults_file(defaults: Any) -> str | None:
+    """The defaults file ``defaults=`` names (``None`` when there is none to read)."""
     if defaults is None:
         return None
     if defaults is CWD_DEFAULTS:
@@ -297,7 +303,7 @@ def compose_data(
     Returns the composed data and the names of the files read, lowest precedence first.
     """
     parts = split_argv(tokens)
-    defaults_path = _defaults_path(defaults)
+    defaults_path = find_defaults_file(defaults)
     repo = GroupRepo(_config_dir(config_dir, defaults_path))
     hydra_free = tree.children is None or "hydra" not in tree.children
     overrides = [o for o in parts.overrides if not (hydra_free and _is_hydra_key(o.key))]
