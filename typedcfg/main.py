@@ -23,17 +23,19 @@ import contextlib
 import dataclasses
 import enum
 import functools
+import json
 import os
 import pathlib
 import sys
 import typing
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Generic, Protocol, TypeVar, overload
+from typing import Any, Generic, Protocol, TypeVar, cast, overload
 
 from .errors import MASK, ConfigValidationError, SchemaError, TypedcfgError
 from .export import as_plain
 from .pipeline import CWD_DEFAULTS, Loaded, compose, explain_table
 from .provenance import Origin, SourceKind
+from .sweep import Job, SweepError, SweepFlags, SweepOptions, expand, group_options, take_sweep_flags
 from .typeinfo import is_schema, schema_tree
 
 __all__ = ["MainFunction", "main"]
@@ -171,6 +173,7 @@ class MainFunction(Generic[R]):
         if isinstance(argv, str):
             raise TypeError("argv must be a list of tokens, not a string")
         tokens = list(sys.argv[1:] if argv is None else argv)
+        job = _take_job(tokens)
         flags = split_flags(tokens)
         if flags.help:
             from .help import render_help
@@ -187,6 +190,9 @@ class MainFunction(Generic[R]):
                 print(_relocated(problem, flags.positions).render(), file=sys.stderr)
             raise SystemExit(0)
         try:
+            sweep = take_sweep_flags(flags.tokens)
+            if sweep.multirun:
+                raise SystemExit(self._multirun(flags, sweep))
             loaded = self.options.compose(self.schema, flags.tokens)
         except TypedcfgError as exc:
             print(_relocated(exc, flags.positions).render(), file=sys.stderr)
@@ -198,30 +204,104 @@ class MainFunction(Generic[R]):
                 print(explain_text(loaded, flags.positions))
             raise SystemExit(0)
         runs_dir = self.options.runs_root()
+        if job is not None:
+            return self._job(loaded, runs_dir, tokens, job)
         if runs_dir is None:
             return self.__wrapped__(loaded.config)
         return self._recorded(loaded, runs_dir, tokens)
 
-    def _recorded(self, loaded: Loaded[Any], runs_dir: str, tokens: Sequence[str]) -> R:
+    def _recorded(
+        self,
+        loaded: Loaded[Any],
+        runs_dir: str,
+        tokens: Sequence[str],
+        sweep: Mapping[str, Any] | None = None,
+        on_run: Callable[[str], None] | None = None,
+    ) -> R:
         """Call the function inside :func:`typedcfg.store.record_run` (status, summary, error)."""
         from .store import record_run
 
         with contextlib.ExitStack() as stack:
             try:
-                stack.enter_context(
+                run = stack.enter_context(
                     record_run(
                         loaded,
                         runs_dir=runs_dir,
                         project=self.options.project or self.__wrapped__.__name__,
+                        run_id=None if sweep is None else f"{sweep['id']}-{sweep['job']}",
                         argv=tokens,
                         configs=[os.fspath(c) for c in self.options.configs],
                         program=sys.argv[0] if sys.argv else None,
+                        sweep=sweep,
                     )
                 )
             except TypedcfgError as exc:  # a bad project name, an unwritable runs_dir
                 print(exc.render(), file=sys.stderr)
                 raise SystemExit(USAGE_EXIT) from None
+            if on_run is not None:
+                on_run(os.fspath(run.dir.resolve()))
             return self.__wrapped__(loaded.config)
+
+    def _job(
+        self, loaded: Loaded[Any], runs_dir: str | None, tokens: Sequence[str], job: JobInfo
+    ) -> R:
+        """Run one job of a sweep and write its outcome where the launcher reads it."""
+        outcome: dict[str, Any] = {"status": "failed", "value": None, "error": None, "run": None}
+        try:
+            if runs_dir is None:
+                value = self.__wrapped__(loaded.config)
+            else:
+                sweep = {k: v for k, v in job.items() if k != "result"}
+
+                def seen(path: str) -> None:
+                    outcome["run"] = path
+
+                value = self._recorded(loaded, runs_dir, tokens, sweep, seen)
+            outcome.update(status="finished", value=_reported(value))
+            return value
+        except BaseException as exc:
+            if isinstance(exc, SystemExit) and exc.code in (None, 0):
+                outcome["status"] = "finished"
+            else:
+                text = str(exc)
+                outcome["error"] = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+            raise
+        finally:
+            _write_outcome(str(job["result"]), outcome)
+
+    def _multirun(self, flags: Flags, sweep: SweepFlags) -> int:
+        """Expand, validate every job, launch, print the summary; the exit status."""
+        from . import launchers
+
+        if os.environ.get(launchers.NESTED_ENV):
+            print("--multirun: a job of a sweep cannot start another sweep", file=sys.stderr)
+            return USAGE_EXIT
+        positions = [flags.positions[p] for p in sweep.positions]
+        opts = self.options
+        jobs = expand(
+            sweep.tokens,
+            lambda g: group_options(
+                self.schema, g, config_dir=opts.config_dir, defaults=opts.defaults
+            ),
+        )
+        failures: list[tuple[Job, TypedcfgError]] = []
+        loaded: list[Loaded[Any]] = []
+        for job in jobs:  # every combination is checked before any job starts
+            try:
+                loaded.append(opts.compose(self.schema, job.tokens))
+            except TypedcfgError as exc:
+                failures.append((job, _relocated(exc, positions)))
+        if failures:
+            print(SweepError(failures, len(jobs)).render(), file=sys.stderr)
+            return USAGE_EXIT
+        if flags.cfg or flags.explain:
+            for job, each in zip(jobs, loaded, strict=True):
+                print(f"# job {job.index}: {job.label}")
+                print(config_yaml(each.config) if flags.cfg else "", end="")
+                if flags.explain:
+                    print(explain_text(each, positions))
+            return 0
+        return _launch(self.__wrapped__, jobs, sweep.options)
 
     def __repr__(self) -> str:
         return f"<typedcfg.main {getattr(self, '__qualname__', '?')}({self.schema.__name__})>"
@@ -341,6 +421,106 @@ def _annotated_schema(fn: Callable[..., Any]) -> type[Any]:
 
 def _prog() -> str:
     return os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else "program"
+
+
+# --- sweeps -----------------------------------------------------------------------------------
+
+JobInfo = dict[str, Any]
+"""What ``--typedcfg-job`` carries: sweep id, job number, job count, params, result path."""
+
+
+def _take_job(tokens: list[str]) -> JobInfo | None:
+    """Remove a launcher's leading ``--typedcfg-job={...}`` from ``tokens`` and return it."""
+    from .launchers import JOB_FLAG
+
+    if not tokens or not tokens[0].startswith(JOB_FLAG + "="):
+        return None
+    info: Any = json.loads(tokens.pop(0).partition("=")[2])
+    if not isinstance(info, dict) or "result" not in info:
+        raise SystemExit(f"{JOB_FLAG}: expected a JSON object from a typedcfg launcher")
+    return cast("JobInfo", info)
+
+
+def _reported(value: Any) -> Any:
+    """The return value as the launcher shows it: JSON-safe data, else its repr."""
+    from .wandb_values import json_safe
+
+    try:
+        safe = json_safe(value)
+        json.dumps(safe)
+    except Exception:  # anything json_safe cannot turn into data is shown as its repr
+        return repr(value)
+    return safe
+
+
+def _write_outcome(path: str, outcome: Mapping[str, Any]) -> None:
+    data = json.dumps(outcome, default=repr).encode()
+    partial = path + ".partial"
+    with open(partial, "wb") as file:
+        file.write(data)
+    os.replace(partial, path)  # the launcher never reads half an outcome
+
+
+def _launch(fn: Callable[..., Any], jobs: Sequence[Job], options: SweepOptions) -> int:
+    """Run validated jobs with the chosen launcher; print progress and the summary table."""
+    import secrets
+
+    from . import launchers
+
+    try:
+        command = launchers.program_command(fn)
+    except TypedcfgError as exc:
+        print(exc.render(), file=sys.stderr)
+        return USAGE_EXIT
+    sweep_id = "".join(secrets.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(8))
+    cwd = os.getcwd()
+    specs = [
+        launchers.JobSpec(
+            job.index, job.label, command, job.tokens, cwd,
+            {"id": sweep_id, "job": job.index, "jobs": len(jobs), "params": job.params},
+        )
+        for job in jobs
+    ]  # fmt: skip
+    width = options.jobs or os.cpu_count() or 1
+    where = (
+        f"local, {min(width, len(jobs))} at a time"
+        if options.launcher == "local"
+        else f"ray {options.ray_address or '(local cluster)'}, {options.cpus_per_job:g} CPU "
+        f"+ {options.gpus_per_job:g} GPU per job"
+    )
+    print(f"sweep {sweep_id}: {len(jobs)} jobs ({where})", file=sys.stderr, flush=True)
+    done: list[int] = []
+
+    def report(result: launchers.JobResult) -> None:
+        done.append(result.index)
+        extra = f": {result.error}" if result.status != "finished" else ""
+        print(
+            f"[{len(done)}/{len(jobs)}] job {result.index} {result.status} in "
+            f"{result.duration:.1f}s ({result.label}){extra}",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    try:
+        if options.launcher == "ray":
+            outcome = launchers.run_ray(
+                specs, address=options.ray_address, cpus_per_job=options.cpus_per_job,
+                gpus_per_job=options.gpus_per_job, report=report,
+            )  # fmt: skip
+        else:
+            outcome = launchers.run_local(specs, jobs=width, report=report)
+    except TypedcfgError as exc:
+        print(exc.render(), file=sys.stderr)
+        return USAGE_EXIT
+    print(launchers.summary_table(outcome.results))
+    for result in outcome.results:
+        if result.status in ("failed", "interrupted") and result.output:
+            print(f"--- job {result.index} output (last lines) ---", file=sys.stderr)
+            print(result.output, file=sys.stderr)
+    if outcome.interrupted:
+        print(f"sweep {sweep_id} interrupted", file=sys.stderr)
+        return 130
+    return 1 if outcome.failed else 0
 
 
 # --- locations --------------------------------------------------------------------------------

@@ -348,6 +348,7 @@ def record_run(
     configs: Sequence[str | os.PathLike[str]] = (),
     program: str | None = None,
     cwd: str | os.PathLike[str] | None = None,
+    sweep: Mapping[str, Any] | None = None,
 ) -> Generator[Run, None, None]:
     """Record one run of a program in ``<runs_dir>/<project>/<run_id>/``.
 
@@ -365,6 +366,8 @@ def record_run(
         configs: the ``configs=`` files given in code (``--configs`` files are in argv).
         program: the program's name or path (``sys.argv[0]``, which only main.py reads).
         cwd: where to ask git for the commit (default: the working directory).
+        sweep: for a job of a ``--multirun`` sweep, ``{"id": ..., "job": n, "jobs": total,
+            "params": {key: value text}}``; kept as ``meta["sweep"]`` (``runs group --sweep``).
 
     Raises:
         RunStoreError: a bad project name or run id, a run id that exists, an unwritable store.
@@ -399,6 +402,8 @@ def record_run(
         "python": platform.python_version(), "executable": sys.executable,
         "host": socket.gethostname(), "pid": os.getpid(), "cwd": where, "git": git_info(where),
     }  # fmt: skip
+    if sweep is not None:
+        meta["sweep"] = json_safe(dict(sweep))
     files = {
         CONFIG: dump_config(data, descriptions),
         PROVENANCE: dump_json(provenance_entries(provenance)),
