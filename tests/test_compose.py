@@ -210,3 +210,40 @@ def test_origin_objects_compare_by_value() -> None:
     two = Origin.at(SourceKind.CONFIG_FILE, "a.yaml", 1, 2)
     assert one == two and hash(one) == hash(two)
     assert one != Origin.at(SourceKind.CONFIG_FILE, "a.yaml", 1, 3)
+
+
+def node_paths(data: Any, path: KeyPath = ()) -> set[KeyPath]:
+    """Every node below the root: mapping keys and list items, containers included."""
+    items: Any = data.items() if isinstance(data, dict) else (
+        enumerate(data) if isinstance(data, list) else ()
+    )
+    out: set[KeyPath] = set()
+    for key, value in items:
+        out.add((*path, key))
+        out |= node_paths(value, (*path, key))
+    return out
+
+
+override_tokens = st.lists(
+    st.tuples(st.sampled_from(["", "++", "~"]), st.lists(keys, min_size=1, max_size=3),
+              st.sampled_from(["1", "[1,2]", "{a: 1}", "x"])),
+    max_size=4,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(configs, min_size=1, max_size=4), override_tokens)
+def test_origins_name_exactly_the_nodes_that_exist(
+    datas: list[dict[str, Any]], tokens: list[tuple[str, list[str], str]]
+) -> None:
+    """After merging and overriding, the origin table has one entry per node of the data: a
+    replaced or deleted container's items are forgotten, nothing that exists is missing."""
+    composed = merge_layers([layer(f"L{i}", d) for i, d in enumerate(datas)])
+    assert set(composed.origins) == node_paths(composed.data)
+    for op, parts, value in tokens:
+        token = f"{op}{'.'.join(parts)}" + ("" if op == "~" else f"={value}")
+        try:
+            composed = apply_overrides(composed, overrides(token), None)
+        except CompositionError:
+            continue  # a path through a scalar, a missing key to delete: refused, no change
+        assert set(composed.origins) == node_paths(composed.data), token

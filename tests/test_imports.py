@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import typedcfg
 
 REPO = Path(__file__).resolve().parent.parent
@@ -59,3 +61,34 @@ def test_every_public_name_is_documented() -> None:
         if name != "__version__" and not re.search(rf"`(typedcfg\.)?{name}[`(\[.]", text)
     ]
     assert missing == []
+
+
+def test_rarely_used_layers_are_imported_on_first_use() -> None:
+    """`import typedcfg` leaves the run store, RunConfig and the schema generator unloaded;
+    naming one of their public names loads it, and every public name resolves."""
+    code = (
+        "import sys, typedcfg\n"
+        "lazy = ['typedcfg.api', 'typedcfg.store', 'typedcfg.runconfig', 'typedcfg.schema']\n"
+        "print(sorted(m for m in lazy if m in sys.modules))\n"
+        "print(typedcfg.RunConfig.__module__, 'typedcfg.runconfig' in sys.modules)\n"
+        "print(all(getattr(typedcfg, n) is not None for n in typedcfg.__all__))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.splitlines() == ["[]", "typedcfg.runconfig True", "True"]
+
+
+def test_functions_named_like_submodules_stay_functions() -> None:
+    """`typedcfg.main` and `typedcfg.compose` are the functions even after the submodules of
+    the same names were imported (a lazy name would lose to the submodule binding)."""
+    code = (
+        "import typedcfg.cli, typedcfg.compose, typedcfg.main, typedcfg\n"
+        "print(callable(typedcfg.main), typedcfg.compose.__module__, typedcfg.main.__module__)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "typedcfg.pipeline", "typedcfg.main"]
+
+
+def test_unknown_attribute_is_an_attribute_error() -> None:
+    """A misspelt public name raises AttributeError naming it (so hasattr() works)."""
+    with pytest.raises(AttributeError, match="has no attribute 'RunConfg'"):
+        typedcfg.RunConfg  # type: ignore[attr-defined]  # noqa: B018

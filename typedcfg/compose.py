@@ -70,10 +70,7 @@ def merge_layers(layers: Sequence[Layer]) -> Composed:
             data = layer.data
             origins = dict(layer.origins)
         elif layer.data:
-            dropped: list[KeyPath] = []
-            data = _merge(data, layer.data, (), origins, overridden, dropped)
-            if dropped:
-                _drop_below(origins, dropped)
+            data = _merge(data, layer.data, (), origins, overridden)
             origins.update(layer.origins)
         descriptions.update(layer.descriptions)
         interpolated = interpolated or layer.interpolated
@@ -86,19 +83,23 @@ def _merge(
     path: KeyPath,
     origins: dict[KeyPath, Origin],
     overridden: dict[KeyPath, list[Origin]],
-    dropped: list[KeyPath],
 ) -> dict[str, Any]:
+    """``a`` with ``b`` merged in (new containers on the merged paths; ``a`` is not changed).
+
+    A replaced container's own origins are forgotten here, before the caller records the new
+    value's: they would otherwise name keys that no longer exist.
+    """
     out = dict(a)
     for key, new in b.items():
         old = out.get(key, _MISS)
         if old is _MISS:
             out[key] = new
         elif new.__class__ is dict and old.__class__ is dict:
-            out[key] = _merge(old, new, (*path, key), origins, overridden, dropped)
+            out[key] = _merge(old, new, (*path, key), origins, overridden)
         else:
             here = (*path, key)
             if old.__class__ is dict or old.__class__ is list:
-                dropped.append(here)
+                _forget_below(origins, here, old)
             previous = origins.get(here)
             if previous is not None:
                 overridden.setdefault(here, []).append(previous)
@@ -106,18 +107,22 @@ def _merge(
     return out
 
 
-def _drop_below(origins: dict[KeyPath, Origin], prefixes: Iterable[KeyPath]) -> None:
-    """Forget the origins of nodes strictly below each prefix (their subtree was replaced)."""
-    by_length: dict[int, set[KeyPath]] = {}
-    for prefix in prefixes:
-        by_length.setdefault(len(prefix), set()).add(prefix)
-    doomed = [
-        path
-        for path in origins
-        if any(len(path) > n and path[:n] in group for n, group in by_length.items())
-    ]
-    for path in doomed:
-        del origins[path]
+def _forget_below(origins: dict[KeyPath, Origin], path: KeyPath, old: Any) -> None:
+    """Forget the origins of the nodes below ``path``, whose replaced value was ``old``.
+
+    Walks the replaced value itself, so the cost is the size of what was replaced, not of the
+    whole table: ``origins`` has an entry for every node of the data and nothing else.
+    """
+    if old.__class__ is dict:
+        items: Iterable[tuple[PathPart, Any]] = old.items()
+    elif old.__class__ is list:
+        items = enumerate(old)
+    else:
+        return
+    for key, child in items:
+        here = (*path, key)
+        origins.pop(here, None)
+        _forget_below(origins, here, child)
 
 
 def apply_overrides(
@@ -156,7 +161,7 @@ def apply_overrides(
                     origin=override.origin,
                 )
             data = _delete(data, path)
-            _drop_below(origins, [path])
+            _forget_below(origins, path, current)
             origins.pop(path, None)
             continue
         if op is Op.ADD and current is not _MISS:
@@ -179,15 +184,11 @@ def apply_overrides(
                 continue
             value = {hint.discriminator: value}
             merge = False
-        dropped: list[KeyPath] = []
         if schema_defaults is not None and tree is not None:
             data = _seed_tags(data, path, tree, schema_defaults, override, origins, overridden)
-        data = _set(data, path, value, merge, override, origins, overridden, dropped)
-        if dropped:
-            _drop_below(origins, dropped)
+        data = _set(data, path, value, merge, override, origins, overridden)
         if not merge and current is not _MISS:
-            if current.__class__ is dict or current.__class__ is list:
-                _drop_below(origins, [path])
+            _forget_below(origins, path, current)
             previous = origins.get(path)
             if previous is not None:
                 overridden.setdefault(path, []).append(previous)
@@ -253,7 +254,7 @@ def _seed_tags(
         tag_path = (*prefix, hint.discriminator)
         tag = _get(schema_defaults(), tag_path)
         if tag is not _MISS:
-            data = _set(data, tag_path, tag, False, override, origins, overridden, [])
+            data = _set(data, tag_path, tag, False, override, origins, overridden)
             origins[tag_path] = Origin(SourceKind.DEFAULT)
     return data
 
@@ -266,7 +267,6 @@ def _set(
     override: Override,
     origins: dict[KeyPath, Origin],
     overridden: dict[KeyPath, list[Origin]],
-    dropped: list[KeyPath],
 ) -> dict[str, Any]:
     """A copy of ``data`` with ``value`` at ``path`` (copying only the containers on the path)."""
     root: Any = dict(data)
@@ -297,7 +297,7 @@ def _set(
             origin=override.origin,
         )
     if merge:
-        node[last] = _merge(node[last], value, path, origins, overridden, dropped)
+        node[last] = _merge(node[last], value, path, origins, overridden)
     else:
         node[last] = value
     return root  # type: ignore[no-any-return]
@@ -377,7 +377,7 @@ def resolve_interpolations(
         ) from exc
     source = composed.data
     if fallback:
-        source = _merge(fallback, composed.data, (), {}, {}, [])
+        source = _merge(fallback, composed.data, (), {}, {})
     try:
         cfg = OmegaConf.create(source)
         resolved = OmegaConf.to_container(cfg, resolve=True)

@@ -11,7 +11,6 @@ turns them into the one text format users read, location first, compiler style::
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -67,6 +66,8 @@ def render(
 
 def suggest(word: str, candidates: Iterable[str], limit: int = 1) -> list[str]:
     """Close matches for ``word`` among ``candidates`` (did-you-mean), best first."""
+    import difflib  # only when there is a mistake to suggest for: keeps import typedcfg cheap
+
     pool = [c for c in candidates if c != word]
     found = difflib.get_close_matches(word, pool, n=limit, cutoff=0.6)
     if not found:

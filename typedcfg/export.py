@@ -69,9 +69,37 @@ def flatten(obj: Any, sep: str = ".") -> dict[str, Any]:
         CompositionError: two keys flatten to the same name (``{"a.b": 1, "a": {"b": 2}}``);
             the message names both original keys.
     """
+    data = as_plain(obj)
     out: dict[str, Any] = {}
-    _flatten_into(as_plain(obj), (), sep, out, {}, _origin_lookup(obj))
-    return out
+    if _flatten_fast(data, "", sep, out):
+        return out
+    # Two keys flatten to one name: walk again, keeping each name's key path, to say which.
+    _flatten_into(data, (), sep, {}, {}, _origin_lookup(obj))
+    raise AssertionError("unreachable: the first walk found a collision")  # pragma: no cover
+
+
+def _flatten_fast(data: Mapping[Any, Any], prefix: str, sep: str, out: dict[str, Any]) -> bool:
+    """Flatten into ``out`` with string prefixes; False at the first name seen twice.
+
+    The hot path (``flatten`` runs on every export): no key-path tuples, no per-leaf join.
+    """
+    for key, value in data.items():
+        name = prefix + (key if key.__class__ is str else str(key))
+        if value.__class__ is dict or (
+            value.__class__ not in _LEAF_TYPES and is_mapping(value)
+        ):
+            if value:
+                if not _flatten_fast(value, name + sep, sep, out):
+                    return False
+                continue
+        if name in out:
+            return False
+        out[name] = value
+    return True
+
+
+# Types that are never mappings: skips the slower ``isinstance(value, Mapping)`` on leaves.
+_LEAF_TYPES = frozenset({str, int, float, bool, list, tuple, type(None)})
 
 
 def _flatten_into(
@@ -82,6 +110,7 @@ def _flatten_into(
     sources: dict[str, KeyPath],
     origin_of: OriginLookup,
 ) -> None:
+    """The slow walk, with key paths: raises on the first collision, naming both keys."""
     for key, value in data.items():
         here = (*path, key)
         if is_mapping(value) and value:
