@@ -21,21 +21,26 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import enum
 import functools
-import json
 import os
-import pathlib
 import sys
 import typing
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Generic, Protocol, TypeVar, cast, overload
+from typing import Any, Generic, Protocol, TypeVar, overload
 
-from .errors import MASK, ConfigValidationError, SchemaError, TypedcfgError
-from .export import as_plain
-from .pipeline import CWD_DEFAULTS, Loaded, compose, explain_table
-from .provenance import Origin, SourceKind
-from .sweep import Job, SweepError, SweepFlags, SweepOptions, expand, group_options, take_sweep_flags
+from .display import config_yaml, explain_text, origin_at
+from .errors import ConfigValidationError, SchemaError, TypedcfgError
+from .pipeline import CWD_DEFAULTS, Loaded, compose
+from .sweep import (
+    Job,
+    SweepError,
+    SweepFlags,
+    SweepOptions,
+    expand,
+    group_options,
+    take_sweep_flags,
+)
+from .sweep_jobs import reported, take_job, write_outcome
 from .typeinfo import is_schema, schema_tree
 
 __all__ = ["MainFunction", "main"]
@@ -173,7 +178,11 @@ class MainFunction(Generic[R]):
         if isinstance(argv, str):
             raise TypeError("argv must be a list of tokens, not a string")
         tokens = list(sys.argv[1:] if argv is None else argv)
-        job = _take_job(tokens)
+        try:
+            job = take_job(tokens)
+        except TypedcfgError as exc:
+            print(exc.render(), file=sys.stderr)
+            raise SystemExit(USAGE_EXIT) from None
         flags = split_flags(tokens)
         if flags.help:
             from .help import render_help
@@ -243,7 +252,7 @@ class MainFunction(Generic[R]):
             return self.__wrapped__(loaded.config)
 
     def _job(
-        self, loaded: Loaded[Any], runs_dir: str | None, tokens: Sequence[str], job: JobInfo
+        self, loaded: Loaded[Any], runs_dir: str | None, tokens: Sequence[str], job: dict[str, Any]
     ) -> R:
         """Run one job of a sweep and write its outcome where the launcher reads it."""
         outcome: dict[str, Any] = {"status": "failed", "value": None, "error": None, "run": None}
@@ -257,7 +266,7 @@ class MainFunction(Generic[R]):
                     outcome["run"] = path
 
                 value = self._recorded(loaded, runs_dir, tokens, sweep, seen)
-            outcome.update(status="finished", value=_reported(value))
+            outcome.update(status="finished", value=reported(value))
             return value
         except BaseException as exc:
             if isinstance(exc, SystemExit) and exc.code in (None, 0):
@@ -267,13 +276,13 @@ class MainFunction(Generic[R]):
                 outcome["error"] = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
             raise
         finally:
-            _write_outcome(str(job["result"]), outcome)
+            write_outcome(str(job["result"]), outcome)
 
     def _multirun(self, flags: Flags, sweep: SweepFlags) -> int:
         """Expand, validate every job, launch, print the summary; the exit status."""
-        from . import launchers
+        from .sweep_jobs import NESTED_ENV
 
-        if os.environ.get(launchers.NESTED_ENV):
+        if os.environ.get(NESTED_ENV):
             print("--multirun: a job of a sweep cannot start another sweep", file=sys.stderr)
             return USAGE_EXIT
         positions = [flags.positions[p] for p in sweep.positions]
@@ -425,94 +434,35 @@ def _prog() -> str:
 
 # --- sweeps -----------------------------------------------------------------------------------
 
-JobInfo = dict[str, Any]
-"""What ``--typedcfg-job`` carries: sweep id, job number, job count, params, result path."""
-
-
-def _take_job(tokens: list[str]) -> JobInfo | None:
-    """Remove a launcher's leading ``--typedcfg-job={...}`` from ``tokens`` and return it."""
-    from .launchers import JOB_FLAG
-
-    if not tokens or not tokens[0].startswith(JOB_FLAG + "="):
-        return None
-    info: Any = json.loads(tokens.pop(0).partition("=")[2])
-    if not isinstance(info, dict) or "result" not in info:
-        raise SystemExit(f"{JOB_FLAG}: expected a JSON object from a typedcfg launcher")
-    return cast("JobInfo", info)
-
-
-def _reported(value: Any) -> Any:
-    """The return value as the launcher shows it: JSON-safe data, else its repr."""
-    from .wandb_values import json_safe
-
-    try:
-        safe = json_safe(value)
-        json.dumps(safe)
-    except Exception:  # anything json_safe cannot turn into data is shown as its repr
-        return repr(value)
-    return safe
-
-
-def _write_outcome(path: str, outcome: Mapping[str, Any]) -> None:
-    data = json.dumps(outcome, default=repr).encode()
-    partial = path + ".partial"
-    with open(partial, "wb") as file:
-        file.write(data)
-    os.replace(partial, path)  # the launcher never reads half an outcome
-
 
 def _launch(fn: Callable[..., Any], jobs: Sequence[Job], options: SweepOptions) -> int:
     """Run validated jobs with the chosen launcher; print progress and the summary table."""
-    import secrets
+    from .launchers import launch, new_sweep_id
+    from .sweep_jobs import JobResult, JobSpec, program_command, progress_line, summary_table
 
-    from . import launchers
-
+    sweep_id = new_sweep_id()
     try:
-        command = launchers.program_command(fn)
+        command = program_command(fn)
+        specs = [
+            JobSpec(
+                job.index, job.label, command, job.tokens, os.getcwd(),
+                {"id": sweep_id, "job": job.index, "jobs": len(jobs), "params": job.params},
+            )
+            for job in jobs
+        ]  # fmt: skip
+        done: list[int] = []
+
+        def report(result: JobResult) -> None:
+            done.append(result.index)
+            print(progress_line(result, len(done), len(jobs)), file=sys.stderr, flush=True)
+
+        outcome = launch(
+            specs, options, report, lambda line: print(f"sweep {sweep_id}: {line}", file=sys.stderr)
+        )
     except TypedcfgError as exc:
         print(exc.render(), file=sys.stderr)
         return USAGE_EXIT
-    sweep_id = "".join(secrets.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(8))
-    cwd = os.getcwd()
-    specs = [
-        launchers.JobSpec(
-            job.index, job.label, command, job.tokens, cwd,
-            {"id": sweep_id, "job": job.index, "jobs": len(jobs), "params": job.params},
-        )
-        for job in jobs
-    ]  # fmt: skip
-    width = options.jobs or os.cpu_count() or 1
-    where = (
-        f"local, {min(width, len(jobs))} at a time"
-        if options.launcher == "local"
-        else f"ray {options.ray_address or '(local cluster)'}, {options.cpus_per_job:g} CPU "
-        f"+ {options.gpus_per_job:g} GPU per job"
-    )
-    print(f"sweep {sweep_id}: {len(jobs)} jobs ({where})", file=sys.stderr, flush=True)
-    done: list[int] = []
-
-    def report(result: launchers.JobResult) -> None:
-        done.append(result.index)
-        extra = f": {result.error}" if result.status != "finished" else ""
-        print(
-            f"[{len(done)}/{len(jobs)}] job {result.index} {result.status} in "
-            f"{result.duration:.1f}s ({result.label}){extra}",
-            file=sys.stderr,
-            flush=True,
-        )
-
-    try:
-        if options.launcher == "ray":
-            outcome = launchers.run_ray(
-                specs, address=options.ray_address, cpus_per_job=options.cpus_per_job,
-                gpus_per_job=options.gpus_per_job, report=report,
-            )  # fmt: skip
-        else:
-            outcome = launchers.run_local(specs, jobs=width, report=report)
-    except TypedcfgError as exc:
-        print(exc.render(), file=sys.stderr)
-        return USAGE_EXIT
-    print(launchers.summary_table(outcome.results))
+    print(summary_table(outcome.results))
     for result in outcome.results:
         if result.status in ("failed", "interrupted") and result.output:
             print(f"--- job {result.index} output (last lines) ---", file=sys.stderr)
@@ -526,130 +476,16 @@ def _launch(fn: Callable[..., Any], jobs: Sequence[Job], options: SweepOptions) 
 # --- locations --------------------------------------------------------------------------------
 
 
-def _origin_at(origin: Origin | None, positions: Sequence[int]) -> Origin | None:
-    """``origin`` with its argv index as the user typed it (before the flags were taken out)."""
-    if origin is None or origin.kind is not SourceKind.ARGV or origin.index is None:
-        return origin
-    if not 0 <= origin.index < len(positions) or positions[origin.index] == origin.index:
-        return origin
-    return Origin.argv(positions[origin.index], origin.text or "")
-
-
 def _relocated(exc: TypedcfgError, positions: Sequence[int]) -> TypedcfgError:
     """A copy of ``exc`` whose argv locations count the built-in flags that were taken out."""
     # Exceptions do not copy cleanly (copy.copy re-runs __init__ with the rendered text), so
     # make an empty instance and give it the same facts.
     moved = type(exc).__new__(type(exc))
     moved.__dict__.update(exc.__dict__)
-    moved.origin = _origin_at(exc.origin, positions)
+    moved.origin = origin_at(exc.origin, positions)
     if isinstance(exc, ConfigValidationError) and isinstance(moved, ConfigValidationError):
         moved.issues = tuple(
-            dataclasses.replace(issue, origin=_origin_at(issue.origin, positions))
+            dataclasses.replace(issue, origin=origin_at(issue.origin, positions))
             for issue in exc.issues
         )
     return moved
-
-
-# --- --cfg and --explain ----------------------------------------------------------------------
-
-
-def config_yaml(config: Any) -> str:
-    """The config as YAML, in field order, secrets masked."""
-    import yaml
-
-    text: str = yaml.safe_dump(
-        _yaml_safe(as_plain(config)),
-        sort_keys=False,
-        default_flow_style=False,
-        allow_unicode=True,
-    )
-    return text
-
-
-def _yaml_safe(value: Any) -> Any:
-    from pydantic import SecretBytes, SecretStr
-
-    if isinstance(value, (SecretStr, SecretBytes)):
-        return MASK
-    if isinstance(value, Mapping):
-        items: Mapping[Any, Any] = value
-        return {_yaml_key(k): _yaml_safe(v) for k, v in items.items()}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        seq: list[Any] = list(value)  # pyright: ignore[reportUnknownArgumentType]
-        if isinstance(value, (set, frozenset)):
-            seq.sort(key=repr)
-        return [_yaml_safe(v) for v in seq]
-    if isinstance(value, enum.Enum):
-        return _yaml_safe(value.value)
-    if isinstance(value, pathlib.PurePath):
-        return str(value)
-    if value is None or isinstance(value, (str, int, float, bool, bytes)):
-        return value
-    import datetime
-
-    if isinstance(value, (datetime.date, datetime.time)):
-        return value.isoformat()
-    return str(value)
-
-
-def _yaml_key(key: Any) -> Any:
-    return key if isinstance(key, (str, int, float, bool)) or key is None else str(key)
-
-
-def explain_text(loaded: Loaded[Any], positions: Sequence[int]) -> str:
-    """:meth:`Loaded.explain`'s table, argv locations counted as the user typed them.
-
-    A secret's command-line token is shown with its value masked (``api_key=**********``), so
-    the source column does not give away what the value column hides.
-    """
-    raw = list(loaded.rows())
-    secrets = frozenset(key for key, shown, _, _ in raw if shown == MASK)
-    rows = [
-        (
-            key,
-            shown,
-            _shown_origin(origin, positions, key in secrets, secrets),
-            tuple(_shown_origin(o, positions, key in secrets, secrets) for o in overridden),
-        )
-        for key, shown, origin, overridden in raw
-    ]
-    return explain_table(rows)
-
-
-def _shown_origin(
-    origin: Origin, positions: Sequence[int], secret: bool, secrets: frozenset[str]
-) -> Origin:
-    """The origin as printed: argv index as typed, secret values in its token masked."""
-    moved = _origin_at(origin, positions) or origin
-    if moved.kind is not SourceKind.ARGV or not moved.text:
-        return moved
-    text = moved.text
-    if text.lstrip().startswith("{"):
-        # One JSON object (wandb's ${args_json}) sets several keys, secrets among them maybe.
-        text = _masked_json(text, secrets)
-    elif not secret:
-        return moved
-    elif "=" in text:
-        text = text.split("=", 1)[0] + "=" + MASK  # key=value, --key=value
-    elif " " in text and text.startswith("--"):
-        text = text.split(" ", 1)[0] + " " + MASK  # --key value
-    else:
-        text = MASK
-    return Origin(SourceKind.ARGV, index=moved.index, text=text)
-
-
-def _masked_json(text: str, secrets: frozenset[str]) -> str:
-    import json
-
-    try:
-        data = json.loads(text)
-    except ValueError:
-        return MASK
-    if not isinstance(data, dict):
-        return MASK
-    items: dict[str, Any] = data
-    hidden = {
-        key: MASK if key in secrets or any(s.startswith(key + ".") for s in secrets) else value
-        for key, value in items.items()
-    }
-    return json.dumps(hidden) if hidden != items else text

@@ -29,6 +29,7 @@ from .defaults_entries import GroupRepo
 from .errors import ConfigValidationError, OverrideError, TypedcfgError
 from .pipeline import find_defaults_file
 from .provenance import Origin, SourceKind
+from .sweep_jobs import SweepOptions
 from .typeinfo import UNION, schema_tree
 
 __all__ = [
@@ -49,25 +50,6 @@ LAUNCHERS = ("local", "ray")
 # Flags that take a value, as ``--flag value`` or ``--flag=value``, read only with --multirun
 # (without it they are ordinary ``--key value`` overrides, as wandb's sweep agents write them).
 _VALUE_FLAGS = ("--launcher", "--jobs", "--ray-address", "--cpus-per-job", "--gpus-per-job")
-
-
-@dataclasses.dataclass(frozen=True)
-class SweepOptions:
-    """How to run the jobs of a sweep.
-
-    Attributes:
-        launcher: ``local`` (a pool of processes on this machine) or ``ray``.
-        jobs: how many local jobs run at once (``None``: the CPU count).
-        ray_address: the Ray cluster to join (``None``: start a local one).
-        cpus_per_job: CPUs Ray reserves for each job.
-        gpus_per_job: GPUs Ray reserves for each job.
-    """
-
-    launcher: str = "local"
-    jobs: int | None = None
-    ray_address: str | None = None
-    cpus_per_job: float = 1.0
-    gpus_per_job: float = 0.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -107,7 +89,7 @@ def take_sweep_flags(tokens: Sequence[str]) -> SweepFlags:
     while i < len(tokens):
         token = tokens[i]
         name = token.partition("=")[0]
-        if done or token not in MULTIRUN_FLAGS and name not in _VALUE_FLAGS:
+        if done or (token not in MULTIRUN_FLAGS and name not in _VALUE_FLAGS):
             done = done or token == "--"
             kept.append(token)
             positions.append(i)
