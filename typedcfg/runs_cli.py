@@ -9,6 +9,8 @@ Also runnable alone: ``python -m typedcfg.runs_cli ls``.
 - ``runs diff RUN_A RUN_B``: the config keys whose values differ, and where each value came from.
 - ``runs group PROJECT --by KEY [--metric KEY]``: runs grouped by config values, with the count
   and the mean, standard deviation, min and max of the metric per group.
+  ``runs group --sweep ID [--metric KEY]``: the jobs of a ``--multirun`` sweep, grouped by the
+  keys it swept.
 - ``runs push PROJECT --to-wandb``: replay the runs into wandb (config, summary, status).
 
 The store root is ``--root``, else ``$TYPEDCFG_RUNS_DIR``, else ``./runs``. Output is a rich
@@ -62,6 +64,9 @@ def add_runs_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="keep runs where KEY=VALUE (also != < <= > >=); KEY is a config key, or "
         "summary.KEY / meta.KEY / state; repeat to combine",
     )
+    where.add_argument(
+        "--sweep", metavar="ID", help="keep the jobs of this --multirun sweep (meta.sweep.id)"
+    )
 
     runs: argparse.ArgumentParser = subparsers.add_parser(
         "runs", help="list, compare and group recorded runs"
@@ -87,8 +92,15 @@ def add_runs_parser(subparsers: Any) -> argparse.ArgumentParser:
     diff.add_argument("run_b", metavar="RUN_B")
 
     group = sub.add_parser("group", parents=[common, where], help="runs grouped by config values")
-    group.add_argument("project")
-    group.add_argument("--by", action="append", required=True, metavar="KEY", help="a config key")
+    group.add_argument(
+        "project", nargs="?", help="a project (may be left out with --sweep: every project)"
+    )
+    group.add_argument(
+        "--by",
+        action="append",
+        metavar="KEY",
+        help="a config key (repeat for several); with --sweep, default: the swept keys",
+    )
     group.add_argument("--metric", metavar="KEY", help="a summary key to average per group")
 
     push = sub.add_parser("push", parents=[common, where], help="replay runs into wandb")
@@ -140,8 +152,10 @@ def _qualified(key: str, default: str) -> str:
     return f"{default}.{key}"
 
 
-def _filters(where: Sequence[str]) -> dict[str, Any]:
+def _filters(where: Sequence[str], sweep: str | None = None) -> dict[str, Any]:
     conditions: list[dict[str, Any]] = []
+    if sweep is not None:
+        conditions.append({"meta.sweep.id": {"$eq": sweep}})
     for text in where:
         for symbol, op in _WHERE_OPS:
             key, found, value = text.partition(symbol)
@@ -226,7 +240,7 @@ def _flat(data: Any) -> dict[str, Any]:
 
 
 def _ls(api: Api, args: argparse.Namespace, out: TextIO) -> int:
-    found = api.runs(args.project, _filters(args.where), order=args.order)
+    found = api.runs(args.project, _filters(args.where, args.sweep), order=args.order)
     configs = [_flat(r.config) for r in found]
     if args.columns:
         columns = [_column(found, key) for key in args.columns]
@@ -337,13 +351,31 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def _group(api: Api, args: argparse.Namespace, out: TextIO) -> int:
-    by = [_qualified(k, "config") for k in args.by]
+    if args.project is None and args.sweep is None:
+        raise RunStoreError(
+            "name a project (runs group PROJECT --by KEY) or a sweep (runs group --sweep ID)",
+            origin=Origin(SourceKind.ARGV, text="runs group"),
+        )
+    found = api.runs(args.project, _filters(args.where, args.sweep), order="created_at")
+    if args.sweep is not None and not found:
+        raise RunStoreError(
+            f"no runs of sweep {args.sweep!r}"
+            + (f" in project {args.project!r}" if args.project else ""),
+            origin=Origin(SourceKind.ARGV, text=f"--sweep {args.sweep}"),
+            hint="the sweep id is printed when the sweep starts; see it with: typedcfg runs ls",
+        )
+    by = [_qualified(k, "config") for k in (args.by or _swept_keys(found))]
+    if not by:
+        raise RunStoreError(
+            "--by KEY is required (a sweep's runs are grouped by the keys it swept)",
+            origin=Origin(SourceKind.ARGV, text="runs group"),
+        )
     metric = _qualified(args.metric, "summary") if args.metric else None
     for key in [*by, *([metric] if metric else [])]:
         check_key(key, "--by" if key in by else "--metric")
     groups: dict[str, tuple[list[Any], list[Run]]] = {}
     results: list[dict[str, Any]] = []
-    for r in api.runs(args.project, _filters(args.where), order="created_at"):
+    for r in found:
         values = [lookup(r, k) for k in by]
         ident = json.dumps([_json_value(v) for v in values], sort_keys=True, default=repr)
         groups.setdefault(ident, (values, []))[1].append(r)
@@ -360,7 +392,7 @@ def _group(api: Api, args: argparse.Namespace, out: TextIO) -> int:
         print(json.dumps({"by": by, "metric": metric, "groups": results}, indent=2), file=out)
         return 0
     if not results:
-        print(f"no runs in {api.root}/{args.project}", file=out)
+        print(f"no runs in {api.root}/{args.project or ''}", file=out)
         return 0
     headers = [k.partition(".")[2] for k in by] + ["count"]
     if metric:
@@ -379,6 +411,17 @@ def _group(api: Api, args: argparse.Namespace, out: TextIO) -> int:
 
 
 _STATS = ("mean", "std", "min", "max")
+
+
+def _swept_keys(found: Sequence[Run]) -> list[str]:
+    """The keys a sweep varied (``meta.sweep.params``), in the order of the command line."""
+    keys: dict[str, None] = {}
+    for r in found:
+        sweep = r.meta.get("sweep")
+        params = sweep.get("params") if isinstance(sweep, dict) else None
+        if isinstance(params, dict):
+            keys.update(dict.fromkeys(str(k) for k in cast("dict[str, Any]", params)))
+    return list(keys)
 
 
 def _stats(values: Sequence[Any]) -> dict[str, Any]:
@@ -405,7 +448,7 @@ def _push(api: Api, args: argparse.Namespace, out: TextIO) -> int:
         ) from exc
     target = args.wandb_project or args.project
     pushed: list[dict[str, str]] = []
-    for r in api.runs(args.project, _filters(args.where), order="created_at"):
+    for r in api.runs(args.project, _filters(args.where, args.sweep), order="created_at"):
         meta = r.meta
         command = " ".join([meta.get("program") or "", *meta.get("argv", [])]).strip()
         git: dict[str, Any] = meta.get("git") or {}
