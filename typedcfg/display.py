@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 import pathlib
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypeGuard, cast
 
 from .errors import MASK
 from .export import as_plain
@@ -32,8 +32,10 @@ def config_yaml(config: Any) -> str:
     """The config as YAML, in field order, secrets masked."""
     import yaml
 
-    text: str = yaml.safe_dump(
+    # The PyYAML stubs leave dump's ``width`` parameter partly unknown; the result is a str.
+    text: str = yaml.dump(  # pyright: ignore[reportUnknownMemberType]
         _yaml_safe(as_plain(config)),
+        Dumper=yaml.SafeDumper,
         sort_keys=False,
         default_flow_style=False,
         allow_unicode=True,
@@ -46,9 +48,8 @@ def _yaml_safe(value: Any) -> Any:
 
     if isinstance(value, (SecretStr, SecretBytes)):
         return MASK
-    if isinstance(value, Mapping):
-        items: Mapping[Any, Any] = value
-        return {_yaml_key(k): _yaml_safe(v) for k, v in items.items()}
+    if _is_mapping(value):
+        return {_yaml_key(k): _yaml_safe(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):
         seq: list[Any] = list(value)  # pyright: ignore[reportUnknownArgumentType]
         if isinstance(value, (set, frozenset)):
@@ -65,6 +66,10 @@ def _yaml_safe(value: Any) -> Any:
     if isinstance(value, (datetime.date, datetime.time)):
         return value.isoformat()
     return str(value)
+
+
+def _is_mapping(value: object) -> TypeGuard[Mapping[Any, Any]]:
+    return isinstance(value, Mapping)
 
 
 def _yaml_key(key: Any) -> Any:
@@ -122,7 +127,7 @@ def _masked_json(text: str, secrets: frozenset[str]) -> str:
         return MASK
     if not isinstance(data, dict):
         return MASK
-    items: dict[str, Any] = data
+    items = cast("dict[str, Any]", data)
     hidden = {
         key: MASK if key in secrets or any(s.startswith(key + ".") for s in secrets) else value
         for key, value in items.items()

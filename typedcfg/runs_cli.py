@@ -417,8 +417,10 @@ def _swept_keys(found: Sequence[Run]) -> list[str]:
     """The keys a sweep varied (``meta.sweep.params``), in the order of the command line."""
     keys: dict[str, None] = {}
     for r in found:
-        sweep = r.meta.get("sweep")
-        params = sweep.get("params") if isinstance(sweep, dict) else None
+        sweep: Any = r.meta.get("sweep")
+        params: Any = (
+            cast("dict[str, Any]", sweep).get("params") if isinstance(sweep, dict) else None
+        )
         if isinstance(params, dict):
             keys.update(dict.fromkeys(str(k) for k in cast("dict[str, Any]", params)))
     return list(keys)

@@ -256,8 +256,7 @@ def _read_outcome(path: str) -> dict[str, Any]:
         return {}
     if not isinstance(data, dict):
         return {}
-    found: dict[str, Any] = {str(k): v for k, v in data.items()}  # pyright: ignore[reportUnknownVariableType]
-    return found
+    return cast("dict[str, Any]", data)
 
 
 def _exit_text(code: int | None, output: str) -> str:
@@ -288,7 +287,9 @@ def take_job(tokens: list[str]) -> dict[str, Any] | None:
         info: Any = json.loads(token.partition("=")[2])
     except ValueError:
         info = None
-    if not isinstance(info, dict) or not isinstance(info.get("result"), str):
+    if not isinstance(info, dict) or not isinstance(
+        cast("dict[str, Any]", info).get("result"), str
+    ):
         raise LauncherError(
             "expected a JSON object from a typedcfg launcher", origin=Origin.argv(0, token)
         )
