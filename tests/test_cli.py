@@ -251,7 +251,13 @@ def test_usage_errors_exit_2() -> None:
     """Missing arguments and unknown commands are argparse usage errors (exit 2)."""
     missing = run("check")
     assert missing.returncode == 2
-    assert "the following arguments are required: --schema, FILE" in missing.stderr
+    assert "the following arguments are required: --schema" in missing.stderr
+    no_files = run("check", "--schema", "examples/07_ci_check/config_schema.py:TrainConfig")
+    assert no_files.returncode == 2
+    assert no_files.stderr.endswith(
+        "typedcfg check: error: the following arguments are required: FILE "
+        "(or --config-name NAME)\n"
+    )
     unknown = run("frobnicate")
     assert unknown.returncode == 2
     assert "invalid choice: 'frobnicate'" in unknown.stderr

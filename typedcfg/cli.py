@@ -20,9 +20,9 @@ import os
 import pathlib
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from . import __version__
 from .compose import Composed, drop_key, merge_layers, resolve_interpolations
@@ -35,6 +35,7 @@ from .errors import (
     suggest,
 )
 from .groups import Choices, GroupRepo, compose_files
+from .hydra_tree import Outcome, check_tree, infer_tree, primary_file
 from .overrides import parse_override
 from .pipeline import CWD_DEFAULTS, compose
 from .provenance import KeyPath, Layer, Origin, SourceKind, display_path
@@ -77,9 +78,17 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     ref_help = "the schema: package.module:Model or path/to/file.py:Model"
 
-    check = sub.add_parser("check", help="validate YAML config files against a schema")
+    check = sub.add_parser(
+        "check", help="validate YAML config files, or a config tree's compositions"
+    )
     check.add_argument("--schema", required=True, metavar="REF", help=ref_help)
-    check.add_argument("files", nargs="+", metavar="FILE", help="YAML files (plain or desc/value)")
+    check.add_argument(
+        "files",
+        nargs="*",
+        metavar="FILE",
+        help="YAML files (plain or desc/value); with --config-name, overrides for the "
+        "composition instead (key=value, group=option, +key=value, ~key)",
+    )
     check.add_argument(
         "--partial",
         action="store_true",
@@ -92,12 +101,30 @@ def _parser() -> argparse.ArgumentParser:
         "directory is checked at its group's place",
     )
     check.add_argument(
+        "--config-name",
+        metavar="NAME",
+        help="check the composition of primary config NAME in --config-dir, as a program "
+        "composes it, instead of files",
+    )
+    check.add_argument(
+        "--all-options",
+        action="store_true",
+        help="with --config-name: also compose and check every option of every group "
+        "(each experiment too), one at a time",
+    )
+    check.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="with --config-name: list each composition checked, and its result, on stderr",
+    )
+    check.add_argument(
         "--format",
         choices=("text", "github"),
         default="text",
         help="'github' prints GitHub Actions annotations",
     )
-    check.set_defaults(run=_run_check)
+    check.set_defaults(run=_run_check, usage=check.error)
 
     schema = sub.add_parser("schema", help="write the JSON Schema of config files")
     schema.add_argument("ref", metavar="REF", help=ref_help)
@@ -118,11 +145,26 @@ def _parser() -> argparse.ArgumentParser:
     defaults.add_argument("-o", "--output", metavar="FILE", help="write to FILE")
     defaults.set_defaults(run=_run_defaults)
 
-    infer = sub.add_parser("infer", help="print pydantic models that fit a YAML file")
-    infer.add_argument("file", metavar="FILE", help="a config-defaults.yaml or plain YAML file")
+    infer = sub.add_parser(
+        "infer", help="print pydantic models that fit a YAML file or a config tree"
+    )
+    infer.add_argument(
+        "args",
+        nargs="*",
+        metavar="FILE",
+        help="a config-defaults.yaml or plain YAML file; with --config-name, overrides "
+        "applied to every composition instead",
+    )
+    infer.add_argument("--config-dir", metavar="DIR", help="root of config groups")
+    infer.add_argument(
+        "--config-name",
+        metavar="NAME",
+        help="infer from primary config NAME in --config-dir, composed once per option of "
+        "every group",
+    )
     infer.add_argument("--name", default="Config", help="the top-level class name")
     infer.add_argument("-o", "--output", metavar="FILE", help="write to FILE")
-    infer.set_defaults(run=_run_infer)
+    infer.set_defaults(run=_run_infer, usage=infer.error)
 
     explain = sub.add_parser(
         "explain", help="print each key, its value and the source that set it"
@@ -387,6 +429,15 @@ def _run_check(args: argparse.Namespace, args_list: Sequence[str]) -> int:
             "--config-dir is not a directory",
             origin=Origin(SourceKind.CONFIG_FILE, args.config_dir),
         )
+    if args.config_name is not None:
+        if args.partial:
+            _usage(args, "--partial checks files; a composition is checked whole")
+        return _check_tree(schema, args, args_list)
+    for flag, given in (("--all-options", args.all_options), ("--verbose", args.verbose)):
+        if given:
+            _usage(args, f"{flag} needs --config-name (and --config-dir)")
+    if not args.files:
+        _usage(args, "the following arguments are required: FILE (or --config-name NAME)")
     failed = 0
     count = 0
     for path in args.files:
@@ -409,6 +460,83 @@ def _run_check(args: argparse.Namespace, args_list: Sequence[str]) -> int:
         print(f"typedcfg check: {count} {noun} in {failed} of {total} files", file=sys.stderr)
         return 1
     print(f"typedcfg check: {total} {'file' if total == 1 else 'files'} OK", file=sys.stderr)
+    return 0
+
+
+def _usage(args: argparse.Namespace, message: str) -> NoReturn:
+    """Exit with the subcommand's usage and ``message`` (status 2), as argparse does."""
+    error: Callable[[str], NoReturn] = args.usage
+    error(message)
+
+
+def _tree_dir(args: argparse.Namespace, args_list: Sequence[str]) -> str:
+    """``--config-dir``, which ``--config-name`` needs, checked to exist."""
+    if args.config_dir is None:
+        _usage(args, "--config-name needs --config-dir (the root of the config tree)")
+    config_dir = str(args.config_dir)
+    primary_file(config_dir, args.config_name)
+    return config_dir
+
+
+def _outcome_problems(outcome: Outcome, fallback: Origin) -> list[Problem]:
+    """The problems of one composition; a problem with no place of its own is the primary's."""
+    error = outcome.error
+    problems = [Problem(fallback, None, text, level="warning") for text in outcome.warnings]
+    if isinstance(error, ConfigValidationError):
+        for issue in error.issues:
+            origin = issue.origin
+            if origin is None or origin.kind is SourceKind.MISSING:
+                origin = fallback
+            shown = issue.path if issue.show_path else None
+            problems.append(Problem(origin, shown, issue.message, issue.hint, issue.suggestions))
+    elif error is not None:
+        problems.append(
+            Problem(error.origin or fallback, error.path, error.message, error.hint,
+                    error.suggestions)
+        )
+    return problems
+
+
+def _check_tree(schema: type[Any], args: argparse.Namespace, args_list: Sequence[str]) -> int:
+    """``check --config-name``: every composition, each problem once with where it occurs."""
+    config_dir = _tree_dir(args, args_list)
+    fallback = Origin(SourceKind.CONFIG_FILE, primary_file(config_dir, args.config_name))
+    outcomes = check_tree(
+        schema, config_dir, args.config_name, list(args.files), all_options=args.all_options
+    )
+    # The same problem (one bad value in a file every composition reads) is shown once.
+    where: dict[str, tuple[Problem, list[str]]] = {}
+    failed = 0
+    for outcome in outcomes:
+        problems = _outcome_problems(outcome, fallback)
+        errors = [p for p in problems if p.level == "error"]
+        failed += bool(errors)
+        if args.verbose:
+            status = "FAILED" if errors else "ok"
+            print(f"{status:<6}  {outcome.variant.label}", file=sys.stderr)
+        for problem in problems:
+            key = problem.level + problem.text()
+            where.setdefault(key, (problem, []))[1].append(outcome.variant.label)
+    count = sum(p.level == "error" for p, _ in where.values())
+    for problem, labels in where.values():
+        shown = ", ".join(labels[:3]) + (f" and {len(labels) - 3} more" if len(labels) > 3 else "")
+        if args.format == "github":
+            print(problem.github() + _escape_data(f" (in: {shown})"))
+        elif problem.level == "warning":
+            print(f"{problem.origin}: warning: {problem.message}\n  in: {shown}", file=sys.stderr)
+        else:
+            print(f"{problem.text()}\n  in: {shown}")
+    total = len(outcomes)
+    noun = "composition" if total == 1 else "compositions"
+    if failed:
+        problems_noun = "problem" if count == 1 else "problems"
+        print(
+            f"typedcfg check: {count} {problems_noun} in {failed} of {total} {noun} "
+            f"of {args.config_name}",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"typedcfg check: {total} {noun} of {args.config_name} OK", file=sys.stderr)
     return 0
 
 
@@ -482,7 +610,17 @@ def _run_infer(args: argparse.Namespace, args_list: Sequence[str]) -> int:
             f"--name {args.name!r} is not a Python class name",
             origin=_ref_origin(args_list, args.name),
         )
-    return _output(infer_source(pathlib.Path(args.file), args.name), args.output)
+    if args.config_name is not None:
+        config_dir = _tree_dir(args, args_list)
+        source, notes = infer_tree(config_dir, args.config_name, list(args.args), args.name)
+        for note in notes:
+            print(f"note: {note}", file=sys.stderr)
+        return _output(source, args.output)
+    if args.config_dir is not None:
+        _usage(args, "--config-dir needs --config-name (the primary config to compose)")
+    if len(args.args) != 1:
+        _usage(args, "give one FILE, or --config-dir DIR --config-name NAME [OVERRIDE ...]")
+    return _output(infer_source(pathlib.Path(args.args[0]), args.name), args.output)
 
 
 def _run_explain(args: argparse.Namespace, args_list: Sequence[str]) -> int:

@@ -74,19 +74,19 @@ def _all_keys(data: Any) -> set[str]:
     return found
 
 
-_RESERVED = frozenset(["Any", "BaseModel", "Field"]) | frozenset(dir(builtins))
+# Names the generated modules import: no class or attribute may take them.
+_IMPORTED = ["Annotated", "Any", "BaseModel", "Field", "Literal", "Union"]
+_RESERVED = frozenset(_IMPORTED) | frozenset(dir(builtins))
 
 
-class _ModelWriter:
-    """Collects model classes (children before parents) and renders the module."""
+class ClassNames:
+    """Picks class names that clash with no key, builtin or name the module imports."""
 
     def __init__(self, keys: set[str]) -> None:
         self.taken: set[str] = set(_RESERVED) | keys
-        self.classes: list[str] = []
-        self.rendered: list[str] = []
-        self.uses_any = False
 
-    def class_name(self, hint: str) -> str:
+    def new(self, hint: str) -> str:
+        """A fresh CamelCase name from ``hint`` (``optim`` -> ``Optim``, then ``OptimModel``)."""
         base = "".join(p[:1].upper() + p[1:] for p in re.split(r"[^A-Za-z0-9]+", hint) if p)
         if not base or not base[0].isalpha():
             base = "Model" + base
@@ -96,6 +96,19 @@ class _ModelWriter:
         name = next(c for c in candidates if c not in self.taken)
         self.taken.add(name)
         return name
+
+
+class _ModelWriter:
+    """Collects model classes (children before parents) and renders the module."""
+
+    def __init__(self, keys: set[str]) -> None:
+        self.names = ClassNames(keys)
+        self.classes: list[str] = []
+        self.rendered: list[str] = []
+        self.uses_any = False
+
+    def class_name(self, hint: str) -> str:
+        return self.names.new(hint)
 
     def model(
         self,
@@ -115,7 +128,7 @@ class _ModelWriter:
             annotation = self.annotation(values, key, defaults)
             if optional and annotation != "Any":
                 annotation += " | None"
-            attr = _attribute(key, used)
+            attr = attribute_name(key, used)
             args: list[str] = []
             if defaults:
                 value = values[0]
@@ -128,16 +141,16 @@ class _ModelWriter:
             elif optional:
                 args.append("None")
             if attr != key:
-                args.append(f"alias={_pystr(key)}")
+                args.append(f"alias={py_string(key)}")
             description = (descriptions or {}).get(key)
             if description:
-                args.append(f"description={_pystr(description)}")
+                args.append(f"description={py_string(description)}")
             if not args:
                 body.append(f"    {attr}: {annotation}")
             elif len(args) == 1 and not args[0].startswith(("default_factory", "alias")):
                 body.append(f"    {attr}: {annotation} = {args[0]}")
             else:
-                body.append(_field_line(attr, annotation, args))
+                body.append(field_line(attr, annotation, args))
         if not body:
             body.append("    pass")
         self.classes.append(name)
@@ -195,7 +208,7 @@ class _ModelWriter:
         )
 
 
-def _field_line(attr: str, annotation: str, args: list[str]) -> str:
+def field_line(attr: str, annotation: str, args: list[str]) -> str:
     """``name: type = Field(...)``, wrapped the way a formatter would past 100 characters."""
     line = f"    {attr}: {annotation} = Field({', '.join(args)})"
     if len(line) <= 100:
@@ -213,7 +226,7 @@ def _holds_dict(value: Any) -> bool:
     return _is_list(value) and any(_holds_dict(v) for v in value)
 
 
-def _attribute(key: str, used: set[str]) -> str:
+def attribute_name(key: str, used: set[str]) -> str:
     """A Python attribute name for ``key`` (the key itself when that is safe)."""
     name = re.sub(r"\W", "_", key).lstrip("_") or "field"
     if name[0].isdigit():
@@ -236,18 +249,18 @@ def _attribute(key: str, used: set[str]) -> str:
 def _literal(value: Any) -> str:
     """Python source for a JSON-like value."""
     if isinstance(value, float) and not math.isfinite(value):
-        return f"float({_pystr(str(value))})"
+        return f"float({py_string(str(value))})"
     if _is_list(value):
         return "[" + ", ".join(_literal(v) for v in value) + "]"
     if isinstance(value, dict):
         items = cast(dict[str, Any], value).items()
-        return "{" + ", ".join(f"{_pystr(k)}: {_literal(v)}" for k, v in items) + "}"
+        return "{" + ", ".join(f"{py_string(k)}: {_literal(v)}" for k, v in items) + "}"
     if isinstance(value, str):
-        return _pystr(value)
+        return py_string(value)
     return repr(value)
 
 
-def _pystr(text: str) -> str:
+def py_string(text: str) -> str:
     """A double-quoted Python string literal (a JSON string literal is a valid Python one)."""
     return json.dumps(text, ensure_ascii=False)
 
