@@ -672,3 +672,63 @@ def test_structured_override_imports_hydra_lazily() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "True"
+
+
+# --------------------------------------------------------------------------- nesting caps
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        '{"data": ' + "[" * 5000 + "]" * 5000 + "}",  # json recursion
+        '{"data": ' + "[" * 150 + "]" * 150 + "}",  # parses, but over the cap
+        '{"' + ".".join(["a"] * 101) + '": 1}',  # a dotted key over the cap
+    ],
+    ids=["json-recursion", "json-over-cap", "json-dotted-key"],
+)
+def test_deep_json_argument_is_refused(token: str) -> None:
+    """A JSON argument nested beyond MAX_DEPTH is a located OverrideError, not RecursionError."""
+    message = error([token])
+    assert message.startswith("argv[0] '{")
+    assert "deeper than 100 levels" in message
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "data=" + "[" * 150 + "]" * 150,
+        "data=" + "{a: " * 150 + "1" + "}" * 150,
+        "data=" + str([[[[[[None]]]]]]).replace("[", "[" * 30).replace("]", "]" * 30),
+        "data." + ".".join(["a"] * 100) + "=1",
+        ".".join(["a"] * 60) + "=" + "[" * 41 + "]" * 41,
+    ],
+    ids=["list", "dict", "python-literal", "dotted-key", "key-plus-value"],
+)
+def test_deep_override_is_refused(token: str) -> None:
+    """An override nesting (key parts plus value levels) beyond MAX_DEPTH is located."""
+    assert error([token]).startswith("argv[0] ")
+    assert "nesting is deeper than 100 levels" in error([token])
+
+
+def test_override_at_the_nesting_cap_is_accepted() -> None:
+    """Key parts plus value levels at exactly MAX_DEPTH still parse."""
+    token = ".".join(["a"] * 60) + "=" + "[" * 40 + "]" * 40
+    (override,) = split_argv([token]).overrides
+    assert len(override.path) == 60
+
+
+def test_env_variable_nesting_over_the_cap_is_refused() -> None:
+    """An environment variable with more than MAX_DEPTH parts is a located OverrideError."""
+    from typedcfg.overrides import env_layer
+
+    name = "T_" + "__".join(["A"] * 101)
+    with pytest.raises(OverrideError) as info:
+        env_layer({name: "1"}, "T_", None)
+    assert str(info.value).startswith(f"env:{name}: nesting is deeper than 100 levels")
+
+
+def test_configs_path_with_a_nul_byte_is_located() -> None:
+    """A NUL byte in a --configs path is refused at its argv token."""
+    assert error(["--configs", "a\x00b.yaml"]) == (
+        "argv[1] 'a\\x00b.yaml': a file name cannot hold a NUL byte"
+    )

@@ -92,3 +92,38 @@ def test_escaped_interpolation_is_left_alone() -> None:
     """``\\${now:...}`` is OmegaConf's escape for literal text and is not substituted."""
     data = {"x": "\\${now:%Y}"}
     assert substitute_runtime(data, {}, now=WHEN) is data
+
+
+def _deep(levels: int, leaf: object) -> dict[str, object]:
+    value: object = leaf
+    for _ in range(levels):
+        value = {"a": value}
+    return {"data": value, "name": "q"}
+
+
+def test_config_too_deep_for_omegaconf_is_located_at_the_interpolation() -> None:
+    """Past MAX_DEPTH levels the walk refuses the config, located at the ``${...}`` value."""
+    from typedcfg.resolvers import MAX_DEPTH
+
+    data = _deep(MAX_DEPTH + 500, "${name}")
+    path = ("data", *["a"] * (MAX_DEPTH + 500))
+    origins = {path: Origin.at(SourceKind.CONFIG_FILE, "deep.yaml", 600, 9)}
+    with pytest.raises(CompositionError) as info:
+        substitute_runtime(data, origins)
+    assert str(info.value).startswith("deep.yaml:600:9: data.a.a.a")
+    assert f"nested too deeply to resolve its interpolations (more than {MAX_DEPTH} levels)" in (
+        str(info.value)
+    )
+
+
+def test_config_at_the_depth_limit_resolves_through_omegaconf() -> None:
+    """A config just inside MAX_DEPTH passes the walk and OmegaConf resolves it."""
+    from typedcfg.resolvers import MAX_DEPTH
+
+    data = _deep(MAX_DEPTH - 1, "${name}")
+    out = substitute_runtime(data, {})
+    resolved = OmegaConf.to_container(OmegaConf.create(out), resolve=True)
+    leaf = resolved["data"]  # type: ignore[index]
+    for _ in range(MAX_DEPTH - 1):
+        leaf = leaf["a"]  # type: ignore[index]
+    assert leaf == "q"

@@ -1224,3 +1224,68 @@ def test_read_text_absolute_path_shown_relative(
     with pytest.raises(ConfigFileError) as info:
         read_text(str(tmp_path / "d"), KIND)
     assert str(info.value) == "d: is a directory, not a file"
+
+
+# --------------------------------------------------------------------------- hardening
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("name: a\x07b\n", "f.yaml:1:8: invalid YAML: control character 0x07 is not allowed"),
+        ("a: 1\nname: \x00\n", "f.yaml:2:7: invalid YAML: control character 0x00 is not allowed"),
+        # Multi-byte characters before the culprit: libyaml counts bytes, the column characters.
+        ("é: ééé\x07\n", "f.yaml:1:7: invalid YAML: control character 0x07 is not allowed"),
+        ("a: 1\r\nb: ü\x1b\r\n", "f.yaml:2:5: invalid YAML: control character 0x1b is not allowed"),
+    ],
+    ids=["bel", "nul-line-2", "after-multibyte", "crlf-escape"],
+)
+def test_reader_errors_are_located(loader: str, text: str, expected: str) -> None:
+    """A character YAML refuses (PyYAML's ReaderError, which has no mark) gets file:line:col."""
+    message = error_text(text)
+    assert message.startswith(expected)
+    assert "position" not in message and "<unicode string>" not in message
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("data: &a [*a]\n", "f.yaml:1:7: a recursive alias: this value contains itself"),
+        ("x: 1\ndata: &a {b: [1, *a]}\n", "f.yaml:2:7: a recursive alias: this value contains"),
+        ("data: &a\n  b: 1\n  <<: *a\n", "f.yaml:1:7: a merge key '<<' refers to a mapping that"),
+        ("data: &a\n  b:\n    <<: *a\n", "f.yaml:3:5: a recursive alias: this value contains"),
+    ],
+    ids=["list-in-itself", "map-in-itself", "merge-itself", "merge-parent-into-child"],
+)
+def test_recursive_aliases_are_located(loader: str, text: str, expected: str) -> None:
+    """An alias inside the value it names is refused at that value, not as deep nesting."""
+    assert error_text(text).startswith(expected)
+
+
+def test_deep_but_not_recursive_alias_reports_the_nesting_cap(loader: str) -> None:
+    """Aliases that only nest deeply (no cycle) report the nesting cap, located."""
+    lines = ["l0: &l0 [x]"] + [f"l{i}: &l{i} [*l{i - 1}]" for i in range(1, yl.MAX_DEPTH + 2)]
+    message = error_text("\n".join(lines) + "\n")
+    assert f"nesting is deeper than {yl.MAX_DEPTH} levels" in message
+    assert message.startswith("f.yaml:")
+    assert "recursive" not in message
+
+
+def test_read_text_refuses_a_file_over_the_size_cap(tmp_path: pathlib.Path) -> None:
+    """A file one byte over MAX_FILE_BYTES is refused with its size; one at the cap is read."""
+    big = tmp_path / "big.yaml"
+    big.write_bytes(b"name: " + b"x" * (yl.MAX_FILE_BYTES - 6))
+    assert len(read_text(str(big), KIND)) == yl.MAX_FILE_BYTES
+    big.write_bytes(b"name: " + b"x" * (yl.MAX_FILE_BYTES - 5))
+    with pytest.raises(ConfigFileError) as info:
+        read_text(str(big), KIND)
+    assert str(info.value).startswith(
+        f"{big}: the file is too large (4.0 MiB); typedcfg reads config files of up to 4 MiB"
+    )
+
+
+def test_read_text_nul_in_the_name(tmp_path: pathlib.Path) -> None:
+    """A path holding a NUL byte is a ConfigFileError, not open()'s ValueError."""
+    with pytest.raises(ConfigFileError) as info:
+        read_text(str(tmp_path / "a\x00b.yaml"), KIND)
+    assert "cannot open the file: embedded null byte" in str(info.value)

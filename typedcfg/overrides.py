@@ -22,6 +22,7 @@ from typing import Any
 from .errors import OverrideError
 from .provenance import KeyPath, Layer, Origin, PathPart, SourceKind
 from .typeinfo import TypeNode
+from .yaml_loader import MAX_DEPTH
 
 __all__ = [
     "Argv",
@@ -155,7 +156,26 @@ def _split_key(key: str, origin: Origin) -> KeyPath:
         if not piece:
             raise OverrideError(f"empty part in key {key!r}", origin=origin)
         parts.append(piece)
+    if len(parts) > MAX_DEPTH:
+        raise _too_deep(origin)
     return tuple(parts)
+
+
+def _too_deep(origin: Origin) -> OverrideError:
+    # The same cap as for files: later stages (merge, validation, OmegaConf) recurse per level.
+    return OverrideError(f"nesting is deeper than {MAX_DEPTH} levels", origin=origin)
+
+
+def _check_depth(value: Any, path: KeyPath, origin: Origin) -> None:
+    """Refuse a list/dict value that nests, counting its key's parts, beyond ``MAX_DEPTH``."""
+    stack: list[tuple[Any, int]] = [(value, len(path))]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (list, dict)):
+            if depth >= MAX_DEPTH:
+                raise _too_deep(origin)
+            items: Any = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in items)
 
 
 def parse_override(token: str, index: int, *, origin: Origin | None = None) -> Override:
@@ -192,7 +212,9 @@ def _parse_slow(token: str, origin: Origin) -> Override:
     except Exception as exc:  # hydra raises HydraException / OverrideParseException
         python_value = _python_literal(raw) if eq and not token.startswith(("+", "~")) else _MISS
         if python_value is not _MISS and _KEY.match(key):
-            return Override(Op.SET, key, _split_key(key, origin), python_value, None, origin)
+            path = _split_key(key, origin)
+            _check_depth(python_value, path, origin)
+            return Override(Op.SET, key, path, python_value, None, origin)
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         # ANTLR lists every token it expected; the position and the culprit say enough.
         message = re.sub(r" expecting \{[^}]*\}", "", message)
@@ -233,8 +255,10 @@ def _parse_slow(token: str, origin: Origin) -> Override:
         literal = _python_literal(raw)
         if literal is not _MISS:
             value = literal
-    return Override(op, group_key, _split_key(group_key.replace("/", "."), origin), value,
-                    text, origin, parsed.package)
+    path = _split_key(group_key.replace("/", "."), origin)
+    if isinstance(value, (list, dict)):
+        _check_depth(value, path, origin)
+    return Override(op, group_key, path, value, text, origin, parsed.package)
 
 
 def _python_literal(raw: str) -> Any:
@@ -320,6 +344,11 @@ def split_argv(argv: Sequence[str]) -> Argv:
                     origin=Origin.argv(start, token),
                     hint="--configs a.yaml b.yaml, or --configs a.yaml,b.yaml",
                 )
+            for path, idx in files:
+                if "\0" in path:  # the OS cannot open such a name; say so before anything tries
+                    raise OverrideError(
+                        "a file name cannot hold a NUL byte", origin=Origin.argv(idx, tokens[idx])
+                    )
             configs.extend((path, Origin.argv(idx, tokens[idx])) for path, idx in files)
             i += 1
             continue
@@ -364,13 +393,24 @@ def _json_overrides(token: str, index: int) -> list[Override]:
         raise OverrideError(
             f"not an override: looks like JSON but is not valid JSON ({exc})", origin=origin
         ) from exc
+    except RecursionError as exc:  # the json module recurses once per level of nesting
+        raise OverrideError(
+            f"a JSON argument nested deeper than {MAX_DEPTH} levels", origin=origin
+        ) from exc
     if not isinstance(data, dict):
         raise OverrideError("a JSON argument must be an object of key: value", origin=origin)
     out: list[Override] = []
     for key, value in data.items():
         if not isinstance(key, str) or not _KEY.match(key):
             raise OverrideError(f"bad key {key!r} in the JSON argument", origin=origin)
-        out.append(Override(Op.SET, key, _split_key(key, origin), value, None, origin))
+        path = _split_key(key, origin)
+        try:
+            _check_depth(value, path, origin)
+        except OverrideError as exc:
+            raise OverrideError(
+                f"a JSON argument nested deeper than {MAX_DEPTH} levels", origin=origin
+            ) from exc
+        out.append(Override(Op.SET, key, path, value, None, origin))
     return out
 
 
@@ -404,6 +444,8 @@ def env_layer(
         if any(not p for p in parts):
             raise OverrideError("empty key part in the variable name", origin=origin,
                                 hint="nesting uses a double underscore: PREFIX_OPTIM__LR")
+        if len(parts) > MAX_DEPTH:
+            raise _too_deep(origin)
         node = hint
         path: list[str] = []
         for part in parts:

@@ -29,6 +29,10 @@ HYDRA_KEYS = ("runtime.cwd", "runtime.output_dir")
 """The ``${hydra:KEY}`` keys typedcfg gives a value."""
 
 _MARKERS = ("${hydra:", "${now:")
+# OmegaConf builds and resolves a config with about ten Python frames per level of nesting, so
+# a config deeper than this would end in a RecursionError inside OmegaConf; the walk below
+# refuses it first, with the location of the value that asked for interpolation.
+MAX_DEPTH = 50
 
 
 def substitute_runtime(
@@ -95,6 +99,15 @@ class _Context:
 
 
 def _walk(value: Any, path: KeyPath, context: _Context) -> Any:
+    if len(path) > MAX_DEPTH and isinstance(value, (dict, list)):
+        where = _interpolated_below(value, path)
+        raise CompositionError(
+            f"the config is nested too deeply to resolve its interpolations (more than "
+            f"{MAX_DEPTH} levels)",
+            origin=context.origin(where),
+            path=where,
+            hint="${...} works in configs up to that depth; flatten the deep part",
+        )
     if isinstance(value, str):
         if any(marker in value for marker in _MARKERS):
             new = _substitute(value, path, context)
@@ -111,6 +124,22 @@ def _walk(value: Any, path: KeyPath, context: _Context) -> Any:
         changed = any(new is not old for new, old in zip(items, sequence, strict=True))
         return items if changed else sequence
     return value
+
+
+def _interpolated_below(value: Any, path: KeyPath) -> KeyPath:
+    """The path of the first ``${...}`` string under ``value`` (else ``path``), without recursion."""
+    stack: list[tuple[Any, KeyPath]] = [(value, path)]
+    while stack:
+        item, here = stack.pop()
+        if isinstance(item, str) and "${" in item:
+            return here
+        if isinstance(item, dict):
+            mapping = cast("dict[str, Any]", item)
+            stack.extend((v, (*here, k)) for k, v in reversed(mapping.items()))
+        elif isinstance(item, list):
+            sequence = cast("list[Any]", _object(item))  # pyright: ignore[reportUnknownArgumentType]  # an isinstance-narrowed Any
+            stack.extend((v, (*here, i)) for i, v in reversed(list(enumerate(sequence))))
+    return path
 
 
 def _object(value: object) -> object:

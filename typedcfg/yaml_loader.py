@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.reader import Reader, ReaderError
 
 from .errors import ConfigFileError
 from .provenance import KeyPath, Origin, SourceKind
@@ -44,6 +45,11 @@ ALIAS_BUDGET = 100_000
 # Below what Python's default recursion limit allows the walk (about 3 frames a level) and
 # PyYAML's pure-Python composer (2 frames a level), even when the caller is deep already.
 MAX_DEPTH = 100
+# The largest config file read. Composing a file costs up to ~280 bytes of memory per byte of
+# input (PyYAML's node graph, then values and an origin per node): a 4 MiB flow list of small
+# numbers peaks near 1.15 GB through ``load`` (measured, see docs/hardening.md). Real configs
+# are kilobytes; a bigger file is refused before it is read, so memory stays bounded.
+MAX_FILE_BYTES = 4 * 1024 * 1024
 
 
 class _NullResolver:
@@ -180,7 +186,8 @@ def read_text(path: str, kind: SourceKind) -> str:
     """Read a config file as UTF-8 text (a BOM is dropped), mapping OS errors to ours."""
     try:
         with open(path, "rb") as fh:
-            raw = fh.read()
+            # One byte over the limit is enough to know; fstat alone misses pipes and /proc.
+            raw = fh.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError as exc:
         raise ConfigFileError(
             "file not found", origin=Origin(kind, path), hint=_cwd_hint()
@@ -191,6 +198,10 @@ def read_text(path: str, kind: SourceKind) -> str:
         raise ConfigFileError(
             f"cannot read the file: {exc.strerror or exc}", origin=Origin(kind, path)
         ) from exc
+    except ValueError as exc:  # open() refuses a name with a NUL byte
+        raise ConfigFileError(f"cannot open the file: {exc}", origin=Origin(kind, path)) from exc
+    if len(raw) > MAX_FILE_BYTES:
+        raise _too_large(path, kind)
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     try:
@@ -204,6 +215,21 @@ def read_text(path: str, kind: SourceKind) -> str:
             f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8",
             origin=Origin.at(kind, path, line, column),
         ) from exc
+
+
+def _too_large(path: str, kind: SourceKind) -> ConfigFileError:
+    import os
+
+    try:
+        size = f"{os.path.getsize(path) / 2**20:.1f} MiB"
+    except OSError:
+        size = f"over {MAX_FILE_BYTES // 2**20} MiB"
+    return ConfigFileError(
+        f"the file is too large ({size}); typedcfg reads config files of up to "
+        f"{MAX_FILE_BYTES // 2**20} MiB",
+        origin=Origin(kind, path),
+        hint="keep large data in a file of its own and put that file's path in the config",
+    )
 
 
 def _cwd_hint() -> str:
@@ -242,6 +268,10 @@ def parse_yaml(
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
         raise _syntax_error(exc, file, kind, text) from exc
+    except ReaderError as exc:
+        # libyaml counts the offset in bytes of the UTF-8 text, PyYAML's Reader in characters.
+        in_bytes = not issubclass(_Loader, Reader)
+        raise _reader_error(exc, file, kind, text, in_bytes) from exc
     except yaml.YAMLError as exc:
         raise ConfigFileError(f"invalid YAML: {exc}", origin=Origin(kind, file)) from exc
     except RecursionError as exc:
@@ -272,6 +302,26 @@ def parse_yaml(
 def _origin(kind: SourceKind, file: str, node: Node) -> Origin:
     mark = node.start_mark
     return Origin(kind, file, mark.line + 1, mark.column + 1)
+
+
+def _reader_error(
+    exc: ReaderError, file: str, kind: SourceKind, text: str, in_bytes: bool
+) -> ConfigFileError:
+    """A character YAML refuses, located: PyYAML's ReaderError has only an offset."""
+    if in_bytes:
+        before = text.encode("utf-8")[: exc.position].decode("utf-8", "replace")
+    else:
+        before = text[: exc.position]
+    line = before.count("\n") + 1
+    column = len(before) - (before.rfind("\n") + 1) + 1
+    character = exc.character
+    code = ord(character) if isinstance(character, str) else int(character)
+    what = "control character" if code < 0x20 or 0x7F <= code < 0xA0 else "character"
+    return ConfigFileError(
+        f"invalid YAML: {what} 0x{code:02x} is not allowed in a YAML file",
+        origin=Origin.at(kind, file, line, column),
+        hint=f'remove it, or write it as an escape in a double-quoted string ("\\x{code:02x}")',
+    )
 
 
 def _syntax_error(
@@ -463,8 +513,13 @@ class _Walker:
         shown = "!!" + tag[len(_CORE) :] if tag.startswith(_CORE) else tag
         return self.error(node, f"unsupported tag {shown}; config files hold plain data")
 
-    def pairs(self, node: MappingNode) -> list[tuple[Node, Node]]:
-        """The mapping's pairs, with YAML merge keys (``<<: *base``) expanded first."""
+    def pairs(
+        self, node: MappingNode, merging: tuple[MappingNode, ...] = ()
+    ) -> list[tuple[Node, Node]]:
+        """The mapping's pairs, with YAML merge keys (``<<: *base``) expanded first.
+
+        ``merging`` holds the mappings whose merge keys led here, to refuse a merge cycle.
+        """
         pairs: list[tuple[Node, Node]] = node.value
         if not self.merge_keys or not any(
             isinstance(k, ScalarNode) and k.value == "<<" and k.tag in (_PLAIN, _CORE + "merge")
@@ -479,7 +534,11 @@ class _Walker:
                 for src in sources:
                     if not isinstance(src, MappingNode):
                         raise self.error(src, "a merge key '<<' takes a mapping or a list of them")
-                    merged.extend(self.pairs(src))
+                    if src is node or src in merging:
+                        raise self.error(
+                            node, "a merge key '<<' refers to a mapping that contains it"
+                        )
+                    merged.extend(self.pairs(src, (*merging, node)))
             else:
                 own.append((k, v))
         own_keys = {k.value for k, _ in own if isinstance(k, ScalarNode)}
@@ -522,6 +581,10 @@ class _Walker:
                 raise self.bad_tag(node)
         self.depth += 1
         if self.depth > MAX_DEPTH:
+            # Checked only here, so the walk pays nothing for it: an alias inside the value it
+            # names would otherwise read as very deep nesting.
+            if aliased and _contains(node, node):
+                raise self.error(node, "a recursive alias: this value contains itself")
             raise self.error(node, f"nesting is deeper than {MAX_DEPTH} levels")
         if aliased:
             self.expanding.append(node)
@@ -603,6 +666,29 @@ class _Walker:
             return convert(text)
         except ValueError as exc:
             raise self.error(node, f"{text!r} is not a valid !!{tag[len(_CORE):]}") from exc
+
+
+def _contains(root: Node, target: Node) -> bool:
+    """Whether ``target`` is reachable from ``root``'s children (an alias cycle)."""
+    stack: list[Node] = []
+    seen: set[int] = set()
+
+    def children(item: Node) -> list[Node]:
+        if isinstance(item, MappingNode):
+            return [part for pair in item.value for part in pair]
+        if isinstance(item, SequenceNode):
+            return list(item.value)
+        return []
+
+    stack.extend(children(root))
+    while stack:
+        item = stack.pop()
+        if item is target:
+            return True
+        if id(item) not in seen:
+            seen.add(id(item))
+            stack.extend(children(item))
+    return False
 
 
 def _explicit_bool(text: str) -> bool:
