@@ -287,12 +287,16 @@ class MainFunction(Generic[R]):
             return USAGE_EXIT
         positions = [flags.positions[p] for p in sweep.positions]
         opts = self.options
-        jobs = expand(
-            sweep.tokens,
-            lambda g: group_options(
-                self.schema, g, config_dir=opts.config_dir, defaults=opts.defaults
-            ),
-        )
+        try:
+            jobs = expand(
+                sweep.tokens,
+                lambda g: group_options(
+                    self.schema, g, config_dir=opts.config_dir, defaults=opts.defaults
+                ),
+            )
+        except TypedcfgError as exc:
+            print(_relocated(exc, positions).render(), file=sys.stderr)
+            return USAGE_EXIT
         failures: list[tuple[Job, TypedcfgError]] = []
         loaded: list[Loaded[Any]] = []
         for job in jobs:  # every combination is checked before any job starts
