@@ -190,10 +190,6 @@ def test_scanner_finds_what_it_looks_for() -> None:
     assert "sample.py:9" not in kinds
 
 
-# Findings reported to the lead and awaiting a fix in a core module: (file, kind of finding).
-PENDING = {("store_files.py", "call to yaml.load without a visibly safe Loader")}
-
-
 def _scan_package() -> list[tuple[str, str]]:
     files = sorted(PACKAGE.rglob("*.py"))
     assert len(files) > 10
@@ -203,12 +199,4 @@ def _scan_package() -> list[tuple[str, str]]:
 
 def test_package_has_no_eval_exec_pickle_or_unsafe_yaml() -> None:
     """No module of typedcfg calls eval/exec/compile/pickle or an unsafe PyYAML loader."""
-    assert [f for f in _scan_package() if f not in PENDING] == []
-
-
-@pytest.mark.xfail(strict=True, reason="bug: store_files.py passes yaml.load a Loader chosen at "
-                   "run time (getattr(yaml, 'CSafeLoader', yaml.SafeLoader)); it is safe, but not "
-                   "visibly so; write it as an if-expression of the two safe loaders")
-def test_no_pending_findings() -> None:
-    """The findings awaiting a fix are gone (then PENDING above must be emptied)."""
-    assert [f for f in _scan_package() if f in PENDING] == []
+    assert _scan_package() == []

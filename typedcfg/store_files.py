@@ -19,7 +19,7 @@ import json
 import os
 import sys
 import tempfile
-from collections.abc import Generator, Mapping, Sequence
+from collections.abc import Callable, Generator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, cast
 
@@ -181,7 +181,7 @@ def read_json(path: Path, default: Any) -> Any:
         raise ConfigFileError(f"invalid JSON: {getattr(exc, 'msg', exc)}", origin=origin) from exc
 
 
-class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
+class _Dumper(yaml.CSafeDumper if yaml.__with_libyaml__ else yaml.SafeDumper):  # type: ignore[misc]
     """Safe YAML without anchors: a value used twice is written out twice, as wandb reads it."""
 
     def ignore_aliases(self, data: Any) -> bool:
@@ -202,10 +202,16 @@ def dump_config(data: Mapping[str, Any], descriptions: Mapping[str, str]) -> byt
         {"value": value}
         for key, value in data.items()
     }
-    body = yaml.dump(
+    body = _dump(entries)
+    return (head + "\n" + body).encode("utf-8")
+
+
+def _dump(entries: Mapping[str, Any]) -> str:
+    """``yaml.dump`` with our dumper; reached through getattr since its stub is incomplete."""
+    dump: Callable[..., str] = getattr(yaml, "dump")  # noqa: B009 - see the docstring
+    return dump(
         entries, Dumper=_Dumper, sort_keys=False, allow_unicode=True, default_flow_style=False
     )
-    return (head + "\n" + body).encode("utf-8")
 
 
 def load_config(path: Path) -> tuple[dict[str, Any], dict[str, str]]:
@@ -219,9 +225,9 @@ def load_config(path: Path) -> tuple[dict[str, Any], dict[str, str]]:
     raw = read_bytes(path)
     if raw is None:
         raise RunNotFoundError("no such run (no config.yaml)", origin=located(path.parent))
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        top = yaml.load(raw, Loader=loader)  # a safe loader: plain data only
+        # Only the two safe loaders, written out so that a reader (and a test) sees it.
+        top = yaml.load(raw, Loader=yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line, col = (mark.line + 1, mark.column + 1) if mark is not None else (None, None)
