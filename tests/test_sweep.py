@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 import pytest
 from pydantic import BaseModel, Field
@@ -30,7 +30,7 @@ class SGD(BaseModel):
 
 
 class Config(BaseModel):
-    optim: Annotated[Union[Adam, SGD], Field(discriminator="name")] = Adam()
+    optim: Annotated[Adam | SGD, Field(discriminator="name")] = Adam()
     batch_size: int = 32
 
 
@@ -67,12 +67,16 @@ def test_multirun_after_double_dash_is_an_override() -> None:
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["-m", "--launcher", "slurm"],
-         "argv[1] '--launcher slurm': unknown launcher 'slurm'; the launchers are local, ray"),
+        (
+            ["-m", "--launcher", "slurm"],
+            "argv[1] '--launcher slurm': unknown launcher 'slurm'; the launchers are local, ray",
+        ),
         (["-m", "--jobs=0"], "argv[1] '--jobs=0': expected a whole number >= 1, got '0'"),
         (["-m", "--jobs", "two"], "argv[1] '--jobs two': expected a whole number >= 1, got 'two'"),
-        (["-m", "--gpus-per-job=-1"],
-         "argv[1] '--gpus-per-job=-1': expected a number >= 0, got '-1'"),
+        (
+            ["-m", "--gpus-per-job=-1"],
+            "argv[1] '--gpus-per-job=-1': expected a number >= 0, got '-1'",
+        ),
         (["-m", "--launcher"], "argv[1] '--launcher': --launcher needs a value"),
     ],
     ids=["unknown-launcher", "zero-jobs", "jobs-word", "negative-gpus", "no-value"],
@@ -119,7 +123,7 @@ def test_choice_sort_float_range_and_prefixes() -> None:
 
 def test_no_sweep_is_one_job_and_quoted_commas_are_values() -> None:
     """Plain tokens, a quoted comma and --key=a,b (the agent format) are not sweeps."""
-    tokens = ["name='a,b'", "--tags=x,y", "x=1", "{\"a\": [1, 2]}"]
+    tokens = ["name='a,b'", "--tags=x,y", "x=1", '{"a": [1, 2]}']
     jobs = expand(tokens, no_groups)
     assert [(job.tokens, job.overrides, job.label) for job in jobs] == [
         (tuple(tokens), (), "(no sweep)")

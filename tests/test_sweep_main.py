@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-PROGRAM = '''
+PROGRAM = """
 import os
 import time
 from pathlib import Path
@@ -54,7 +54,7 @@ def train(cfg: Config) -> float:
 
 if __name__ == "__main__":
     train()
-'''
+"""
 
 
 @pytest.fixture
@@ -78,9 +78,7 @@ def run(program: Path, *argv: str, timeout: float = 120) -> subprocess.Completed
 def metas(program: Path) -> dict[str, dict[str, object]]:
     """meta.json of every recorded run, by run id."""
     root = program.parent / "runs" / "train"
-    return {
-        p.name: json.loads((p / "meta.json").read_text()) for p in sorted(root.iterdir())
-    }
+    return {p.name: json.loads((p / "meta.json").read_text()) for p in sorted(root.iterdir())}
 
 
 def test_bad_combinations_are_all_listed_and_nothing_runs(program: Path) -> None:
@@ -147,7 +145,7 @@ def test_local_sweep_with_a_failing_job(program: Path) -> None:
     assert sorted(" ".join(line.split()[1:4]) for line in stderr[1:5]) == [
         "job 0 finished", "job 1 finished", "job 2 finished", "job 3 failed",
     ]  # fmt: skip
-    assert [line for line in stderr if "job 3 failed" in line][0].endswith(
+    assert next(line for line in stderr if "job 3 failed" in line).endswith(
         "s (optim.lr=0.01 batch_size=64): ValueError: diverged"
     )
     assert "ValueError: diverged" in done.stderr  # the failed job's output is shown
@@ -246,7 +244,7 @@ def test_ctrl_c_cancels_pending_jobs_and_keeps_finished_ones(program: Path) -> N
     assert sorted((m["sweep"]["job"], m["status"]) for m in recorded.values()) == [  # type: ignore[index]
         (0, "finished"), (1, "failed"),
     ]  # fmt: skip
-    failed = [m for m in recorded.values() if m["status"] == "failed"][0]
+    failed = next(m for m in recorded.values() if m["status"] == "failed")
     assert failed["error"] == "KeyboardInterrupt"
     assert sorted(p.name for p in (program.parent / "started").iterdir()) == [
         "0.1-32-0.0", "0.1-32-60.0",

@@ -112,7 +112,8 @@ def run_ray(
     or installable: ``pip install 'typedcfg[ray]'``.
 
     Raises:
-        LauncherError: Ray is not installed, or the cluster cannot be reached.
+        LauncherError: Ray is not installed, the cluster cannot be reached, or (for a local
+            cluster started here) one job needs more CPUs or GPUs than the machine has.
     """
     import importlib
 
@@ -135,10 +136,28 @@ def run_ray(
             ) from exc
         started = True
     try:
+        if started and address is None:
+            _check_fits(ray.cluster_resources(), cpus_per_job, gpus_per_job)
         return _ray_jobs(ray, specs, cpus_per_job, gpus_per_job, report)
     finally:
         if started:
             ray.shutdown()
+
+
+def _check_fits(total: Any, cpus: float, gpus: float) -> None:
+    """A job that asks for more than the local cluster has would wait forever: say so now.
+
+    Only for a local cluster started here: a cluster that was joined may autoscale.
+    """
+    for name, flag, wanted in (("CPU", "--cpus-per-job", cpus), ("GPU", "--gpus-per-job", gpus)):
+        have = float(total.get(name, 0.0))
+        if wanted > have:
+            raise LauncherError(
+                f"each job asks for {wanted:g} {name}, and this machine's Ray cluster has "
+                f"{have:g}: no job could ever start",
+                origin=Origin(SourceKind.ARGV, text=f"{flag} {wanted:g}"),
+                hint=f"lower {flag}, or join a cluster that has them with --ray-address",
+            )
 
 
 def _ray_jobs(

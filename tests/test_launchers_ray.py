@@ -1,0 +1,138 @@
+"""The Ray launcher on a real local Ray cluster (2 CPUs, small sweeps, no dashboard).
+
+One test runs a user's program with ``--launcher ray`` (the program starts and stops its own
+local cluster); one joins a cluster the test started and checks it is left running.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import ray
+
+from typedcfg.launchers import run_ray
+from typedcfg.sweep_jobs import JobResult, JobSpec
+
+PROGRAM = """
+import os
+
+from pydantic import BaseModel
+
+import typedcfg
+
+
+class Config(BaseModel):
+    lr: float = 0.1
+    width: int = 8
+
+
+@typedcfg.main(Config, runs_dir="runs")
+def train(cfg: Config) -> dict:
+    if cfg.lr == 0.5 and cfg.width == 16:
+        raise RuntimeError("out of memory")
+    return {"score": cfg.lr * cfg.width, "cpus": os.environ.get("OMP_NUM_THREADS")}
+
+
+if __name__ == "__main__":
+    train()
+"""
+
+
+def env() -> dict[str, str]:
+    """The test's environment, without a store root or a Ray address from outside."""
+    found = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", RAY_AUTH_MODE="disabled")
+    for name in ("TYPEDCFG_RUNS_DIR", "RAY_ADDRESS"):
+        found.pop(name, None)
+    return found
+
+
+def test_ray_sweep_runs_every_job_and_reports_the_failure(tmp_path: Path) -> None:
+    """A 2x2 sweep on a local Ray cluster: 3 jobs finish, 1 fails; runs recorded; exit 1."""
+    (tmp_path / "train.py").write_text(textwrap.dedent(PROGRAM))
+    done = subprocess.run(
+        [sys.executable, "train.py", "--multirun", "lr=0.1,0.5", "width=8,16",
+         "--launcher", "ray", "--cpus-per-job", "1"],
+        cwd=tmp_path, env=env(), capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    rows = [line.split()[:4] for line in done.stdout.splitlines()]
+    assert rows == [
+        ["job", "overrides", "status", "result"],
+        ["0", "lr=0.1", "width=8", "finished"],
+        ["1", "lr=0.1", "width=16", "finished"],
+        ["2", "lr=0.5", "width=8", "finished"],
+        ["3", "lr=0.5", "width=16", "failed"],
+    ]
+    table = done.stdout.splitlines()
+    # Ray sets OMP_NUM_THREADS to the CPUs reserved for the task; the job's process inherits it.
+    assert '{"score": 0.8, "cpus": "1"}' in table[1]
+    assert "RuntimeError: out of memory" in table[4]
+    sweep_id = done.stderr.split()[1].rstrip(":")
+    assert done.stderr.splitlines()[0] == (
+        f"sweep {sweep_id}: 4 jobs on ray (local cluster), 1 CPU + 0 GPU per job"
+    )
+    root = tmp_path / "runs" / "train"
+    states = {p.name: json.loads((p / "meta.json").read_text())["status"] for p in root.iterdir()}
+    assert states == {
+        f"{sweep_id}-0": "finished",
+        f"{sweep_id}-1": "finished",
+        f"{sweep_id}-2": "finished",
+        f"{sweep_id}-3": "failed",
+    }
+
+
+@pytest.fixture
+def cluster() -> Iterator[None]:
+    """A local Ray cluster the test owns (the launcher must join it and leave it running)."""
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    try:
+        yield
+    finally:
+        ray.shutdown()
+
+
+def test_joined_cluster_is_left_running(cluster: None, tmp_path: Path) -> None:
+    """run_ray uses an initialized Ray, runs the jobs as tasks, and does not shut it down."""
+    (tmp_path / "train.py").write_text(textwrap.dedent(PROGRAM))
+    specs = [
+        JobSpec(n, f"lr={lr}", (sys.executable, "train.py"), (f"lr={lr}",), str(tmp_path),
+                {"id": "joined", "job": n, "jobs": 2, "params": {"lr": str(lr)}})
+        for n, lr in enumerate((0.25, 0.5))
+    ]  # fmt: skip
+    seen: list[JobResult] = []
+    outcome = run_ray(specs, address=None, cpus_per_job=1, gpus_per_job=0, report=seen.append)
+    assert ray.is_initialized()
+    assert sorted(r.index for r in seen) == [0, 1]
+    assert [(r.index, r.status, r.value) for r in outcome.results] == [
+        (0, "finished", {"score": 2.0, "cpus": "1"}),
+        (1, "finished", {"score": 4.0, "cpus": "1"}),
+    ]
+    assert outcome.interrupted is False
+    assert [r.run for r in outcome.results] == [
+        str(tmp_path / "runs" / "train" / "joined-0"),
+        str(tmp_path / "runs" / "train" / "joined-1"),
+    ]
+
+
+def test_local_cluster_too_small_for_one_job(tmp_path: Path) -> None:
+    """Asking each job for a GPU on a machine without one fails at once, not after a hang."""
+    (tmp_path / "train.py").write_text(textwrap.dedent(PROGRAM))
+    done = subprocess.run(
+        [sys.executable, "train.py", "-m", "lr=0.1,0.2", "--launcher", "ray",
+         "--gpus-per-job", "1"],
+        cwd=tmp_path, env=env(), capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr.splitlines()[-2:] == [
+        "argv '--gpus-per-job 1': each job asks for 1 GPU, and this machine's Ray cluster has 0: "
+        "no job could ever start",
+        "  hint: lower --gpus-per-job, or join a cluster that has them with --ray-address",
+    ]
+    assert not (tmp_path / "runs").exists()
