@@ -367,7 +367,8 @@ def _group(api: Api, args: argparse.Namespace, out: TextIO) -> int:
     by = [_qualified(k, "config") for k in (args.by or _swept_keys(found))]
     if not by:
         raise RunStoreError(
-            "--by KEY is required (a sweep's runs are grouped by the keys it swept)",
+            "--by KEY is required: these runs come from no --multirun sweep, so there are no "
+            "swept keys to group them by",
             origin=Origin(SourceKind.ARGV, text="runs group"),
         )
     metric = _qualified(args.metric, "summary") if args.metric else None
