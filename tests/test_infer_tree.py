@@ -57,7 +57,7 @@ def test_keys_in_every_sample_are_required_others_optional() -> None:
 
 def test_scalar_types_merge() -> None:
     """int and float give float, other mixes a union, a null adds `| None`."""
-    samples = [
+    samples: list[dict[str, Any]] = [
         {"a": 1, "b": 1, "c": None, "d": True},
         {"a": 0.5, "b": "x", "c": "s", "d": False},
     ]
@@ -145,7 +145,7 @@ def test_a_value_no_option_sets_becomes_its_own_member() -> None:
 
 def test_a_composition_without_the_tag_keeps_the_common_shape() -> None:
     """When some composition's group value lacks the tag, no member could be picked: no union."""
-    samples = [{"model": RESNET}, {"model": VIT}, {"model": {"depth": 3}}]
+    samples: list[dict[str, Any]] = [{"model": RESNET}, {"model": VIT}, {"model": {"depth": 3}}]
     group = GroupSamples(("model",), {"resnet": RESNET, "vit": VIT})
     source = tree_source(samples, [group])
     assert "Annotated" not in source
@@ -163,7 +163,7 @@ def test_a_group_that_is_null_in_some_compositions_is_optional() -> None:
 
 def test_nullable_union_and_class_names_avoid_keys() -> None:
     """A union group that is null somewhere is `Annotated[...] | None`; names never clash."""
-    samples = [
+    samples: list[dict[str, Any]] = [
         {"model": RESNET, "ModelVit": 1},
         {"model": VIT, "ModelVit": 2},
         {"model": None, "ModelVit": 3},
@@ -177,7 +177,10 @@ def test_nullable_union_and_class_names_avoid_keys() -> None:
 
 def test_lists_of_mappings_share_one_model() -> None:
     """Mappings inside lists become one model of their common shape."""
-    samples = [{"layers": [{"size": 3}, {"size": 4, "act": "relu"}]}, {"layers": []}]
+    samples: list[dict[str, Any]] = [
+        {"layers": [{"size": 3}, {"size": 4, "act": "relu"}]},
+        {"layers": []},
+    ]
     source = tree_source(samples)
     assert "class LayersItem(BaseModel):\n    size: int\n    act: str | None = None\n" in source
     assert "    layers: list[LayersItem]\n" in source

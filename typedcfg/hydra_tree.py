@@ -113,6 +113,7 @@ def tree_variants(
     met = {key.partition("@")[0] for key in seen}
     for group in repo.groups():
         if "/" not in group and not _is_hydra(group) and group not in met:
+            seen.add(group)
             found += _options(repo, config_name, group, (), add=True)
     for variant in list(found[1:]):
         try:

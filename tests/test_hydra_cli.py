@@ -1,0 +1,309 @@
+"""``typedcfg infer`` and ``typedcfg check`` over a Hydra config tree (``--config-name``).
+
+The Lightning-Hydra template (``../shared/corpus/hydra-template/configs``) is the real tree: its
+inferred schema must validate every option of every group, and a broken copy of one option
+must fail at that option's file:line:col.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from typedcfg.hydra_tree import tree_variants
+
+REPO = Path(__file__).resolve().parent.parent
+TEMPLATE = REPO.parent / "shared" / "corpus" / "hydra-template" / "configs"
+# What the template reads from the environment and from Hydra's run directory.
+TEMPLATE_ENV = {"PROJECT_ROOT": "/data/project", "COMET_API_TOKEN": "c", "NEPTUNE_API_TOKEN": "n"}
+RUN_DIR = "paths.output_dir=outputs/run1"
+TOKENS = ("PROJECT_ROOT", "COMET_API_TOKEN", "NEPTUNE_API_TOKEN")
+
+
+def run(
+    *args: str, cwd: Path = REPO, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``python -m typedcfg ARGS`` with the template's variables set (or none of them)."""
+    base = {k: v for k, v in os.environ.items() if k not in TOKENS}
+    return subprocess.run(
+        [sys.executable, "-m", "typedcfg", *args],
+        cwd=cwd,
+        env={**base, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def write_tree(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return root
+
+
+@pytest.fixture(scope="module")
+def template_schema(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The template's schema as ``typedcfg infer`` writes it."""
+    out = tmp_path_factory.mktemp("schema") / "train_schema.py"
+    result = run(
+        "infer", "--config-dir", str(TEMPLATE), "--config-name", "train", RUN_DIR,
+        "--name", "TrainConfig", "-o", str(out), env=TEMPLATE_ENV,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == f"wrote {out}\n"
+    return out
+
+
+def test_every_group_option_of_the_template_is_a_variant() -> None:
+    """The primary as written, then each option of each group the defaults list selects."""
+    labels = [v.label for v in tree_variants(str(TEMPLATE), "train")]
+    assert labels[0] == "train"
+    options = {
+        p.parent.name + "=" + p.stem
+        for p in TEMPLATE.glob("*/*.yaml")
+        if p.parent.name != "hydra"  # Hydra's own settings are not user config
+    }
+    assert sorted(label.split(" ", 1)[1] for label in labels[1:]) == sorted(options)
+
+
+def test_inferred_template_schema_has_the_documented_shapes(template_schema: Path) -> None:
+    """Keys some options add are optional; a group null in the primary is optional."""
+    text = template_schema.read_text(encoding="utf-8")
+    assert text.startswith(
+        f'"""Schema inferred by typedcfg from {TEMPLATE}/train.yaml (32 compositions).'
+    )
+    assert "    detect_anomaly: bool | None = None\n" in text  # only debug options set it
+    assert "    logger: Logger | None = None\n" in text  # 'logger: null' in train.yaml
+    assert "    optimized_metric: str | None = None\n" in text  # hparams_search adds it
+    assert '    target_: str = Field(alias="_target_")\n    default_root_dir: str\n' in text
+    # Every trainer option has the same _target_: one model, not a union.
+    assert "Annotated" not in text
+
+
+def test_inferred_template_schema_validates_every_option(template_schema: Path) -> None:
+    """infer -> module -> check --all-options: every composition of the template is valid."""
+    result = run(
+        "check", "--schema", f"{template_schema}:TrainConfig", "--config-dir", str(TEMPLATE),
+        "--config-name", "train", "--all-options", "--verbose", RUN_DIR, env=TEMPLATE_ENV,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert lines[-1] == "typedcfg check: 32 compositions of train OK"
+    assert "ok      train experiment=example" in lines
+    assert "ok      train logger=many_loggers" in lines
+
+
+def test_a_broken_option_fails_at_its_file_line_col(template_schema: Path, tmp_path: Path) -> None:
+    """A copy of the tree with one bad value: exit 1, the value's location, the composition."""
+    tree = tmp_path / "configs"
+    shutil.copytree(TEMPLATE, tree)
+    gpu = tree / "trainer" / "gpu.yaml"
+    gpu.write_text(gpu.read_text().replace("devices: 1", "devices: one"), encoding="utf-8")
+    result = run(
+        "check", "--schema", f"{template_schema}:TrainConfig", "--config-dir", "configs",
+        "--config-name", "train", "--all-options", RUN_DIR, cwd=tmp_path, env=TEMPLATE_ENV,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert result.stdout == (
+        "configs/trainer/gpu.yaml:5:10: trainer.devices: Input should be a valid integer, "
+        "unable to parse string as an integer (got 'one')\n"
+        "  in: train trainer=gpu\n"
+    )
+    assert result.stderr == "typedcfg check: 1 problem in 1 of 32 compositions of train\n"
+
+
+def test_a_problem_in_a_shared_file_is_reported_once(template_schema: Path, tmp_path: Path) -> None:
+    """A bad value every composition reads: one line, naming where it occurs; GitHub format."""
+    tree = tmp_path / "configs"
+    shutil.copytree(TEMPLATE, tree)
+    data = tree / "data" / "mnist.yaml"
+    data.write_text(data.read_text().replace("batch_size: 128", "batch_size: big"), "utf-8")
+    result = run(
+        "check", "--schema", f"{template_schema}:TrainConfig", "--config-dir", "configs",
+        "--config-name", "train", "--all-options", "--format", "github", RUN_DIR,
+        cwd=tmp_path, env=TEMPLATE_ENV,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == [
+        "::error file=configs/data/mnist.yaml,line=3,col=13,title=typedcfg check::"
+        "data.batch_size: Input should be a valid integer, unable to parse string as an integer "
+        "(got 'big') (in: train, train callbacks=default, train callbacks=early_stopping and "
+        "28 more)"
+    ]
+    assert result.stderr == "typedcfg check: 1 problem in 31 of 32 compositions of train\n"
+
+
+def test_check_without_all_options_composes_once(template_schema: Path) -> None:
+    """--config-name alone checks the one composition the overrides give."""
+    result = run(
+        "check", "--schema", f"{template_schema}:TrainConfig", "--config-dir", str(TEMPLATE),
+        "--config-name", "train", "logger=comet", RUN_DIR,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert result.stdout == (
+        f"{TEMPLATE}/logger/comet.yaml:5:12: logger.comet.api_key: cannot resolve "
+        'interpolation: KeyError raised while resolving interpolation: "Environment variable '
+        "'COMET_API_TOKEN' not found\"\n"
+        "  in: train\n"
+    )
+    assert result.stderr == "typedcfg check: 1 problem in 1 of 1 composition of train\n"
+
+
+def test_infer_notes_values_it_cannot_type() -> None:
+    """Without the environment, interpolations that fail are left as Any, with a located note."""
+    result = run("infer", "--config-dir", str(TEMPLATE), "--config-name", "train", RUN_DIR)
+    assert result.returncode == 0, result.stderr
+    assert (
+        f"note: {TEMPLATE}/paths/default.yaml:4:11: paths.root_dir: left untyped (Any): cannot "
+        'resolve interpolation: KeyError raised while resolving interpolation: "Environment '
+        "variable 'PROJECT_ROOT' not found\"\n"
+    ) in result.stderr
+    assert "class Paths(BaseModel):\n    root_dir: Any\n" in result.stdout
+
+
+GENERATED = {
+    "conf/train.yaml": """
+        defaults:
+          - model: resnet
+          - optim: adam
+          - _self_
+        seed: 1
+    """,
+    "conf/model/resnet.yaml": "_target_: nets.ResNet\ndepth: 18\n",
+    "conf/model/vit.yaml": """
+        defaults:
+          - net: small
+        _target_: nets.ViT
+        patch: 16
+    """,
+    "conf/model/net/small.yaml": "width: 8\n",
+    "conf/model/net/large.yaml": "width: 64\nheads: 4\n",
+    "conf/optim/adam.yaml": "lr: 0.001\n",
+    "conf/optim/sgd.yaml": "lr: 0.1\nmomentum: 0.9\n",
+    "conf/experiment/long.yaml": """
+        # @package _global_
+        defaults:
+          - override /optim: sgd
+        optim:
+          lr: 0.5
+        epochs: 100
+    """,
+}
+
+
+def test_generated_tree_union_nested_groups_and_added_groups(tmp_path: Path) -> None:
+    """Distinct _target_s give a union; nested groups and +group options are composed too."""
+    write_tree(tmp_path, GENERATED)
+    labels = [v.label for v in tree_variants(str(tmp_path / "conf"), "train")]
+    assert labels == [
+        "train",
+        "train model=resnet",
+        "train model=vit",
+        "train optim=adam",
+        "train optim=sgd",
+        "train +experiment=long",  # no defaults list selects 'experiment'
+        "train model=vit model/net=large",  # the nested group that model=vit brings in
+        "train model=vit model/net=small",
+    ]
+    result = run("infer", "--config-dir", "conf", "--config-name", "train", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    source = result.stdout
+    assert '    model: Annotated[ModelResnet | ModelVit, Field(discriminator="target_")]\n' in (
+        source
+    )
+    assert "class ModelResnet(BaseModel):\n" in source
+    assert "class Net(BaseModel):\n    width: int\n    heads: int | None = None\n" in source
+    assert "    net: Net\n" in source  # in ModelVit: every ViT composition has it
+    assert "    epochs: int | None = None\n" in source
+    (tmp_path / "schema.py").write_text(source, encoding="utf-8")
+    check = run(
+        "check", "--schema", "schema.py:Config", "--config-dir", "conf", "--config-name",
+        "train", "--all-options", cwd=tmp_path,
+    )  # fmt: skip
+    assert (check.returncode, check.stdout) == (0, "")
+    assert check.stderr == "typedcfg check: 8 compositions of train OK\n"
+    vit = tmp_path / "conf/model/vit.yaml"
+    vit.write_text(vit.read_text().replace("patch: 16", "patch: 1.5"), "utf-8")
+    broken = run(
+        "check", "--schema", "schema.py:Config", "--config-dir", "conf", "--config-name",
+        "train", "--all-options", cwd=tmp_path,
+    )  # fmt: skip
+    assert broken.returncode == 1
+    assert broken.stdout == (
+        "conf/model/vit.yaml:4:8: model.patch: Input should be a valid integer, got a number "
+        "with a fractional part (got 1.5)\n"
+        "  in: train model=vit, train model=vit model/net=large, train model=vit model/net=small\n"
+    )
+
+
+SCHEMA = "from pydantic import BaseModel\n\n\nclass C(BaseModel):\n    seed: int\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        pytest.param(
+            ["infer", "--config-name", "train"],
+            "typedcfg infer: error: --config-name needs --config-dir (the root of the config "
+            "tree)\n",
+            id="infer-no-dir",
+        ),
+        pytest.param(
+            ["infer", "--config-dir", "conf", "a.yaml"],
+            "typedcfg infer: error: --config-dir needs --config-name (the primary config to "
+            "compose)\n",
+            id="infer-no-name",
+        ),
+        pytest.param(
+            ["infer", "a.yaml", "b.yaml"],
+            "typedcfg infer: error: give one FILE, or --config-dir DIR --config-name NAME "
+            "[OVERRIDE ...]\n",
+            id="infer-two-files",
+        ),
+        pytest.param(
+            ["check", "--schema", "s.py:C", "--all-options", "a.yaml"],
+            "typedcfg check: error: --all-options needs --config-name (and --config-dir)\n",
+            id="check-all-options-alone",
+        ),
+        pytest.param(
+            [
+                "check",
+                "--schema",
+                "s.py:C",
+                "--config-dir",
+                "conf",
+                "--config-name",
+                "t",
+                "--partial",
+            ],
+            "typedcfg check: error: --partial checks files; a composition is checked whole\n",
+            id="check-partial",
+        ),
+    ],
+)
+def test_usage_errors_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
+    """Flags that do not go together: argparse's usage and message, exit status 2."""
+    write_tree(tmp_path, {"conf/train.yaml": "seed: 1\n", "s.py": SCHEMA})
+    result = run(*args, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.startswith("usage: typedcfg ")
+    assert result.stderr.endswith(message)
+
+
+def test_missing_primary_config_is_a_located_error(tmp_path: Path) -> None:
+    """An unknown --config-name: exit 2 naming the directory, for infer and check alike."""
+    write_tree(tmp_path, {"conf/train.yaml": "seed: 1\n", "s.py": SCHEMA})
+    for command in (["infer"], ["check", "--schema", "s.py:C"]):
+        result = run(*command, "--config-dir", "conf", "--config-name", "trian", cwd=tmp_path)
+        assert (result.returncode, result.stdout) == (2, "")
+        assert result.stderr == "conf: primary config 'trian' not found in conf\n"
