@@ -317,7 +317,6 @@ class Tagged(BaseModel):
     m: Annotated[Num | Text, Field(discriminator="kind")] = Num()
 
 
-@pytest.mark.xfail(strict=True, reason="bug: env typing uses the first union member's field")
 def test_discriminated_union_member_types_the_value() -> None:
     """``T_M__KIND=text`` selects the member whose version is a str: ``1.10`` stays text."""
     config = typedcfg.load(
@@ -328,3 +327,28 @@ def test_discriminated_union_member_types_the_value() -> None:
         environ={"T_M__KIND": "text", "T_M__VERSION": "1.10"},
     )
     assert config.m == Text(version="1.10")
+
+
+def test_discriminator_variable_matches_case_insensitively() -> None:
+    """The selecting variable is found whatever the case of its name, like field names."""
+    config = typedcfg.load(
+        Tagged,
+        [],
+        defaults=None,
+        env_prefix="T_",
+        environ={"t_m__Kind": "text", "T_M__VERSION": "007"},
+    )
+    assert config.m == Text(version="007")
+
+
+def test_unknown_discriminator_value_is_a_located_validation_error() -> None:
+    """A discriminator value naming no member fails validation at its variable."""
+    with pytest.raises(typedcfg.ConfigValidationError) as info:
+        typedcfg.load(
+            Tagged,
+            [],
+            defaults=None,
+            env_prefix="T_",
+            environ={"T_M__KIND": "blob", "T_M__VERSION": "1.10"},
+        )
+    assert str(info.value).startswith("env:T_M__KIND: m: ")

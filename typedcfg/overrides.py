@@ -17,7 +17,7 @@ import enum
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from .errors import OverrideError
 from .provenance import KeyPath, Layer, Origin, PathPart, SourceKind
@@ -168,14 +168,23 @@ def _too_deep(origin: Origin) -> OverrideError:
 
 def _check_depth(value: Any, path: KeyPath, origin: Origin) -> None:
     """Refuse a list/dict value that nests, counting its key's parts, beyond ``MAX_DEPTH``."""
-    stack: list[tuple[Any, int]] = [(value, len(path))]
+    stack: list[tuple[object, int]] = [(value, len(path))]
     while stack:
         item, depth = stack.pop()
-        if isinstance(item, (list, dict)):
+        children = _children(item)
+        if children is not None:
             if depth >= MAX_DEPTH:
                 raise _too_deep(origin)
-            items: Any = item.values() if isinstance(item, dict) else item
-            stack.extend((child, depth + 1) for child in items)
+            stack.extend((child, depth + 1) for child in children)
+
+
+def _children(value: Any) -> list[object] | None:
+    """The items of a list or the values of a dict (JSON-like data); ``None`` for a scalar."""
+    if isinstance(value, dict):
+        return list(cast("dict[str, object]", value).values())
+    if isinstance(value, list):
+        return cast("list[object]", value)
+    return None
 
 
 def parse_override(token: str, index: int, *, origin: Origin | None = None) -> Override:
@@ -271,15 +280,16 @@ def _python_literal(raw: str) -> Any:
     except (ValueError, SyntaxError, MemoryError, RecursionError, TypeError):
         return _MISS
     if isinstance(value, (set, frozenset)):
-        return sorted(value, key=repr)
+        return sorted(cast("set[object] | frozenset[object]", value), key=repr)
     return _tuples_to_lists(value)
 
 
 def _tuples_to_lists(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
-        return [_tuples_to_lists(v) for v in value]
+        return [_tuples_to_lists(v) for v in cast("list[object] | tuple[object, ...]", value)]
     if isinstance(value, dict):
-        return {str(k): _tuples_to_lists(v) for k, v in value.items()}
+        mapping = cast("dict[object, object]", value)
+        return {str(k): _tuples_to_lists(v) for k, v in mapping.items()}
     return value
 
 
@@ -315,7 +325,8 @@ def split_argv(argv: Sequence[str]) -> Argv:
     n = len(tokens)
     for index, token in enumerate(tokens):
         # Checked up front: the flag branches below look at the token after the current one.
-        if not isinstance(token, str):
+        # Callers from untyped code pass ints and Paths too, whatever the annotation says.
+        if not isinstance(cast("object", token), str):
             raise OverrideError(
                 f"argument must be a string, not {type(token).__name__}",
                 origin=Origin.argv(index, repr(token)),
@@ -400,7 +411,7 @@ def _json_overrides(token: str, index: int) -> list[Override]:
     if not isinstance(data, dict):
         raise OverrideError("a JSON argument must be an object of key: value", origin=origin)
     out: list[Override] = []
-    for key, value in data.items():
+    for key, value in cast("dict[object, object]", data).items():
         if not isinstance(key, str) or not _KEY.match(key):
             raise OverrideError(f"bad key {key!r} in the JSON argument", origin=origin)
         path = _split_key(key, origin)
@@ -435,6 +446,7 @@ def env_layer(
     origins: dict[KeyPath, Origin] = {}
     interpolated = False
     upper = prefix.upper()
+    upper_names = {name.upper(): value for name, value in environ.items()} if hint else {}
     for name in sorted(environ):
         if not name.upper().startswith(upper) or len(name) == len(prefix):
             continue
@@ -448,7 +460,10 @@ def env_layer(
             raise _too_deep(origin)
         node = hint
         path: list[str] = []
-        for part in parts:
+        for level, part in enumerate(parts):
+            if node is not None and node.discriminator:
+                above = upper + "".join(p + "__" for p in parts[:level])
+                node = _env_member(node, upper_names, above)
             key = _match_key(part, node)
             path.append(key)
             node = node.child(key) if node is not None else None
@@ -462,15 +477,30 @@ def env_layer(
             interpolated = True
         target = data
         for depth, key in enumerate(path[:-1]):
-            existing = target.get(key)
+            existing: Any = target.get(key)
             if not isinstance(existing, dict):
                 existing = {}
                 target[key] = existing
                 origins[tuple(path[: depth + 1])] = origin
-            target = existing
+            target = cast("dict[str, Any]", existing)
         target[path[-1]] = value
         origins[tuple(path)] = origin
     return Layer(f"env:{prefix}*", SourceKind.ENV, data, origins, interpolated=interpolated)
+
+
+def _env_member(node: TypeNode, upper_names: Mapping[str, str], above: str) -> TypeNode:
+    """The union member that the discriminator variable beside this one selects (or ``node``).
+
+    ``T_M__KIND=text`` picks the member of the union field ``m`` whose ``kind`` is ``"text"``,
+    so that ``T_M__VERSION`` is typed by that member's field, as the file and argv paths do.
+    """
+    raw = upper_names.get((above + str(node.discriminator)).upper())
+    if raw is None:
+        return node
+    for tag, member in node.tagged.items():
+        if str(tag.value if isinstance(tag, enum.Enum) else tag) == raw:
+            return member
+    return node
 
 
 def _match_key(part: str, node: TypeNode | None) -> str:

@@ -127,7 +127,7 @@ def _walk(value: Any, path: KeyPath, context: _Context) -> Any:
 
 
 def _interpolated_below(value: Any, path: KeyPath) -> KeyPath:
-    """The path of the first ``${...}`` string under ``value`` (else ``path``), without recursion."""
+    """The path of the first ``${...}`` string under ``value`` (else ``path``); no recursion."""
     stack: list[tuple[Any, KeyPath]] = [(value, path)]
     while stack:
         item, here = stack.pop()

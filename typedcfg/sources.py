@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from .errors import ConfigFileError, EmptyConfigWarning
 from .provenance import KeyPath, Layer, Origin, SourceKind
@@ -57,7 +57,7 @@ def mapping_layer(
         origins[path] = origin
         if isinstance(value, Mapping):
             out: dict[str, Any] = {}
-            for key, item in value.items():
+            for key, item in cast("Mapping[object, object]", value).items():
                 if not isinstance(key, str):
                     raise ConfigFileError(
                         f"keys must be strings, not {type(key).__name__} ({key!r})",
@@ -67,7 +67,8 @@ def mapping_layer(
                 out[key] = copy(item, (*path, key))
             return out
         if isinstance(value, (list, tuple)):
-            return [copy(item, (*path, i)) for i, item in enumerate(value)]
+            items = cast("list[object] | tuple[object, ...]", value)
+            return [copy(item, (*path, i)) for i, item in enumerate(items)]
         if isinstance(value, str) and "${" in value:
             interpolated = True
         return value

@@ -77,11 +77,13 @@ class _NullResolver:
 
 def _make_loader() -> tuple[type, bool]:
     try:
-        from yaml.cyaml import CParser  # type: ignore[attr-defined]
+        # CBaseLoader is libyaml's parser plus PyYAML's base constructor and resolver; listed
+        # first, _NullResolver's methods replace the resolver's, and no constructor runs.
+        from yaml.cyaml import CBaseLoader
 
-        class _CNodeLoader(CParser, _NullResolver):
+        class _CNodeLoader(_NullResolver, CBaseLoader):
             def __init__(self, stream: str) -> None:
-                CParser.__init__(self, stream)
+                CBaseLoader.__init__(self, stream)
 
         return _CNodeLoader, True
     except ImportError:  # PyYAML built without libyaml
@@ -369,7 +371,8 @@ class _Walker:
 
     def check_tags(self, node: Node) -> None:
         """Refuse unsafe or unknown tags in parts that are not built (``desc``, ``_wandb``)."""
-        stack, seen = [node], set()
+        stack: list[Node] = [node]
+        seen: set[int] = set()
         while stack:
             item = stack.pop()
             if id(item) in seen:
@@ -460,7 +463,8 @@ class _Walker:
             and "value" in names
             and not isinstance(names["value"][1], MappingNode)
         ):
-            return _NOT_ENTRY  # a dict field's own 'value' key (its desc/value form holds a mapping)
+            # A dict field's own 'value' key (its desc/value form holds a mapping).
+            return _NOT_ENTRY
         extra = [n for n in names if n not in ("desc", "value")]
         if extra:
             if not versioned and "value" not in names:
@@ -619,7 +623,9 @@ class _Walker:
                 child = children.get(key, item)
             here = (*path, key)
             out[key] = value(value_node, here, child)
-            if value_node.__class__ is not ScalarNode and not getattr(value_node, "flow_style", False):
+            if value_node.__class__ is not ScalarNode and not getattr(
+                value_node, "flow_style", False
+            ):
                 # A block mapping or list starts on the next line: point at its key instead.
                 mark = key_node.start_mark
                 self.origins[here] = Origin(self.kind, self.file, mark.line + 1, mark.column + 1)
