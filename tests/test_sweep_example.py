@@ -1,0 +1,80 @@
+"""examples/09_sweep: the Usage commands run (local and Ray sweeps, grouping, a bad sweep)."""
+
+from __future__ import annotations
+
+import ast
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "09_sweep"
+
+HEADER = "job  overrides                         status    result  duration"
+ROWS = [
+    ["0", "optim.lr=0.1", "data.batch_size=16", "finished", "0.8782"],
+    ["1", "optim.lr=0.1", "data.batch_size=64", "finished", "1.3294"],
+    ["2", "optim.lr=0.01", "data.batch_size=16", "finished", "1.8455"],
+    ["3", "optim.lr=0.01", "data.batch_size=64", "finished", "1.9214"],
+]
+
+
+def usage_commands(script: Path) -> list[list[str]]:
+    """The commands listed under ``Usage:`` in the script's docstring, as argv lists."""
+    doc = ast.get_docstring(ast.parse(script.read_text())) or ""
+    commands: list[list[str]] = []
+    for line in doc.split("Usage:", 1)[1].splitlines()[1:]:
+        if not line.strip():
+            if commands:
+                break
+            continue
+        commands.append(shlex.split(line))
+    return commands
+
+
+def test_example_09_usage_commands(tmp_path: Path) -> None:
+    """Both sweeps finish 4 jobs with the same losses; groups hold one run of each; bad: 2."""
+    shutil.copy(EXAMPLE / "train.py", tmp_path / "train.py")
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", RAY_AUTH_MODE="disabled")
+    for name in ("TYPEDCFG_RUNS_DIR", "RAY_ADDRESS"):
+        env.pop(name, None)
+    done = []
+    for argv in usage_commands(EXAMPLE / "train.py"):
+        assert argv[0] == "python", argv
+        done.append(
+            subprocess.run(
+                [sys.executable, *argv[1:]],
+                cwd=tmp_path,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=180,
+            )  # fmt: skip
+        )
+    local, on_ray, grouped, bad = done
+    for sweep in (local, on_ray):
+        assert sweep.returncode == 0, sweep.stderr
+        lines = sweep.stdout.splitlines()
+        assert lines[0] == HEADER
+        assert [line.split()[:5] for line in lines[1:]] == ROWS  # then the duration
+    assert "4 jobs in local processes, 2 at a time" in local.stderr
+    assert "4 jobs on ray (local cluster), 1 CPU + 0 GPU per job" in on_ray.stderr
+    assert (grouped.returncode, grouped.stderr) == (0, "")
+    assert grouped.stdout.splitlines() == [
+        "optim.lr  data.batch_size  count  val_loss mean  std  min     max     n",
+        "0.01      16               2      1.8455         0    1.8455  1.8455  2",
+        "0.01      64               2      1.9214         0    1.9214  1.9214  2",
+        "0.1       16               2      0.8782         0    0.8782  0.8782  2",
+        "0.1       64               2      1.3294         0    1.3294  1.3294  2",
+    ]
+    assert bad.returncode == 2
+    assert bad.stderr.splitlines() == [
+        "argv[1] 'optim.lr=-1': optim.lr: Input should be greater than 0 (got -1)",
+        "  in job 2 of 4: optim.lr=-1 data.batch_size=16",
+        "argv[1] 'optim.lr=-1': optim.lr: Input should be greater than 0 (got -1)",
+        "  in job 3 of 4: optim.lr=-1 data.batch_size=64",
+        "2 of 4 sweep combinations are invalid; no job ran",
+    ]
+    assert len(list((tmp_path / "runs" / "toy").iterdir())) == 8
