@@ -51,7 +51,7 @@ def test_example_09_usage_commands(tmp_path: Path) -> None:
                 capture_output=True,
                 text=True,
                 timeout=180,
-            )  # fmt: skip
+            )
         )
     local, on_ray, grouped, bad = done
     for sweep in (local, on_ray):
