@@ -203,9 +203,11 @@ def infer_tree(
         for key, options in per_group.items()
         if (path := _package(repo, key)) is not None
     ]
-    where = primary_file(config_dir, config_name)
-    noun = "composition" if len(samples) == 1 else "compositions"
-    source = tree_source(samples, groups, class_name, f"{where} ({len(samples)} {noun})")
+    times = "once" if len(samples) == 1 else f"{len(samples)} times"
+    where = f"{primary_file(config_dir, config_name)}, composed {times}\n"
+    source = tree_source(
+        samples, groups, class_name, where + "(as written, then with each option of every group)"
+    )
     return source, list(dict.fromkeys(notes))
 
 

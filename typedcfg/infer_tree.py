@@ -62,7 +62,7 @@ def tree_source(
         samples: composed configs (plain nested data), one per composition of the tree.
         groups: the tree's config groups, for discriminated unions (see the module rules).
         class_name: the name of the top-level model.
-        source: what the docstring of the generated module says the schema was inferred from.
+        source: what the generated module's docstring says it was inferred from.
     """
     keys: set[str] = set()
     for sample in samples:
@@ -210,7 +210,8 @@ class _TreeWriter:
         typing_names = sorted(self.imports & {"Annotated", "Any", "Literal"})
         pydantic_names = ["BaseModel"] + (["Field"] if "Field" in self.imports else [])
         header = (
-            f'"""Schema inferred by typedcfg from {source}.\n\n'
+            '"""Schema inferred by typedcfg.\n\n'
+            f"From {source}.\n"
             "Review the types (Any marks values that were null or unresolved in every\n"
             "composition), then add descriptions and constraints.\n"
             '"""\n\n'
