@@ -17,18 +17,16 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import shutil
-import signal
-import subprocess
 import sys
-import tempfile
-import threading
-import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from .errors import TypedcfgError
 from .provenance import Origin, SourceKind
+
+if TYPE_CHECKING:  # the process modules load when a job runs: ``import typedcfg`` stays light
+    import subprocess
+    import threading
 
 __all__ = [
     "JOB_FLAG",
@@ -191,6 +189,11 @@ def run_job(spec: JobSpec, cancel: threading.Event | None = None) -> JobResult:
 
     A ``KeyboardInterrupt`` while waiting (Ray's ``ray.cancel``) also interrupts the job.
     """
+    import shutil
+    import subprocess
+    import tempfile
+    import time
+
     scratch = tempfile.mkdtemp(prefix="typedcfg-job-")
     try:
         result_path = os.path.join(scratch, "result.json")
@@ -229,6 +232,9 @@ def run_job(spec: JobSpec, cancel: threading.Event | None = None) -> JobResult:
 
 def _wait(process: subprocess.Popen[bytes], cancel: threading.Event | None) -> bool:
     """Wait for ``process``; True when it had to be interrupted."""
+    import signal
+    import subprocess
+
     try:
         while True:
             try:
