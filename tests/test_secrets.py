@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import BaseModel, SecretStr
 
 import typedcfg
 
@@ -24,6 +25,9 @@ from invalid_schemas import Secret
 
 SECRET = "S3CR3T-abc123"
 VIA = ["defaults-file", "configs-file", "env", "argv"]
+# The masking exists (typedcfg.masking, store_files.copy_sources/masked_argv); pipeline.py and
+# store.py, owned by the lead, still have to call it (a few lines, proposed in the report).
+WAITS = "waits for the call-site change in pipeline.py/store.py: "
 
 
 def _inputs(via: str, cwd: Path) -> tuple[list[str], dict[str, Any]]:
@@ -68,7 +72,7 @@ def test_explain_hides_the_secret(via: str, cwd: Path) -> None:
     _no_secret(repr(dict(loaded.provenance.items())))
 
 
-@pytest.mark.xfail(strict=True, reason="bug: explain()'s source column prints the argv token "
+@pytest.mark.xfail(strict=True, reason=WAITS + "explain()'s source column prints the argv token "
                    "(argv[0] 'api_key=S3CR3T-abc123'); tokens that set a secret field need their "
                    "value masked in Origin text")
 def test_explain_hides_a_secret_given_on_the_command_line(cwd: Path) -> None:
@@ -114,7 +118,7 @@ def test_error_about_the_secret_field_hides_it(via: str, cwd: Path) -> None:
     _no_secret(repr([i.value for i in info.value.issues]))
 
 
-@pytest.mark.xfail(strict=True, reason="bug: the argv origin echoes the whole token, so an "
+@pytest.mark.xfail(strict=True, reason=WAITS + "the argv origin echoes the whole token, so an "
                    "error about a secret field set on the command line prints the secret")
 def test_error_about_the_secret_field_from_argv_hides_it(cwd: Path) -> None:
     """A wrong type for the secret given on the command line does not echo the token."""
@@ -164,16 +168,16 @@ def _record_and_search(argv: list[str], options: dict[str, Any], cwd: Path) -> N
         _no_secret(path.read_text(errors="replace") + f" ({path.name})")
 
 
-@pytest.mark.xfail(strict=True, reason="bug: record_run stores Loaded.argv in meta.json verbatim, "
-                   "so a secret given on the command line is written to disk in clear")
+@pytest.mark.xfail(strict=True, reason=WAITS + "record_run stores Loaded.argv in meta.json "
+                   "verbatim, so a secret given on the command line is written to disk in clear")
 def test_run_record_files_hide_a_secret_from_argv(cwd: Path) -> None:
     """A run record of a config whose secret came from the command line writes no secret."""
     argv, options = _inputs("argv", cwd)
     _record_and_search(argv, options, cwd)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: record_run copies the config files it read into the "
-                   "run directory, so a secret written in a --configs file is copied in clear")
+@pytest.mark.xfail(strict=True, reason=WAITS + "record_run copies the config files it read "
+                   "into the run directory, so a secret in a --configs file is copied in clear")
 def test_run_record_files_hide_a_secret_from_a_config_file(cwd: Path) -> None:
     """A run record of a config whose secret came from a --configs file writes no secret."""
     argv, options = _inputs("configs-file", cwd)
@@ -203,3 +207,125 @@ def test_origins_outside_the_working_directory_stay_absolute(
     with pytest.raises(typedcfg.ConfigValidationError) as info:
         typedcfg.load(Secret, [], configs=[str(outside)])
     assert str(info.value).startswith(f"{outside}:1:9: epochs: ")
+
+
+# --- the pieces that mask: split_argv's origins, Loaded.argv, run-record copies ------------------
+
+
+class Db(BaseModel):
+    """A nested model holding a secret."""
+
+    user: str = "me"
+    password: SecretStr = SecretStr("placeholder")
+
+
+class Vault(BaseModel):
+    """Secrets at several depths: a field, a nested field, a dict of secrets."""
+
+    api_key: SecretStr = SecretStr("placeholder")
+    db: Db = Db()
+    tokens: dict[str, SecretStr] = {}
+    name: str = "run"
+
+
+SECRET_TOKENS = [
+    [f"api_key={SECRET}"],
+    [f"++api_key={SECRET}"],
+    [f"--api_key={SECRET}"],
+    ["--api_key", SECRET],
+    [f"db.password={SECRET}"],
+    [f"db={{user: me, password: {SECRET}}}"],
+    [f"tokens.hub={SECRET}"],
+    [f'{{"api_key": "{SECRET}", "name": "x"}}'],
+]
+
+
+@pytest.mark.parametrize("argv", SECRET_TOKENS, ids=lambda a: a[0].split("=")[0][:12])
+def test_split_argv_masks_the_origin_of_a_secret_token(argv: list[str]) -> None:
+    """With the schema tree, a token setting a secret gets an origin with its value masked."""
+    from typedcfg.masking import mask_argv
+    from typedcfg.overrides import split_argv
+    from typedcfg.typeinfo import schema_tree
+
+    tree = schema_tree(Vault)
+    parts = split_argv([*argv, "name=visible"], tree)
+    shown = [str(o.origin) for o in parts.overrides]
+    assert any("**********" in text for text in shown), shown
+    assert any("name=visible" in text for text in shown), shown  # other tokens stay as given
+    _no_secret(" ".join(shown))
+    assert any(SECRET in repr(o.value) for o in parts.overrides)  # the value itself arrives
+    masked = mask_argv([*argv, "name=visible"], tree)
+    _no_secret(" ".join(masked))
+    assert masked[-1] == "name=visible"
+
+
+def test_split_argv_without_a_tree_keeps_tokens_as_given() -> None:
+    """Without a schema tree nothing is known to be secret: origins show the token."""
+    from typedcfg.overrides import split_argv
+
+    (override,) = split_argv([f"api_key={SECRET}"]).overrides
+    assert str(override.origin) == f"argv[0] 'api_key={SECRET}'"
+
+
+def test_unparsable_secret_token_does_not_echo_the_value() -> None:
+    """A secret value the override grammar rejects gets an error that does not quote it."""
+    from typedcfg.overrides import split_argv
+    from typedcfg.typeinfo import schema_tree
+
+    with pytest.raises(typedcfg.OverrideError) as info:
+        split_argv([f"api_key=[{SECRET}"], schema_tree(Vault))
+    assert str(info.value).startswith(
+        "argv[0] 'api_key=**********': cannot parse the value of a secret field"
+    )
+    _no_secret(str(info.value))
+    assert info.value.__cause__ is None and info.value.__suppress_context__
+
+
+def test_masked_argv_for_a_run_record() -> None:
+    """store_files.masked_argv masks by the config's schema; a plain mapping masks nothing."""
+    from typedcfg.store_files import masked_argv
+
+    config = Vault(api_key=SecretStr(SECRET))
+    assert masked_argv(["--api_key", SECRET, "name=x"], config) == [
+        "--api_key", "**********", "name=x"
+    ]
+    assert masked_argv([f"api_key={SECRET}"], {"api_key": SECRET}) == [f"api_key={SECRET}"]
+
+
+def test_copy_sources_masks_files_that_hold_a_secret(tmp_path: Path) -> None:
+    """A file with a secret key, or a secret value anywhere (comments too), is copied masked."""
+    from typedcfg.store_files import copy_sources
+
+    by_key = tmp_path / "by_key.yaml"
+    by_key.write_text(f"db:\n  password: other-{SECRET}\nname: kept  # a comment\n")
+    by_value = tmp_path / "by_value.yaml"
+    by_value.write_text(f"name: x\n# old api_key: {SECRET}\n")
+    in_dict = tmp_path / "in_dict.yaml"
+    in_dict.write_text("tokens:\n  hub: abc\n")
+    plain = tmp_path / "plain.yaml"
+    plain.write_text("name: plain  # stays as written\n")
+    out_dir = tmp_path / "run"
+    out_dir.mkdir()
+    config = Vault(api_key=SecretStr(SECRET))
+    entries = copy_sources([str(p) for p in (by_key, by_value, in_dict, plain)], out_dir, config)
+    copies = [(out_dir / e["copy"]).read_text() for e in entries]
+    assert [e.get("masked", False) for e in entries] == [True, True, True, False]
+    assert ["sha256" in e for e in entries] == [False, False, False, True]
+    for text in copies:
+        _no_secret(text)
+    assert "password: '**********'" in copies[0] and "name: kept" in copies[0]
+    assert "name: x" in copies[1]
+    assert "tokens: '**********'" in copies[2] and "abc" not in copies[2]
+    assert copies[3] == "name: plain  # stays as written\n"
+
+
+def test_copy_sources_without_a_schema_copies_verbatim(tmp_path: Path) -> None:
+    """Without a schema config (a mapping) nothing is known to be secret: files are copied."""
+    from typedcfg.store_files import copy_sources
+
+    source = tmp_path / "a.yaml"
+    source.write_text("api_key: visible\n")
+    (tmp_path / "run").mkdir()
+    (entry,) = copy_sources([str(source)], tmp_path / "run", {"api_key": "visible"})
+    assert (tmp_path / "run" / entry["copy"]).read_text() == "api_key: visible\n"
+    assert "sha256" in entry

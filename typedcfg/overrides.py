@@ -19,7 +19,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from .errors import OverrideError
+from .errors import MASK, OverrideError
+from .masking import masked_json, masked_token, secret_key
 from .provenance import KeyPath, Layer, Origin, PathPart, SourceKind
 from .typeinfo import TypeNode
 from .yaml_loader import MAX_DEPTH
@@ -306,8 +307,11 @@ class Argv:
     overrides: tuple[Override, ...]
 
 
-def split_argv(argv: Sequence[str]) -> Argv:
+def split_argv(argv: Sequence[str], tree: TypeNode | None = None) -> Argv:
     """Split tokens into ``--configs`` files and overrides.
+
+    With the schema's ``tree``, a token that sets a secret field gets an origin whose text has
+    the value masked (``argv[0] 'api_key=**********'``), so no message or record shows it.
 
     Accepted: ``key=value``, ``+key=value``, ``++key=value``, ``~key``; ``--key=value``,
     ``--key value`` and a bare ``--flag`` (``flag=true``), as wandb sweep agents write them;
@@ -365,20 +369,22 @@ def split_argv(argv: Sequence[str]) -> Argv:
             continue
         if not flags_done and token.startswith("--") and len(token) > 2:
             body = token[2:]
-            origin = Origin.argv(i, token)
+            masked = masked_token(token, tree) if tree is not None else None
+            origin = Origin.argv(i, masked or token)
             if "=" in body:
-                overrides.append(_reparse(body, origin))
+                overrides.append(_reparse(body, origin, masked is not None))
             elif i + 1 < n and not tokens[i + 1].startswith("--") and "=" not in tokens[i + 1]:
                 value_token = tokens[i + 1]
-                origin = Origin.argv(i, f"{token} {value_token}")
-                overrides.append(_reparse(f"{body}={value_token}", origin))
+                secret = tree is not None and secret_key(body, tree)
+                origin = Origin.argv(i, f"{token} {MASK if secret else value_token}")
+                overrides.append(_reparse(f"{body}={value_token}", origin, secret))
                 i += 1
             else:
                 overrides.append(_reparse(f"{body}=true", origin))
             i += 1
             continue
         if token.lstrip().startswith("{") and token.rstrip().endswith("}"):
-            overrides.extend(_json_overrides(token, i))
+            overrides.extend(_json_overrides(token, i, tree))
             i += 1
             continue
         if "=" not in token and not token.startswith("~"):
@@ -388,16 +394,21 @@ def split_argv(argv: Sequence[str]) -> Argv:
                 hint="overrides look like optim.lr=0.1, +key=value or ~key; "
                 "files go after --configs",
             )
-        overrides.append(parse_override(token, i))
+        masked = masked_token(token, tree) if tree is not None else None
+        if masked is None:
+            overrides.append(parse_override(token, i))
+        else:
+            overrides.append(_reparse(token, Origin.argv(i, masked), True))
         i += 1
     return Argv(tuple(configs), tuple(overrides))
 
 
-def _json_overrides(token: str, index: int) -> list[Override]:
+def _json_overrides(token: str, index: int, tree: TypeNode | None) -> list[Override]:
     """wandb's ``${args_json}``: one JSON object of ``{"key": value}``, keys may be dotted."""
     import json
 
-    origin = Origin.argv(index, token)
+    masked = masked_json(token, tree) if tree is not None else None
+    origin = Origin.argv(index, masked or token)
     try:
         data = json.loads(token)
     except ValueError as exc:
@@ -429,8 +440,18 @@ def _is_file_token(token: str) -> bool:
     return not token.startswith(("-", "+", "~")) and "=" not in token
 
 
-def _reparse(body: str, origin: Origin) -> Override:
-    return parse_override(body, origin.index or 0, origin=origin)
+def _reparse(body: str, origin: Origin, secret: bool = False) -> Override:
+    try:
+        return parse_override(body, origin.index or 0, origin=origin)
+    except OverrideError:
+        if not secret:
+            raise
+        # The parser's message and hint quote the value; for a secret, say less.
+        raise OverrideError(
+            "cannot parse the value of a secret field (the value is not shown)",
+            origin=origin,
+            hint="quote the value: key='...'",
+        ) from None
 
 
 def env_layer(

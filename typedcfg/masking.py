@@ -1,0 +1,198 @@
+"""Secret values in command-line tokens: which tokens set a secret field, and their masked text.
+
+Layer 2: imports :mod:`typedcfg.errors` and :mod:`typedcfg.typeinfo`.
+
+A ``SecretStr`` field's value is masked wherever typedcfg shows a *value*; but an argv token
+such as ``api_key=S3CR3T`` is also shown as a *location* (``argv[0] 'api_key=S3CR3T'``), in
+error messages, ``explain()``, provenance and run records. :func:`typedcfg.overrides.split_argv`
+uses :func:`masked_token` to give such tokens a masked origin from the start, and
+:func:`mask_argv` gives the same masked text for the token list a ``Loaded`` keeps.
+
+A token is masked when its key names a secret field, or a part of the schema that holds one
+(``db={user: me, password: S3CR3T}`` sets ``db.password``); the key and operator stay visible:
+``api_key=**********``, ``--api_key **********``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import cast
+
+from .errors import MASK
+from .typeinfo import TypeNode
+
+__all__ = [
+    "MASK",
+    "has_secrets",
+    "mask_argv",
+    "mask_data",
+    "masked_json",
+    "masked_token",
+    "secret_key",
+    "secret_names",
+]
+
+
+def has_secrets(node: TypeNode | None) -> bool:
+    """Whether ``node`` is a secret or holds one at any depth (schemas may be recursive)."""
+    if node is None:
+        return False
+    stack = [node]
+    seen: set[int] = set()
+    while stack:
+        item = stack.pop()
+        if item.secret:
+            return True
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        if item.children:
+            stack.extend(item.children.values())
+        if item.item is not None:
+            stack.append(item.item)
+        if item.members:
+            stack.extend(item.members)
+    return False
+
+
+def secret_key(key: str, tree: TypeNode | None) -> bool:
+    """Whether the override key ``key`` (``a.b``, ``group/option``) sets or holds a secret."""
+    node = tree
+    for part in key.replace("/", ".").split("."):
+        if node is None:
+            return False
+        node = node.child(part)
+    return has_secrets(node)
+
+
+def _key_of(token: str) -> str:
+    """The key of an override token: ``+a.b=1`` -> ``a.b``; ``--a=1`` -> ``a``."""
+    body = token[2:] if token.startswith("--") else token.lstrip("+~")
+    return body.partition("=")[0].partition("@")[0].strip()
+
+
+def masked_token(token: str, tree: TypeNode | None) -> str | None:
+    """``token`` with its value masked when it sets a secret (``key=**********``), else ``None``.
+
+    A token without ``=`` (``--api_key`` before its value, ``~api_key``) carries no value and is
+    returned as ``None``; see :func:`mask_argv` for the ``--key value`` pair.
+    """
+    if "=" not in token or not secret_key(_key_of(token), tree):
+        return None
+    return token.partition("=")[0] + "=" + MASK
+
+
+def masked_json(token: str, tree: TypeNode | None) -> str | None:
+    """A JSON argument (``{"api_key": "..."}``) with its secret values masked, else ``None``."""
+    try:
+        data: object = json.loads(token)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    items = cast("dict[str, object]", data)
+    hidden = {
+        key: MASK if secret_key(key, tree) else value
+        for key, value in items.items()
+    }
+    return json.dumps(hidden) if hidden != items else None
+
+
+def mask_argv(tokens: Sequence[str], tree: TypeNode | None) -> list[str]:
+    """The tokens with every secret value masked, as :func:`split_argv`'s origins show them.
+
+    Only the values go: keys, flags, file names and every other token stay as given, so the
+    list still says what was run (a secret must be given again to run it again).
+    """
+    out = list(tokens)
+    if tree is None:
+        return out
+    flags_done = False
+    for i, token in enumerate(out):
+        if not isinstance(cast("object", token), str):  # split_argv reports it
+            continue
+        if token == "--" and not flags_done:
+            flags_done = True
+            continue
+        if token.lstrip().startswith("{") and token.rstrip().endswith("}"):
+            out[i] = masked_json(token, tree) or token
+            continue
+        masked = masked_token(token, tree)
+        if masked is not None:
+            out[i] = masked
+        elif (
+            not flags_done
+            and token.startswith("--")
+            and len(token) > 2
+            and "=" not in token
+            and i + 1 < len(out)
+            and not out[i + 1].startswith("--")
+            and "=" not in out[i + 1]
+            and token != "--configs"
+            and secret_key(token[2:], tree)
+        ):
+            out[i + 1] = MASK  # --api_key VALUE
+    return out
+
+
+# --- copies of config files in run records ------------------------------------------------------
+
+
+def secret_names(tree: TypeNode | None) -> frozenset[str]:
+    """The keys whose values are secret somewhere in the schema (``api_key``, ``password``).
+
+    A ``dict[str, SecretStr]`` field counts by its own name: everything under it is secret.
+    """
+    names: set[str] = set()
+    stack = [tree] if tree is not None else []
+    seen: set[int] = set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        for key, child in (node.children or {}).items():
+            if child.secret or (child.item is not None and child.item.secret):
+                names.add(key)
+            stack.append(child)
+        if node.item is not None:
+            stack.append(node.item)
+        stack.extend(node.members or ())
+    return frozenset(names)
+
+
+def mask_data(data: object, names: frozenset[str], values: frozenset[str]) -> object:
+    """A copy of ``data`` with values under ``names`` and strings holding a secret masked.
+
+    Iterative, as the data may come from a file nested as deeply as the loader allows.
+    """
+    stack: list[tuple[object, object, object]] = []  # (container copy, key, value) to fill
+    root: list[object] = [None]
+    stack.append((root, 0, data))
+    while stack:
+        target, key, value = stack.pop()
+        if isinstance(value, dict):
+            mapping = cast("dict[object, object]", value)
+            copy: dict[object, object] = {}
+            for k, v in mapping.items():
+                if isinstance(k, str) and k in names:
+                    copy[k] = MASK
+                else:
+                    copy[k] = None
+                    stack.append((copy, k, v))
+            new: object = copy
+        elif isinstance(value, list):
+            items = cast("list[object]", value)
+            seq: list[object] = [None] * len(items)
+            stack.extend((seq, i, v) for i, v in enumerate(items))
+            new = seq
+        elif isinstance(value, str) and any(s and s in value for s in values):
+            new = MASK
+        else:
+            new = value
+        if isinstance(target, dict):
+            cast("dict[object, object]", target)[key] = new
+        else:
+            cast("list[object]", target)[cast("int", key)] = new
+    return root[0]
