@@ -11,40 +11,26 @@ file is stale, 2 a usage error (bad arguments, a schema that cannot be loaded, a
 from __future__ import annotations
 
 import argparse
-import importlib
-import importlib.util
-import itertools
 import json
 import keyword
 import os
 import pathlib
 import sys
-import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from . import __version__
-from .compose import Composed, drop_key, merge_layers, resolve_interpolations
-from .errors import (
-    ConfigFileError,
-    ConfigValidationError,
-    SchemaError,
-    TypedcfgError,
-    render,
-    suggest,
-)
-from .groups import Choices, GroupRepo, compose_files
-from .hydra_tree import Outcome, check_tree, infer_tree, primary_file
-from .overrides import parse_override
+from .checking import Problem, check_file, error_problems, escape_data
+from .errors import ConfigFileError, SchemaError, TypedcfgError
+from .hydra_tree import check_tree, infer_tree, primary_file
 from .pipeline import CWD_DEFAULTS, compose
-from .provenance import KeyPath, Layer, Origin, SourceKind, display_path
+from .provenance import Origin, SourceKind
 from .runs_cli import add_runs_parser
 from .schema import defaults_yaml, infer_source, json_schema
-from .typeinfo import TypeNode, is_schema, schema_tree
-from .validate import validate
+from .schema_ref import load_schema
 
-__all__ = ["load_schema", "main"]
+# check_file and Problem moved to typedcfg.checking; kept importable from here.
+__all__ = ["Problem", "check_file", "load_schema", "main"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -166,9 +152,7 @@ def _parser() -> argparse.ArgumentParser:
     infer.add_argument("-o", "--output", metavar="FILE", help="write to FILE")
     infer.set_defaults(run=_run_infer, usage=infer.error)
 
-    explain = sub.add_parser(
-        "explain", help="print each key, its value and the source that set it"
-    )
+    explain = sub.add_parser("explain", help="print each key, its value and the source that set it")
     explain.add_argument(
         "--defaults", metavar="FILE", help="the defaults file (default ./config-defaults.yaml)"
     )
@@ -188,116 +172,6 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-# --------------------------------------------------------------------------------------------
-# schema references
-
-
-def load_schema(ref: str, origin: Origin | None = None) -> type[Any]:
-    """Import the schema named by ``ref`` (``pkg.module:Model`` or ``path/file.py:Model``).
-
-    Raises:
-        SchemaError: malformed reference, import failure, missing attribute, or not a schema.
-    """
-    origin = origin or Origin(SourceKind.ARGV, text=ref)
-    where, sep, attr = ref.rpartition(":")
-    if not sep or not where or not attr:
-        raise SchemaError(
-            "expected a schema reference 'package.module:Model' or 'path/to/file.py:Model'",
-            origin=origin,
-        )
-    if where.endswith(".py") or "/" in where or os.sep in where:
-        obj: Any = _import_file(where)
-    else:
-        obj = _import_module(where, origin)
-    for part in attr.split("."):
-        if not hasattr(obj, part):
-            names = [n for n in dir(obj) if not n.startswith("_")]
-            raise SchemaError(
-                f"{where} has no attribute {part!r}",
-                origin=origin,
-                suggestions=suggest(part, names),
-            )
-        obj = getattr(obj, part)
-    if not is_schema(obj):
-        got = obj.__name__ if isinstance(obj, type) else type(obj).__name__
-        raise SchemaError(
-            f"{attr!r} is not a schema: expected a pydantic BaseModel subclass, a pydantic "
-            f"dataclass or a dataclass (got {got})",
-            origin=origin,
-        )
-    schema: type[Any] = obj
-    return schema
-
-
-def _import_file(path: str) -> Any:
-    origin = Origin(SourceKind.CODE, file=path)
-    if not os.path.isfile(path):
-        raise SchemaError("schema file not found", origin=origin)
-    full = os.path.abspath(path)
-    name = _module_name(full)
-    loaded = sys.modules.get(name)
-    if loaded is not None:
-        return loaded  # this file was imported before in this process
-    spec = importlib.util.spec_from_file_location(name, full)
-    if spec is None or spec.loader is None:
-        raise SchemaError("cannot import this file as a Python module", origin=origin)
-    module = importlib.util.module_from_spec(spec)
-    # Registered before running it: dataclasses and pydantic look the module up by name. The
-    # file's own directory is on the path while it runs, so it can import its neighbours.
-    sys.modules[name] = module
-    folder = os.path.dirname(full)
-    added = folder not in sys.path
-    if added:
-        sys.path.insert(0, folder)
-    try:
-        spec.loader.exec_module(module)
-    except SyntaxError as exc:
-        sys.modules.pop(name, None)
-        where = Origin(SourceKind.CODE, exc.filename or path, exc.lineno, exc.offset)
-        raise SchemaError(f"invalid Python: {exc.msg}", origin=where) from exc
-    except Exception as exc:  # the user's module failed while running
-        sys.modules.pop(name, None)
-        raise SchemaError(
-            f"importing the schema file failed: {type(exc).__name__}: {exc}", origin=origin
-        ) from exc
-    finally:
-        if added and folder in sys.path:
-            sys.path.remove(folder)
-    return module
-
-
-def _module_name(full: str) -> str:
-    """The module name for schema file ``full``: its stem, made unique if another module has it.
-
-    The stem reads best in reprs, and it keeps generated JSON Schemas the same on every machine
-    (pydantic puts the module name into a definition's name when two classes share a name).
-    """
-    stem = os.path.splitext(os.path.basename(full))[0]
-    if not stem.isidentifier():
-        stem = "schema_file"
-    candidates = itertools.chain([stem], (f"{stem}__typedcfg{n}" for n in itertools.count(2)))
-    for name in candidates:
-        found = sys.modules.get(name)
-        if found is None or getattr(found, "__file__", None) == full:
-            return name
-    raise AssertionError("unreachable")  # pragma: no cover - the candidates never run out
-
-
-def _import_module(name: str, origin: Origin) -> Any:
-    # A console script does not put the working directory on the path; `python -m` does.
-    cwd = os.getcwd()
-    if cwd not in sys.path and "" not in sys.path:
-        sys.path.insert(0, cwd)
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        raise SchemaError(f"cannot import module {name!r}: {exc}", origin=origin) from exc
-    except Exception as exc:  # the user's module failed while running
-        raise SchemaError(
-            f"importing module {name!r} failed: {type(exc).__name__}: {exc}", origin=origin
-        ) from exc
-
-
 def _ref_origin(args_list: Sequence[str], ref: str) -> Origin:
     for i, token in enumerate(args_list):
         if token == ref or token.endswith("=" + ref):
@@ -307,119 +181,6 @@ def _ref_origin(args_list: Sequence[str], ref: str) -> Origin:
 
 # --------------------------------------------------------------------------------------------
 # check
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One problem found in a checked file."""
-
-    origin: Origin | None
-    path: KeyPath | str | None
-    message: str
-    hint: str | None = None
-    suggestions: tuple[str, ...] = ()
-    level: str = "error"
-
-    def text(self) -> str:
-        """Compiler style: ``file:line:col: key.path: message``."""
-        return render(self.origin, self.path, self.message, self.hint, self.suggestions)
-
-    def github(self) -> str:
-        """A GitHub Actions workflow command (``::error file=...,line=...,col=...::...``)."""
-        props: list[str] = []
-        origin = self.origin
-        if origin is not None and origin.file is not None:
-            props.append(f"file={_escape_property(display_path(origin.file))}")
-            if origin.line is not None:
-                props.append(f"line={origin.line}")
-            if origin.column is not None:
-                props.append(f"col={origin.column}")
-        props.append("title=typedcfg check")
-        message = render(None, self.path, self.message, self.hint, self.suggestions)
-        if origin is not None and origin.file is None:
-            message = f"{origin}: {message}"
-        return f"::{self.level} {','.join(props)}::{_escape_data(message)}"
-
-
-def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _escape_property(text: str) -> str:
-    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
-
-
-def check_file(
-    schema: type[Any], path: str, *, partial: bool = False, config_dir: str | None = None
-) -> list[Problem]:
-    """Every problem in one config file, checked alone against ``schema``."""
-    cls: type = schema  # bare ``type``: mypy reads type[Any] as unhashable for the lru_cache
-    tree = schema_tree(cls)
-    problems: list[Problem] = []
-    file_origin = Origin(SourceKind.CONFIG_FILE, path)
-    composed: Composed | None = None
-    try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            composed = merge_layers(_file_layers(path, tree, config_dir))
-        problems.extend(
-            Problem(file_origin, None, str(w.message).split(": ", 1)[-1], level="warning")
-            for w in caught
-        )
-        if "hydra" in composed.data and "hydra" not in (tree.children or {}):
-            # As in a program: Hydra's own settings are not part of a schema without 'hydra'.
-            composed = drop_key(composed, "hydra")
-        if composed.interpolated and not partial:
-            composed = resolve_interpolations(composed)
-        validate(schema, composed.data, composed.origins, tree)
-    except ConfigValidationError as exc:
-        for issue in exc.issues:
-            if partial and (issue.kind == "missing" or _interpolated(composed, issue.path)):
-                continue
-            origin = issue.origin
-            if origin is None or origin.kind is SourceKind.MISSING:
-                origin = file_origin
-            shown = issue.path if issue.show_path else None
-            problems.append(Problem(origin, shown, issue.message, issue.hint, issue.suggestions))
-    except TypedcfgError as exc:
-        problems.append(
-            Problem(exc.origin or file_origin, exc.path, exc.message, exc.hint, exc.suggestions)
-        )
-    return problems
-
-
-def _interpolated(composed: Composed | None, path: KeyPath) -> bool:
-    if composed is None:
-        return False
-    value: Any = composed.data
-    for part in path:
-        try:
-            value = value[part]
-        except (KeyError, IndexError, TypeError):
-            return False
-    return isinstance(value, str) and "${" in value
-
-
-def _file_layers(path: str, tree: TypeNode, config_dir: str | None) -> list[Layer]:
-    """The file's layers, with its defaults list expanded and its group placement applied."""
-    repo = GroupRepo(config_dir)
-    group = _group_of(path, config_dir)
-    if group is not None:
-        option = os.path.splitext(os.path.basename(path))[0]
-        choice = parse_override(f"+{group}={option}", 0)
-        return compose_files([], repo, Choices.from_overrides([choice]), tree)
-    return compose_files([(path, SourceKind.CONFIG_FILE)], repo, Choices(), tree, path)
-
-
-def _group_of(path: str, config_dir: str | None) -> str | None:
-    """``optim`` for ``conf/optim/adam.yaml`` when ``conf`` is the config dir."""
-    if config_dir is None:
-        return None
-    rel = os.path.relpath(os.path.abspath(path), os.path.abspath(config_dir))
-    folder = os.path.dirname(rel)
-    if rel.startswith("..") or not folder:
-        return None
-    return folder.replace(os.sep, "/")
 
 
 def _run_check(args: argparse.Namespace, args_list: Sequence[str]) -> int:
@@ -441,9 +202,7 @@ def _run_check(args: argparse.Namespace, args_list: Sequence[str]) -> int:
     failed = 0
     count = 0
     for path in args.files:
-        problems = check_file(
-            schema, path, partial=args.partial, config_dir=args.config_dir
-        )
+        problems = check_file(schema, path, partial=args.partial, config_dir=args.config_dir)
         errors = [p for p in problems if p.level == "error"]
         count += len(errors)
         failed += bool(errors)
@@ -478,25 +237,6 @@ def _tree_dir(args: argparse.Namespace, args_list: Sequence[str]) -> str:
     return config_dir
 
 
-def _outcome_problems(outcome: Outcome, fallback: Origin) -> list[Problem]:
-    """The problems of one composition; a problem with no place of its own is the primary's."""
-    error = outcome.error
-    problems = [Problem(fallback, None, text, level="warning") for text in outcome.warnings]
-    if isinstance(error, ConfigValidationError):
-        for issue in error.issues:
-            origin = issue.origin
-            if origin is None or origin.kind is SourceKind.MISSING:
-                origin = fallback
-            shown = issue.path if issue.show_path else None
-            problems.append(Problem(origin, shown, issue.message, issue.hint, issue.suggestions))
-    elif error is not None:
-        problems.append(
-            Problem(error.origin or fallback, error.path, error.message, error.hint,
-                    error.suggestions)
-        )
-    return problems
-
-
 def _check_tree(schema: type[Any], args: argparse.Namespace, args_list: Sequence[str]) -> int:
     """``check --config-name``: every composition, each problem once with where it occurs."""
     config_dir = _tree_dir(args, args_list)
@@ -508,7 +248,7 @@ def _check_tree(schema: type[Any], args: argparse.Namespace, args_list: Sequence
     where: dict[str, tuple[Problem, list[str]]] = {}
     failed = 0
     for outcome in outcomes:
-        problems = _outcome_problems(outcome, fallback)
+        problems = error_problems(outcome.error, outcome.warnings, fallback)
         errors = [p for p in problems if p.level == "error"]
         failed += bool(errors)
         if args.verbose:
@@ -521,7 +261,7 @@ def _check_tree(schema: type[Any], args: argparse.Namespace, args_list: Sequence
     for problem, labels in where.values():
         shown = ", ".join(labels[:3]) + (f" and {len(labels) - 3} more" if len(labels) > 3 else "")
         if args.format == "github":
-            print(problem.github() + _escape_data(f" (in: {shown})"))
+            print(problem.github() + escape_data(f" (in: {shown})"))
         elif problem.level == "warning":
             print(f"{problem.origin}: warning: {problem.message}\n  in: {shown}", file=sys.stderr)
         else:
@@ -569,8 +309,14 @@ def _output(text: str, path: str | None) -> int:
 
 def schema_text(schema: type[Any], style: str) -> str:
     """The JSON Schema as the files under ``schemas/`` hold it (2-space indent, final newline)."""
-    return json.dumps(json_schema(schema, "wandb" if style == "wandb" else "plain"), indent=2,
-                      ensure_ascii=False) + "\n"
+    return (
+        json.dumps(
+            json_schema(schema, "wandb" if style == "wandb" else "plain"),
+            indent=2,
+            ensure_ascii=False,
+        )
+        + "\n"
+    )
 
 
 def _run_schema(args: argparse.Namespace, args_list: Sequence[str]) -> int:
