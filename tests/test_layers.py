@@ -36,8 +36,6 @@ LAYERS = {
     "hydra_tree": 6,
     "checking": 6,
     "schema_ref": 6,
-    "checking": 6,
-    "schema_ref": 6,
     "store": 6,
     "store_files": 6,
     "api": 6,
