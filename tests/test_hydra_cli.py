@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from typedcfg.hydra_tree import tree_variants
+from typedcfg.cli import load_schema
+from typedcfg.hydra_tree import check_tree, infer_tree, tree_variants
 
 REPO = Path(__file__).resolve().parent.parent
 TEMPLATE = REPO.parent / "shared" / "corpus" / "hydra-template" / "configs"
@@ -307,3 +308,44 @@ def test_missing_primary_config_is_a_located_error(tmp_path: Path) -> None:
         result = run(*command, "--config-dir", "conf", "--config-name", "trian", cwd=tmp_path)
         assert (result.returncode, result.stdout) == (2, "")
         assert result.stderr == "conf: primary config 'trian' not found in conf\n"
+
+
+PACKAGED = {
+    "conf/train.yaml": """
+        defaults:
+          - db: mysql
+          - db@backup: pg
+          - backbone: small
+          - _self_
+        seed: 1
+    """,
+    "conf/db/mysql.yaml": "driver: mysql\nport: 3306\n",
+    "conf/db/pg.yaml": "driver: pg\nport: 5432\nssl: true\n",
+    "conf/backbone/small.yaml": "# @package model.encoder\n_target_: enc.Small\nwidth: 8\n",
+    "conf/backbone/big.yaml": "# @package model.encoder\n_target_: enc.Big\nwidth: 64\n",
+}
+
+
+def test_groups_are_typed_at_their_package(tmp_path: Path) -> None:
+    """`db@backup` and `# @package model.encoder` options become unions where they land."""
+    write_tree(tmp_path, PACKAGED)
+    conf = str(tmp_path / "conf")
+    labels = [v.label for v in tree_variants(conf, "train")]
+    assert labels[1:] == [
+        "train backbone=big",
+        "train backbone=small",
+        "train db=mysql",
+        "train db=pg",
+        "train db@backup=mysql",
+        "train db@backup=pg",
+    ]
+    source, notes = infer_tree(conf, "train")
+    assert notes == []
+    assert '    db: Annotated[DbMysql | DbPg, Field(discriminator="driver")]\n' in source
+    backup = '    backup: Annotated[BackupMysql | BackupPg, Field(discriminator="driver")]\n'
+    assert backup in source
+    assert "class Model(BaseModel):\n    encoder: Annotated[EncoderBig | EncoderSmall," in source
+    (tmp_path / "packaged_schema.py").write_text(source, encoding="utf-8")
+    schema = load_schema(f"{tmp_path / 'packaged_schema.py'}:Config")
+    outcomes = check_tree(schema, conf, "train", all_options=True)
+    assert [(o.variant.label, o.error) for o in outcomes] == [(label, None) for label in labels]

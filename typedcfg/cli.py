@@ -3,9 +3,12 @@
 Layer 7: the only module besides ``main.py`` that reads ``sys.argv``, prints and exits.
 
 A schema is named ``package.module:Model`` (imported with the working directory on the path)
-or ``path/to/file.py:Model``. Exit status: 0 success, 1 a checked file is invalid or a schema
-file is stale, 2 a usage error (bad arguments, a schema that cannot be loaded, a bad input to
-``explain``). User errors print their message on stderr, never a traceback.
+or ``path/to/file.py:Model``. ``check`` and ``infer`` also take a config tree
+(``--config-dir DIR --config-name NAME``): ``check --all-options`` validates every composition
+of it, ``infer`` prints models that fit them all (:mod:`typedcfg.hydra_tree`). Exit status: 0
+success, 1 a checked file or composition is invalid or a schema file is stale, 2 a usage error
+(bad arguments, a schema that cannot be loaded, a bad input to ``explain``). User errors print
+their message on stderr, never a traceback.
 """
 
 from __future__ import annotations
@@ -193,7 +196,7 @@ def _run_check(args: argparse.Namespace, args_list: Sequence[str]) -> int:
     if args.config_name is not None:
         if args.partial:
             _usage(args, "--partial checks files; a composition is checked whole")
-        return _check_tree(schema, args, args_list)
+        return _check_tree(schema, args)
     for flag, given in (("--all-options", args.all_options), ("--verbose", args.verbose)):
         if given:
             _usage(args, f"{flag} needs --config-name (and --config-dir)")
@@ -228,7 +231,7 @@ def _usage(args: argparse.Namespace, message: str) -> NoReturn:
     error(message)
 
 
-def _tree_dir(args: argparse.Namespace, args_list: Sequence[str]) -> str:
+def _tree_dir(args: argparse.Namespace) -> str:
     """``--config-dir``, which ``--config-name`` needs, checked to exist."""
     if args.config_dir is None:
         _usage(args, "--config-name needs --config-dir (the root of the config tree)")
@@ -237,9 +240,9 @@ def _tree_dir(args: argparse.Namespace, args_list: Sequence[str]) -> str:
     return config_dir
 
 
-def _check_tree(schema: type[Any], args: argparse.Namespace, args_list: Sequence[str]) -> int:
+def _check_tree(schema: type[Any], args: argparse.Namespace) -> int:
     """``check --config-name``: every composition, each problem once with where it occurs."""
-    config_dir = _tree_dir(args, args_list)
+    config_dir = _tree_dir(args)
     fallback = Origin(SourceKind.CONFIG_FILE, primary_file(config_dir, args.config_name))
     outcomes = check_tree(
         schema, config_dir, args.config_name, list(args.files), all_options=args.all_options
@@ -357,7 +360,7 @@ def _run_infer(args: argparse.Namespace, args_list: Sequence[str]) -> int:
             origin=_ref_origin(args_list, args.name),
         )
     if args.config_name is not None:
-        config_dir = _tree_dir(args, args_list)
+        config_dir = _tree_dir(args)
         source, notes = infer_tree(config_dir, args.config_name, list(args.args), args.name)
         for note in notes:
             print(f"note: {note}", file=sys.stderr)
