@@ -349,3 +349,22 @@ def test_groups_are_typed_at_their_package(tmp_path: Path) -> None:
     schema = load_schema(f"{tmp_path / 'packaged_schema.py'}:Config")
     outcomes = check_tree(schema, conf, "train", all_options=True)
     assert [(o.variant.label, o.error) for o in outcomes] == [(label, None) for label in labels]
+
+
+def test_infer_leaves_out_a_composition_that_fails(tmp_path: Path) -> None:
+    """An option that cannot be composed is left out with a located note; the rest is typed."""
+    write_tree(
+        tmp_path,
+        {
+            "conf/train.yaml": "defaults:\n  - opt: a\n  - _self_\nseed: 1\n",
+            "conf/opt/a.yaml": "lr: 0.1\n",
+            "conf/opt/b.yaml": "defaults:\n  - missing\nlr: 0.2\n",
+        },
+    )
+    result = run("infer", "--config-dir", "conf", "--config-name", "train", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == (
+        "note: conf/opt/b.yaml:2:5: defaults: config 'missing' not found\n  left out: train opt=b\n"
+    )
+    assert "From conf/train.yaml, composed 2 times\n" in result.stdout
+    assert "class Opt(BaseModel):\n    lr: float\n" in result.stdout

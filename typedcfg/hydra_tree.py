@@ -188,7 +188,7 @@ def infer_tree(
         except TypedcfgError as exc:
             if not variant.tokens:
                 raise
-            notes.append(f"{variant.label}: left out: {exc}")
+            notes.append(f"{exc}\n  left out: {variant.label}")
             continue
         notes += [f"warning: {w.message}" for w in caught]
         notes += untyped
