@@ -6,7 +6,8 @@ Usage:
     /work/venv/bin/python fuzz/fuzz_overrides.py CRASH_FILE   # replay one input
 
 Needs atheris (pip install atheris). The input is split on NUL bytes into argv tokens and
-composed against the corpus schema ``Basic`` with no files (``defaults=None``).
+composed against the corpus schema ``Basic`` with no files (``defaults=None``), and split
+against ``Secret`` (a schema with a ``SecretStr``), whose masking must never raise.
 """
 
 from __future__ import annotations
@@ -20,9 +21,14 @@ import atheris
 
 with atheris.instrument_imports():
     import typedcfg
+    from typedcfg.masking import mask_argv
+    from typedcfg.overrides import split_argv
+    from typedcfg.typeinfo import schema_tree
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from invalid_schemas import Basic
+from invalid_schemas import Basic, Secret
+
+SECRET_TREE = schema_tree(Secret)
 
 
 def test_one_input(data: bytes) -> None:
@@ -33,6 +39,9 @@ def test_one_input(data: bytes) -> None:
         warnings.simplefilter("ignore")
         with contextlib.suppress(typedcfg.TypedcfgError):
             typedcfg.compose(Basic, tokens, defaults=None)
+        mask_argv(tokens, SECRET_TREE)
+        with contextlib.suppress(typedcfg.TypedcfgError):
+            split_argv(tokens, SECRET_TREE)
 
 
 if __name__ == "__main__":

@@ -1289,3 +1289,12 @@ def test_read_text_nul_in_the_name(tmp_path: pathlib.Path) -> None:
     with pytest.raises(ConfigFileError) as info:
         read_text(str(tmp_path / "a\x00b.yaml"), KIND)
     assert "cannot open the file: embedded null byte" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "text", ["a: {<<: {[x]: 1}}\n", "a:\n  <<:\n    ? {k: v}\n    : 1\n"], ids=["flow", "block"]
+)
+def test_merged_mapping_with_a_complex_key_is_located(loader: str, text: str) -> None:
+    """A merge source whose key is a list or mapping is refused like any such key (fuzz find)."""
+    assert "a key must be a plain value, not a mapping or a list" in error_text(text)
+    assert error_text(text).startswith("f.yaml:")

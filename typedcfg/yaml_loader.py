@@ -549,10 +549,11 @@ class _Walker:
         result: list[tuple[Node, Node]] = []
         taken: set[str] = set()
         for k, v in merged:
+            name = self.key(k)  # a merged mapping's key may be a list or mapping: refused here
             # Earlier merge sources win over later ones; the mapping's own keys win over all.
-            if k.value in own_keys or k.value in taken:
+            if name in own_keys or name in taken:
                 continue
-            taken.add(k.value)
+            taken.add(name)
             result.append((k, v))
         return result + own
 
