@@ -31,7 +31,7 @@ from .provenance import KeyPath, Origin, SourceKind
 from .typeinfo import TypeNode, schema_tree
 from .yaml_loader import read_text
 
-__all__ = ["Variant", "check_tree", "infer_tree", "tree_variants"]
+__all__ = ["Outcome", "Variant", "check_tree", "infer_tree", "primary_file", "tree_variants"]
 
 # Unresolvable interpolations replaced per composition before inference gives up on it.
 _MAX_OPEN = 200
