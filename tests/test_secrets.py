@@ -329,3 +329,18 @@ def test_copy_sources_without_a_schema_copies_verbatim(tmp_path: Path) -> None:
     (entry,) = copy_sources([str(source)], tmp_path / "run", {"api_key": "visible"})
     assert (tmp_path / "run" / entry["copy"]).read_text() == "api_key: visible\n"
     assert "sha256" in entry
+
+
+@pytest.mark.parametrize(
+    "argv", [["db=mysql"], ["--db", "mysql"], ["db.user=me"], ["+db=postgres"]], ids=str
+)
+def test_tokens_that_cannot_hold_a_secret_stay_visible(argv: list[str]) -> None:
+    """A plain word for a model holding a secret (a group option) and other keys stay as given."""
+    from typedcfg.masking import mask_argv
+    from typedcfg.overrides import split_argv
+    from typedcfg.typeinfo import schema_tree
+
+    tree = schema_tree(Vault)
+    assert mask_argv(argv, tree) == argv
+    (override,) = split_argv(argv, tree).overrides
+    assert "**********" not in str(override.origin)

@@ -16,6 +16,7 @@ A token is masked when its key names a secret field, or a part of the schema tha
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from typing import cast
 
@@ -56,14 +57,27 @@ def has_secrets(node: TypeNode | None) -> bool:
     return False
 
 
-def secret_key(key: str, tree: TypeNode | None) -> bool:
-    """Whether the override key ``key`` (``a.b``, ``group/option``) sets or holds a secret."""
+def secret_key(key: str, tree: TypeNode | None, value: str | None = None) -> bool:
+    """Whether setting the override key ``key`` (``a.b``, ``group/option``) may set a secret.
+
+    A key holding secrets below it (``db`` with a ``db.password`` field) counts only when
+    ``value`` could reach them: a plain word there (``db=mysql``) selects a config-group option
+    and stays visible.
+    """
     node = tree
     for part in key.replace("/", ".").split("."):
         if node is None:
             return False
         node = node.child(part)
-    return has_secrets(node)
+    if node is None:
+        return False
+    if node.secret:
+        return True
+    return has_secrets(node) and (value is None or not _PLAIN_WORD.match(value))
+
+
+# A value that is one word (an option name, a number): it cannot hold a nested secret.
+_PLAIN_WORD = re.compile(r"[A-Za-z0-9_.+\-/@%]*\Z")
 
 
 def _key_of(token: str) -> str:
@@ -78,9 +92,10 @@ def masked_token(token: str, tree: TypeNode | None) -> str | None:
     A token without ``=`` (``--api_key`` before its value, ``~api_key``) carries no value and is
     returned as ``None``; see :func:`mask_argv` for the ``--key value`` pair.
     """
-    if "=" not in token or not secret_key(_key_of(token), tree):
+    head, eq, value = token.partition("=")
+    if not eq or not secret_key(_key_of(token), tree, value):
         return None
-    return token.partition("=")[0] + "=" + MASK
+    return head + "=" + MASK
 
 
 def masked_json(token: str, tree: TypeNode | None) -> str | None:
@@ -93,7 +108,7 @@ def masked_json(token: str, tree: TypeNode | None) -> str | None:
         return None
     items = cast("dict[str, object]", data)
     hidden = {
-        key: MASK if secret_key(key, tree) else value
+        key: MASK if secret_key(key, tree, value if isinstance(value, str) else None) else value
         for key, value in items.items()
     }
     return json.dumps(hidden) if hidden != items else None
@@ -130,7 +145,7 @@ def mask_argv(tokens: Sequence[str], tree: TypeNode | None) -> list[str]:
             and not out[i + 1].startswith("--")
             and "=" not in out[i + 1]
             and token != "--configs"
-            and secret_key(token[2:], tree)
+            and secret_key(token[2:], tree, out[i + 1])
         ):
             out[i + 1] = MASK  # --api_key VALUE
     return out

@@ -375,7 +375,7 @@ def split_argv(argv: Sequence[str], tree: TypeNode | None = None) -> Argv:
                 overrides.append(_reparse(body, origin, masked is not None))
             elif i + 1 < n and not tokens[i + 1].startswith("--") and "=" not in tokens[i + 1]:
                 value_token = tokens[i + 1]
-                secret = tree is not None and secret_key(body, tree)
+                secret = tree is not None and secret_key(body, tree, value_token)
                 origin = Origin.argv(i, f"{token} {MASK if secret else value_token}")
                 overrides.append(_reparse(f"{body}={value_token}", origin, secret))
                 i += 1
