@@ -10,6 +10,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "typedcfg"
 # Layer of every module; a new module must be added here (the test below insists).
 LAYERS = {
     "provenance": 0,
+    "_typing": 0,
     "errors": 1,
     "typeinfo": 1,
     "yaml_loader": 2,

@@ -10,9 +10,10 @@ to the origin of the value that won; ``overridden`` keeps, per leaf, the origins
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, MutableSequence, Sequence
+from typing import Any, cast
 
+from ._typing import is_dict, is_list
 from .errors import CompositionError, MissingKeyError
 from .overrides import NO_VALUE, Op, Override
 from .provenance import KeyPath, Layer, Origin, PathPart, SourceKind, format_path
@@ -116,7 +117,9 @@ def _forget_below(origins: dict[KeyPath, Origin], path: KeyPath, old: Any) -> No
     if old.__class__ is dict:
         items: Iterable[tuple[PathPart, Any]] = old.items()
     elif old.__class__ is list:
-        items = enumerate(old)
+        # ``old`` is Any: the annotation says what enumerate() yields, without a cast() call.
+        replaced: list[Any] = old
+        items = enumerate(replaced)
     else:
         return
     for key, child in items:
@@ -180,7 +183,7 @@ def apply_overrides(
         ):
             # A typed group: `optim=sgd` selects the union member tagged 'sgd', with its own
             # defaults; keep the current values when that member is already selected.
-            if isinstance(current, dict) and current.get(hint.discriminator) == value:
+            if is_dict(current) and current.get(hint.discriminator) == value:
                 continue
             value = {hint.discriminator: value}
             merge = False
@@ -209,24 +212,24 @@ def drop_key(composed: Composed, key: str) -> Composed:
 def _index_path(data: Any, override: Override) -> KeyPath:
     """Turn digit parts that address list items into ints (``layers.0`` -> ``("layers", 0)``)."""
     parts: list[PathPart] = []
-    node = data
+    node: Any = data
     for part in override.path:
-        if isinstance(node, list) and isinstance(part, str) and part.lstrip("-").isdigit():
+        if is_list(node) and isinstance(part, str) and part.lstrip("-").isdigit():
             index = int(part)
             parts.append(index)
             node = node[index] if -len(node) <= index < len(node) else _MISS
         else:
             parts.append(part)
-            node = node.get(part, _MISS) if isinstance(node, dict) else _MISS
+            node = node.get(part, _MISS) if is_dict(node) else _MISS
     return tuple(parts)
 
 
 def _get(data: Any, path: KeyPath) -> Any:
-    node = data
+    node: Any = data
     for part in path:
-        if isinstance(node, dict):
+        if is_dict(node):
             node = node.get(part, _MISS)
-        elif isinstance(node, list) and isinstance(part, int) and -len(node) <= part < len(node):
+        elif is_list(node) and isinstance(part, int) and -len(node) <= part < len(node):
             node = node[part]
         else:
             return _MISS
@@ -269,17 +272,20 @@ def _set(
     overridden: dict[KeyPath, list[Origin]],
 ) -> dict[str, Any]:
     """A copy of ``data`` with ``value`` at ``path`` (copying only the containers on the path)."""
-    root: Any = dict(data)
-    node = root
+    root: dict[str, Any] = dict(data)
+    # ``node`` and ``child`` are Any (the containers on the path may be dicts or lists). The
+    # casts say what is copied and indexed: pyright would see dict/list[Unknown] after the
+    # isinstance checks, and a cast is cheaper here than a TypeGuard call.
+    node: Any = root
     for depth, part in enumerate(path[:-1]):
-        child = node[part] if _has(node, part) else _MISS
+        child: Any = node[part] if _has(node, part) else _MISS
         if child is _MISS or child is None:
             child = {}
             origins[path[: depth + 1]] = override.origin
         elif isinstance(child, dict):
-            child = dict(child)
+            child = dict(cast("Mapping[Any, Any]", child))
         elif isinstance(child, list):
-            child = list(child)
+            child = list(cast("Sequence[Any]", child))
         else:
             where = origins.get(path[: depth + 1])
             raise CompositionError(
@@ -291,44 +297,49 @@ def _set(
         node[part] = child
         node = child
     last = path[-1]
-    if isinstance(node, list) and not (isinstance(last, int) and -len(node) <= last < len(node)):
-        raise CompositionError(
-            f"cannot set {format_path(path)!r}: index out of range for a list of {len(node)}",
-            origin=override.origin,
-        )
-    if merge:
+    if isinstance(node, list):
+        items = cast("MutableSequence[Any]", node)
+        if not (isinstance(last, int) and -len(items) <= last < len(items)):
+            raise CompositionError(
+                f"cannot set {format_path(path)!r}: index out of range for a list of "
+                f"{len(items)}",
+                origin=override.origin,
+            )
+        items[last] = _merge(items[last], value, path, origins, overridden) if merge else value
+    elif merge:
         node[last] = _merge(node[last], value, path, origins, overridden)
     else:
         node[last] = value
-    return root  # type: ignore[no-any-return]
+    return root
 
 
 def _has(node: Any, part: PathPart) -> bool:
     if isinstance(node, dict):
         return part in node
     if isinstance(node, list) and isinstance(part, int):
-        return -len(node) <= part < len(node)
+        items = cast("Sequence[Any]", node)
+        return -len(items) <= part < len(items)
     return False
 
 
 def _delete(data: dict[str, Any], path: KeyPath) -> dict[str, Any]:
-    root: Any = dict(data)
-    node = root
+    root: dict[str, Any] = dict(data)
+    node: Any = root
     for part in path[:-1]:
-        child = node[part]
-        child = dict(child) if isinstance(child, dict) else list(child)
+        child: Any = node[part]
+        child = dict(child) if is_dict(child) else list(child)
         node[part] = child
         node = child
     del node[path[-1]]
-    return root  # type: ignore[no-any-return]
+    return root
 
 
 def _record(value: Any, path: KeyPath, origin: Origin, origins: dict[KeyPath, Origin]) -> None:
     origins[path] = origin
-    if isinstance(value, dict):
+    if is_dict(value):
         for key, item in value.items():
             _record(item, (*path, key), origin, origins)
-    elif isinstance(value, list):
+    elif is_list(value):
         for i, item in enumerate(value):
             _record(item, (*path, i), origin, origins)
 
@@ -336,9 +347,9 @@ def _record(value: Any, path: KeyPath, origin: Origin, origins: dict[KeyPath, Or
 def _has_interpolation(value: Any) -> bool:
     if isinstance(value, str):
         return "${" in value
-    if isinstance(value, dict):
+    if is_dict(value):
         return any(_has_interpolation(v) for v in value.values())
-    if isinstance(value, list):
+    if is_list(value):
         return any(_has_interpolation(v) for v in value)
     return False
 
@@ -414,7 +425,7 @@ def resolve_interpolations(
 
 def _project(resolved: Any, shape: Any) -> Any:
     """The parts of ``resolved`` that ``shape`` has (drops the fallback-only keys)."""
-    if isinstance(shape, dict) and isinstance(resolved, dict):
+    if is_dict(shape) and is_dict(resolved):
         return {k: _project(resolved[k], v) for k, v in shape.items()}
     return resolved
 

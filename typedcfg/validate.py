@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeGuard, TypeVar, cast
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from ._typing import is_dict, is_list
 from .errors import MASK, ConfigValidationError, Issue, missing_origin, suggest
 from .provenance import KeyPath, Origin, SourceKind, format_path
 from .typeinfo import DICT, LIST, MODEL, UNION, TypeNode, schema_tree
@@ -34,6 +35,10 @@ def _cached_adapter(schema: type) -> TypeAdapter[Any]:
     return TypeAdapter(schema)
 
 
+def _is_model(schema: object) -> TypeGuard[type[BaseModel]]:
+    return isinstance(schema, type) and issubclass(schema, BaseModel)
+
+
 def validate(
     schema: type[T],
     data: dict[str, Any],
@@ -48,16 +53,17 @@ def validate(
     tree = tree or schema_tree(schema)
     issues = find_unknown_keys(data, tree, origins)
     try:
-        if isinstance(schema, type) and issubclass(schema, BaseModel):
-            result = schema.model_validate(data)
+        if _is_model(schema):
+            result: Any = schema.model_validate(data)
         else:
             result = _adapter(schema).validate_python(data)
     except ValidationError as exc:
         reported = {issue.path for issue in issues}
         issues.extend(_translate(exc, data, origins, tree, reported))
-    if issues:
-        raise ConfigValidationError(_ordered(issues))
-    return cast(T, result)
+    else:
+        if not issues:
+            return cast(T, result)
+    raise ConfigValidationError(_ordered(issues))
 
 
 def find_unknown_keys(
@@ -80,6 +86,10 @@ def _walk_unknown(
     if node is None:
         return
     kind = node.kind
+    # ``data`` is Any, and pyright sees ``dict[Unknown, Unknown]`` after ``isinstance(data,
+    # dict)``. ``mapping`` is ``data`` under the type that check establishes: a plain annotated
+    # name rather than cast() or a TypeGuard call, because this runs for every key of a config.
+    mapping: dict[Any, Any] = data
     if kind == UNION:
         member = node.select(data)
         if member is not node:
@@ -89,7 +99,7 @@ def _walk_unknown(
             m.kind == MODEL and m.extra == "forbid" for m in node.members
         ):
             known = node.children or {}
-            for key, value in data.items():
+            for key, value in mapping.items():
                 if key not in known:
                     issues.append(_unknown(path, key, known, origins, root))
         return
@@ -98,7 +108,7 @@ def _walk_unknown(
             return
         children = node.children or {}
         forbid = node.extra == "forbid"
-        for key, value in data.items():
+        for key, value in mapping.items():
             child = children.get(key)
             if child is None:
                 if forbid:
@@ -108,11 +118,12 @@ def _walk_unknown(
                 _walk_unknown(value, child, (*path, key), origins, issues, root)
     elif kind == DICT:
         if isinstance(data, dict) and node.item is not None:
-            for key, value in data.items():
+            for key, value in mapping.items():
                 _walk_unknown(value, node.item, (*path, key), origins, issues, root)
     elif kind == LIST:
+        items: list[Any] = data  # as ``mapping`` above, for the isinstance check below
         if isinstance(data, list) and node.item is not None:
-            for i, value in enumerate(data):
+            for i, value in enumerate(items):
                 _walk_unknown(value, node.item, (*path, i), origins, issues, root)
 
 
@@ -169,18 +180,18 @@ def _nearest(origins: Mapping[KeyPath, Origin], path: KeyPath) -> Origin | None:
 def _data_path(data: Any, loc: tuple[Any, ...], missing: bool) -> KeyPath:
     """Map pydantic's ``loc`` to a path in ``data`` (skipping union tags and validator names)."""
     out: list[Any] = []
-    node = data
+    node: Any = data
     last = len(loc) - 1
     for i, part in enumerate(loc):
-        if isinstance(node, dict) and part in node:
+        if is_dict(node) and part in node:
             out.append(part)
             node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and -len(node) <= part < len(node):
+        elif is_list(node) and isinstance(part, int) and -len(node) <= part < len(node):
             out.append(part)
             node = node[part]
         elif missing and i == last and isinstance(part, str):
             out.append(part)
-        elif isinstance(node, dict) and i == last and isinstance(part, str) and missing is False:
+        elif is_dict(node) and i == last and isinstance(part, str) and missing is False:
             # An error about a key the data does not hold (e.g. a model-level check).
             continue
     return tuple(out)

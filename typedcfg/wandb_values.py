@@ -17,11 +17,11 @@ import math
 import pathlib
 import sys
 import types
-from collections.abc import Mapping
-from typing import Any, Literal, TypeGuard, cast
+from typing import Any, Literal, cast
 
 from pydantic import BaseModel, SecretBytes, SecretStr
 
+from ._typing import is_mapping, is_sequence
 from .errors import MASK, CompositionError, ConfigMutationError
 from .provenance import KeyPath, Origin, SourceKind
 
@@ -42,16 +42,6 @@ ARRAY_LIMIT = 32
 """Arrays with more elements than this become the text of their repr, as in wandb."""
 
 EnumStyle = Literal["value", "name"]
-
-
-def is_mapping(value: object) -> TypeGuard[Mapping[Any, Any]]:
-    """``isinstance(value, Mapping)``, typed so both mypy and pyright know the items are Any."""
-    return isinstance(value, Mapping)
-
-
-def is_sequence(value: object) -> TypeGuard[list[Any] | tuple[Any, ...]]:
-    """A list or tuple (not str), typed for both type checkers."""
-    return isinstance(value, (list, tuple))
 
 
 def json_safe(
