@@ -11,10 +11,14 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import textwrap
 from pathlib import Path
 
 import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from typedcfg.cli import load_schema
 from typedcfg.hydra_tree import check_tree, infer_tree, tree_variants
@@ -368,3 +372,64 @@ def test_infer_leaves_out_a_composition_that_fails(tmp_path: Path) -> None:
     )
     assert "From conf/train.yaml, composed 2 times\n" in result.stdout
     assert "class Opt(BaseModel):\n    lr: float\n" in result.stdout
+
+
+# Generated trees: whatever the options hold, the inferred schema accepts every composition.
+SCALAR = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 3),
+    st.sampled_from([0.5, -1.25, "text", "x y", "${seed}"]),
+)
+VALUE = st.recursive(
+    SCALAR,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=2), st.dictionaries(st.sampled_from("pqr"), inner, max_size=2)
+    ),
+    max_leaves=4,
+)
+BODY = st.dictionaries(st.sampled_from(["k", "m", "n", "_target_"]), VALUE, max_size=3)
+
+
+@st.composite
+def trees(draw: st.DrawFn) -> dict[str, str]:
+    """A primary config with two or three groups; a group's options may be `_global_`."""
+    files: dict[str, str] = {}
+    entries = []
+    for group in draw(st.lists(st.sampled_from(["g", "h", "exp"]), min_size=1, unique=True)):
+        options = draw(st.lists(st.sampled_from(["a", "b", "c"]), min_size=1, unique=True))
+        global_ = group == "exp"
+        targeted = draw(st.booleans())  # every option names its class: a union candidate
+        for option in options:
+            body = draw(BODY)
+            if targeted:
+                body["_target_"] = f"cls.{group}.{option}"
+            if global_:
+                body = {"seed": draw(st.integers(0, 9)), "g": body}
+            header = "# @package _global_\n" if global_ else ""
+            files[f"conf/{group}/{option}.yaml"] = header + yaml.safe_dump(body, sort_keys=False)
+        choice = draw(st.sampled_from([*options, None])) if global_ else options[0]
+        entries.append({group: choice})
+    primary = {"defaults": [*entries, "_self_"], "seed": 1}
+    files["conf/train.yaml"] = yaml.safe_dump(primary, sort_keys=False)
+    return files
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(trees())
+def test_inferred_schema_validates_every_composition_of_generated_trees(
+    files: dict[str, str],
+) -> None:
+    """infer then check --all-options on random trees: no composition fails."""
+    with tempfile.TemporaryDirectory() as folder:
+        root = write_tree(Path(folder), files)
+        conf = str(root / "conf")
+        source, _notes = infer_tree(conf, "train")
+        (root / "generated_schema.py").write_text(source, encoding="utf-8")
+        schema = load_schema(f"{root / 'generated_schema.py'}:Config")
+        failed = [
+            f"{o.variant.label}: {o.error}"
+            for o in check_tree(schema, conf, "train", all_options=True)
+            if o.error is not None
+        ]
+        assert failed == [], source
