@@ -100,7 +100,9 @@ def test_cancel_event_interrupts_a_running_job(script: Path) -> None:
     """Setting the cancel event sends SIGINT; the job ends as interrupted with its error."""
     cancel = threading.Event()
     found: list[JobResult] = []
-    worker = threading.Thread(target=lambda: found.append(run_job(spec(script, 0, "hang"), cancel)))
+    worker = threading.Thread(
+        target=lambda: found.append(run_job(spec(script, 0, "hang"), cancel.is_set))
+    )
     worker.start()
     deadline = time.monotonic() + 60
     while not (script.parent / "hanging").exists() and time.monotonic() < deadline:

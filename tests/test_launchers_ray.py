@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import textwrap
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -136,3 +138,61 @@ def test_local_cluster_too_small_for_one_job(tmp_path: Path) -> None:
         "  hint: lower --gpus-per-job, or join a cluster that has them with --ray-address",
     ]
     assert not (tmp_path / "runs").exists()
+
+
+SLOW = """
+import time
+from pathlib import Path
+
+from pydantic import BaseModel
+
+import typedcfg
+
+
+class Config(BaseModel):
+    sleep: float = 0
+
+
+@typedcfg.main(Config, runs_dir="runs")
+def slow(cfg: Config) -> float:
+    Path(f"started-{cfg.sleep}").touch()
+    time.sleep(cfg.sleep)
+    return cfg.sleep
+
+
+if __name__ == "__main__":
+    slow()
+"""
+
+
+def test_ctrl_c_interrupts_ray_jobs(tmp_path: Path) -> None:
+    """SIGINT to a Ray sweep: running tasks stop their jobs (recorded failed), pending ones
+    never start, the finished one stays, the cluster is shut down, exit 130."""
+    (tmp_path / "slow.py").write_text(textwrap.dedent(SLOW))
+    process = subprocess.Popen(
+        [sys.executable, "slow.py", "-m", "sleep=0,60,61,62", "--launcher", "ray"],
+        cwd=tmp_path, env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    both = [tmp_path / "started-60.0", tmp_path / "started-61.0"]
+    while not all(p.exists() for p in both) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert all(p.exists() for p in both)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 130, err
+    assert [line.split()[:4] for line in out.splitlines()] == [
+        ["job", "overrides", "status", "result"],
+        ["0", "sleep=0", "finished", "0.0"],
+        ["1", "sleep=60", "interrupted", "KeyboardInterrupt"],
+        ["2", "sleep=61", "interrupted", "KeyboardInterrupt"],
+        ["3", "sleep=62", "cancelled", "-"],
+    ]
+    root = tmp_path / "runs" / "slow"
+    states = sorted(
+        (json.loads((p / "meta.json").read_text())["sweep"]["job"],
+         json.loads((p / "meta.json").read_text())["status"])
+        for p in root.iterdir()
+    )  # fmt: skip
+    assert states == [(0, "finished"), (1, "failed"), (2, "failed")]
+    assert not (tmp_path / "started-62.0").exists()

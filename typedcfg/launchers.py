@@ -23,7 +23,7 @@ from typing import Any
 from .provenance import Origin, SourceKind
 from .sweep_jobs import JobResult, JobSpec, LauncherError, Outcome, SweepOptions, run_job
 
-__all__ = ["launch", "new_sweep_id", "run_local", "run_ray"]
+__all__ = ["CancelFlag", "launch", "new_sweep_id", "ray_job", "run_local", "run_ray"]
 
 
 def new_sweep_id() -> str:
@@ -71,7 +71,7 @@ def run_local(
     interrupted = False
     with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="typedcfg-job") as pool:
         futures: dict[Future[JobResult], JobSpec] = {
-            pool.submit(run_job, spec, cancel): spec for spec in specs
+            pool.submit(run_job, spec, cancel.is_set): spec for spec in specs
         }
         try:
             for future in as_completed(futures):
@@ -160,6 +160,46 @@ def _check_fits(total: Any, cpus: float, gpus: float) -> None:
             )
 
 
+class CancelFlag:
+    """Ray actor state: set once by the driver on Ctrl-C, read by every job's task."""
+
+    def __init__(self) -> None:
+        self.value = False
+
+    def set(self) -> None:
+        """Ask every job to stop."""
+        self.value = True
+
+    def get(self) -> bool:
+        """Whether the sweep was stopped."""
+        return self.value
+
+
+def ray_job(spec: JobSpec, flag: Any) -> JobResult:
+    """The Ray task: run the job, interrupting it once the sweep's cancel flag is set.
+
+    The flag is an actor that the driver sets, rather than ``ray.cancel``: a cancelled task
+    cannot report that its job was interrupted (and a task blocked on its job's process may
+    not see the cancellation at all), while a flag lets every job stop itself and say so.
+    """
+    import importlib
+    import time
+
+    ray: Any = importlib.import_module("ray")
+    last = 0.0
+    stopped = False
+
+    def cancelled() -> bool:
+        nonlocal last, stopped
+        now = time.monotonic()
+        if not stopped and now - last >= 1.0:  # ask the actor at most once a second
+            last = now
+            stopped = bool(ray.get(flag.get.remote()))
+        return stopped
+
+    return run_job(spec, cancelled)
+
+
 def _ray_jobs(
     ray: Any,
     specs: Sequence[JobSpec],
@@ -168,22 +208,24 @@ def _ray_jobs(
     report: Callable[[JobResult], None],
 ) -> Outcome:
     # No retries: a job that failed ran the user's code, and running it again is their call.
-    task = ray.remote(num_cpus=cpus, num_gpus=gpus, max_retries=0)(run_job)
-    refs: dict[Any, JobSpec] = {task.remote(spec): spec for spec in specs}
+    task = ray.remote(num_cpus=cpus, num_gpus=gpus, max_retries=0)(ray_job)
+    flag = ray.remote(num_cpus=0)(CancelFlag).remote()
+    refs: dict[Any, JobSpec] = {task.remote(spec, flag): spec for spec in specs}
     results: dict[int, JobResult] = {}
     pending = list(refs)
     interrupted = False
     try:
         while pending:
-            ready, pending = ray.wait(pending, num_returns=1)
+            # A timeout hands control back to Python now and then: a blocking ray.wait would
+            # hold off the KeyboardInterrupt of a Ctrl-C until some job ends.
+            ready, pending = ray.wait(pending, num_returns=1, timeout=0.5)
             for ref in ready:
                 result = _ray_result(ray, ref, refs[ref])
                 results[result.index] = result
                 report(result)
     except KeyboardInterrupt:
         interrupted = True
-        for ref in pending:
-            ray.cancel(ref)  # a running task gets KeyboardInterrupt: run_job passes on SIGINT
+        ray.get(flag.set.remote())  # running jobs get SIGINT, pending ones return at once
         for ref in pending:
             result = _ray_result(ray, ref, refs[ref])
             results[result.index] = result

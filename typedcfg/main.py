@@ -255,6 +255,14 @@ class MainFunction(Generic[R]):
         self, loaded: Loaded[Any], runs_dir: str | None, tokens: Sequence[str], job: dict[str, Any]
     ) -> R:
         """Run one job of a sweep and write its outcome where the launcher reads it."""
+        import signal
+
+        # The launcher stops a job with SIGINT. A process inherits an ignored or blocked SIGINT
+        # (Ray's workers block it, a shell's background job ignores it), and Python then never
+        # raises KeyboardInterrupt; a job restores it so that it can record how it ended.
+        with contextlib.suppress(ValueError):  # not the main thread: leave signals alone
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
         outcome: dict[str, Any] = {"status": "failed", "value": None, "error": None, "run": None}
         try:
             if runs_dir is None:
@@ -468,7 +476,7 @@ def _launch(fn: Callable[..., Any], jobs: Sequence[Job], options: SweepOptions) 
         return USAGE_EXIT
     print(summary_table(outcome.results))
     for result in outcome.results:
-        if result.status in ("failed", "interrupted") and result.output:
+        if result.status == "failed" and result.output:
             print(f"--- job {result.index} output (last lines) ---", file=sys.stderr)
             print(result.output, file=sys.stderr)
     if outcome.interrupted:

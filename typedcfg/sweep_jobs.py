@@ -26,7 +26,6 @@ from .provenance import Origin, SourceKind
 
 if TYPE_CHECKING:  # the process modules load when a job runs: ``import typedcfg`` stays light
     import subprocess
-    import threading
 
 __all__ = [
     "JOB_FLAG",
@@ -184,16 +183,22 @@ def program_command(fn: Callable[..., Any]) -> tuple[str, ...]:
 # --- one job --------------------------------------------------------------------------------
 
 
-def run_job(spec: JobSpec, cancel: threading.Event | None = None) -> JobResult:
-    """Run one job in its own process and wait for it; SIGINT it when ``cancel`` is set.
+def run_job(spec: JobSpec, cancel: Callable[[], bool] | None = None) -> JobResult:
+    """Run one job in its own process and wait for it.
 
-    A ``KeyboardInterrupt`` while waiting (Ray's ``ray.cancel``) also interrupts the job.
+    Args:
+        spec: the job.
+        cancel: polled while the job runs; once it returns True the job gets SIGINT (and is
+            killed if it is still running ``_GRACE`` seconds later). A job cancelled before it
+            started never starts. A ``KeyboardInterrupt`` while waiting also interrupts it.
     """
     import shutil
     import subprocess
     import tempfile
     import time
 
+    if cancel is not None and cancel():
+        return JobResult(spec.index, spec.label, "cancelled")
     scratch = tempfile.mkdtemp(prefix="typedcfg-job-")
     try:
         result_path = os.path.join(scratch, "result.json")
@@ -230,7 +235,7 @@ def run_job(spec: JobSpec, cancel: threading.Event | None = None) -> JobResult:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _wait(process: subprocess.Popen[bytes], cancel: threading.Event | None) -> bool:
+def _wait(process: subprocess.Popen[bytes], cancel: Callable[[], bool] | None) -> bool:
     """Wait for ``process``; True when it had to be interrupted."""
     import signal
     import subprocess
@@ -241,7 +246,7 @@ def _wait(process: subprocess.Popen[bytes], cancel: threading.Event | None) -> b
                 process.wait(timeout=0.2)
                 return False
             except subprocess.TimeoutExpired:
-                if cancel is not None and cancel.is_set():
+                if cancel is not None and cancel():
                     break
     except KeyboardInterrupt:
         pass
