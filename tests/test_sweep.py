@@ -64,6 +64,14 @@ def test_multirun_after_double_dash_is_an_override() -> None:
     assert take_sweep_flags(["--", "-m"]).multirun is False
 
 
+def test_dash_m_after_a_bare_key_is_its_value() -> None:
+    """'--name -m' is wandb's agent format for name='-m'; after '--jobs 2' -m is the flag."""
+    assert take_sweep_flags(["--name", "-m"]).multirun is False
+    assert take_sweep_flags(["--name=x", "-m"]).multirun is True
+    flags = take_sweep_flags(["--multirun", "--jobs", "2", "-m", "a=1,2"])
+    assert (flags.tokens, flags.options.jobs) == (("a=1,2",), 2)
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [

@@ -79,7 +79,7 @@ def take_sweep_flags(tokens: Sequence[str]) -> SweepFlags:
         OverrideError: a launcher flag without its value, or with a bad one (located).
     """
     flag_part = list(itertools.takewhile(lambda t: t != "--", tokens))
-    multirun = any(t in MULTIRUN_FLAGS for t in flag_part)
+    multirun = any(_is_multirun(flag_part, i) for i in range(len(flag_part)))
     if not multirun:
         return SweepFlags(False, SweepOptions(), tuple(tokens), tuple(range(len(tokens))))
     values: dict[str, tuple[str, Origin]] = {}
@@ -89,7 +89,7 @@ def take_sweep_flags(tokens: Sequence[str]) -> SweepFlags:
     while i < len(tokens):
         token = tokens[i]
         name = token.partition("=")[0]
-        if done or (token not in MULTIRUN_FLAGS and name not in _VALUE_FLAGS):
+        if done or (not _is_multirun(tokens, i) and name not in _VALUE_FLAGS):
             done = done or token == "--"
             kept.append(token)
             positions.append(i)
@@ -103,6 +103,21 @@ def take_sweep_flags(tokens: Sequence[str]) -> SweepFlags:
                 raise OverrideError(f"{token} needs a value", origin=Origin.argv(i, token))
         i += 1
     return SweepFlags(True, _options(values), tuple(kept), tuple(positions))
+
+
+def _is_multirun(tokens: Sequence[str], i: int) -> bool:
+    """``tokens[i]`` is ``--multirun``/``-m``, and not the value of a bare ``--key`` before it.
+
+    wandb's ``${args_no_equals}`` writes ``--name -m`` for the value ``-m``, as for ``-h``.
+    """
+    if tokens[i] not in MULTIRUN_FLAGS:
+        return False
+    before = tokens[i - 1] if i else ""
+    takes_value = (
+        before.startswith("--") and len(before) > 2 and "=" not in before
+        and before not in (*MULTIRUN_FLAGS, *_VALUE_FLAGS, "--configs")
+    )  # fmt: skip
+    return tokens[i] == "--multirun" or not takes_value
 
 
 def _options(values: dict[str, tuple[str, Origin]]) -> SweepOptions:
