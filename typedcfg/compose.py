@@ -279,6 +279,9 @@ def _set(
     node: Any = root
     for depth, part in enumerate(path[:-1]):
         child: Any = node[part] if _has(node, part) else _MISS
+        if child is _MISS and isinstance(node, list):
+            # A key or a missing index below a list: a list item cannot be created by name.
+            raise _index_error(path, len(cast("Sequence[Any]", node)), override)
         if child is _MISS or child is None:
             child = {}
             origins[path[: depth + 1]] = override.origin
@@ -300,17 +303,20 @@ def _set(
     if isinstance(node, list):
         items = cast("MutableSequence[Any]", node)
         if not (isinstance(last, int) and -len(items) <= last < len(items)):
-            raise CompositionError(
-                f"cannot set {format_path(path)!r}: index out of range for a list of "
-                f"{len(items)}",
-                origin=override.origin,
-            )
+            raise _index_error(path, len(items), override)
         items[last] = _merge(items[last], value, path, origins, overridden) if merge else value
     elif merge:
         node[last] = _merge(node[last], value, path, origins, overridden)
     else:
         node[last] = value
     return root
+
+
+def _index_error(path: KeyPath, size: int, override: Override) -> CompositionError:
+    return CompositionError(
+        f"cannot set {format_path(path)!r}: index out of range for a list of {size}",
+        origin=override.origin,
+    )
 
 
 def _has(node: Any, part: PathPart) -> bool:
