@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import MISSING, dataclass
 from typing import Any
 
+from ._typing import is_mapping
 from .errors import MASK, TypedcfgError
 from .export import as_plain
 from .pipeline import CWD_DEFAULTS, find_defaults_file
@@ -99,7 +100,8 @@ def render_help(
 def _config_dir(config_dir: Any, defaults_path: str | None) -> str | None:
     """``config_dir=`` when given, else ``conf/`` beside the defaults file (as compose does)."""
     if config_dir is not None:
-        return str(os.fspath(config_dir))
+        given: str | os.PathLike[str] = config_dir
+        return str(os.fspath(given))
     beside = os.path.join(os.path.dirname(defaults_path or ""), "conf")
     return beside if os.path.isdir(beside) else None
 
@@ -127,7 +129,7 @@ def _rows(
     for key, field in node.fields.items():
         here = (*path, key)
         default = field.default
-        if isinstance(inherited, Mapping) and key in inherited:
+        if is_mapping(inherited) and key in inherited:
             default = inherited[key]
         in_file = _lookup(ctx.file_data, here)
         if in_file is not MISSING:
@@ -170,7 +172,7 @@ def _union_rows(
     dotted = ".".join(str(p) for p in path)
     tag = node.discriminator or ""
     plain = as_plain(default) if default is not MISSING else MISSING
-    chosen = plain.get(tag) if isinstance(plain, Mapping) else None
+    chosen = plain.get(tag) if is_mapping(plain) else None
     options = ", ".join(str(t) for t in node.tagged)
     shown = f" = {chosen}" if chosen is not None else ("" if not required else " (required)")
     text = f"typed group, choose with {dotted}=OPTION: {options}"
@@ -182,7 +184,7 @@ def _union_rows(
         note,
     )
     for value, member in node.tagged.items():
-        inherited = plain if isinstance(plain, Mapping) and plain.get(tag) == value else MISSING
+        inherited = plain if is_mapping(plain) and plain.get(tag) == value else MISSING
         for row in _rows(member, path, ctx, active, inherited, f"{dotted}={value}"):
             if row.key != f"{dotted}.{tag}":
                 yield row
@@ -191,7 +193,7 @@ def _union_rows(
 def _lookup(data: Any, path: KeyPath) -> Any:
     node: Any = data
     for part in path:
-        if not isinstance(node, Mapping):
+        if not is_mapping(node):
             return MISSING
         level: Mapping[Any, Any] = node
         if part not in level:
@@ -238,7 +240,8 @@ def attribute_docstrings(cls: type) -> dict[str, str]:
             tree = ast.parse(source)
         except (OSError, TypeError, SyntaxError):
             continue
-        body: list[ast.stmt] = next((n.body for n in tree.body if isinstance(n, ast.ClassDef)), [])
+        no_body: list[ast.stmt] = []
+        body = next((n.body for n in tree.body if isinstance(n, ast.ClassDef)), no_body)
         for first, second in itertools.pairwise(body):
             if (
                 isinstance(first, ast.AnnAssign)

@@ -15,10 +15,11 @@ from __future__ import annotations
 import enum
 import os
 import sys
-from dataclasses import MISSING
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any, Generic, TypeVar
+from dataclasses import MISSING
+from typing import Any, Generic, TypeVar, cast
 
+from ._typing import is_list, is_mapping, is_sequence
 from .compose import (
     Composed,
     apply_overrides,
@@ -30,7 +31,7 @@ from .errors import MASK, ConfigFileError
 from .export import as_plain
 from .groups import Choices, GroupRepo, compose_files
 from .overrides import Op, Override, env_layer, split_argv
-from .provenance import KeyPath, Layer, Origin, Provenance, SourceKind, format_path
+from .provenance import KeyPath, Origin, Provenance, SourceKind, format_path
 from .sources import DEFAULTS_FILE
 from .typeinfo import TypeNode, schema_tree
 from .validate import validate
@@ -148,7 +149,7 @@ def _short(value: Any) -> str:
 
 
 def _leaves(data: Any, path: KeyPath) -> Iterator[tuple[KeyPath, Any]]:
-    if isinstance(data, Mapping) and data:
+    if is_mapping(data) and data:
         for key, value in data.items():
             yield from _leaves(value, (*path, key))
     else:
@@ -238,12 +239,14 @@ def find_defaults_file(defaults: Any) -> str | None:
         return None
     if defaults is CWD_DEFAULTS:
         return DEFAULTS_FILE if os.path.isfile(DEFAULTS_FILE) else None
-    return str(os.fspath(defaults))
+    path: str | os.PathLike[str] = defaults
+    return str(os.fspath(path))
 
 
 def _config_dir(config_dir: Any, defaults_path: str | None) -> str | None:
     if config_dir is not None:
-        path = str(os.fspath(config_dir))
+        given: str | os.PathLike[str] = config_dir
+        path = str(os.fspath(given))
         if not os.path.isdir(path):
             raise ConfigFileError(
                 "config_dir is not a directory", origin=Origin(SourceKind.CONFIG_FILE, path)
@@ -261,7 +264,7 @@ def _selects_group(override: Override, repo: GroupRepo) -> bool:
     if override.op is Op.DELETE:
         return True
     return value is None or isinstance(value, str) or (
-        isinstance(value, list) and all(isinstance(v, str) for v in value)
+        is_list(value) and all(isinstance(v, str) for v in value)
     )
 
 
@@ -353,10 +356,10 @@ def _primitive(value: Any) -> Any:
     if isinstance(value, enum.Enum):
         return _primitive(value.value)
     if isinstance(value, os.PathLike):
-        return os.fspath(value)
-    if isinstance(value, (list, tuple)):
+        return os.fspath(cast("os.PathLike[str] | os.PathLike[bytes]", value))
+    if is_sequence(value):
         items = [_primitive(v) for v in value]
         return _SKIP if any(v is _SKIP for v in items) else items
-    if isinstance(value, Mapping):
+    if is_mapping(value):
         return {k: v for k, v in ((k, _primitive(v)) for k, v in value.items()) if v is not _SKIP}
     return _SKIP

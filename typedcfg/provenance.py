@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 import os
 from collections.abc import Iterator, Mapping
-from typing import Union
+from typing import Union, cast
 
 PathPart = Union[str, int]
 KeyPath = tuple[PathPart, ...]
@@ -205,7 +205,7 @@ class Provenance(Mapping[str, Origin]):
     def __contains__(self, key: object) -> bool:
         if not isinstance(key, (str, tuple)):
             return False
-        return self._key(key) in self._table
+        return self._key(cast("str | KeyPath", key)) in self._table
 
     def __iter__(self) -> Iterator[str]:
         return (format_path(k) for k in self._table)

@@ -18,11 +18,12 @@ import pathlib
 import types
 import typing
 from collections.abc import Mapping
-from typing import Any, Literal, Union
+from typing import Any, Literal, TypeGuard, Union
 
 from pydantic import BaseModel, SecretBytes, SecretStr
 from pydantic.fields import FieldInfo
 
+from ._typing import is_dict, is_mapping
 from .errors import SchemaError
 
 __all__ = ["FieldNode", "TypeNode", "node_at", "schema_tree", "type_name"]
@@ -98,10 +99,14 @@ class TypeNode:
 
     def select(self, value: Any) -> TypeNode:
         """For a discriminated union, the member that ``value`` (a mapping) selects."""
-        if self.kind == UNION and self.discriminator and isinstance(value, Mapping):
-            member = self.tagged.get(value.get(self.discriminator))
-            if member is not None:
-                return member
+        if self.kind == UNION and self.discriminator:
+            # ``value`` under the type the isinstance check below establishes (an annotated
+            # name, not a TypeGuard call: the validator's walk calls this per union value).
+            mapping: Mapping[Any, Any] = value
+            if isinstance(value, Mapping):
+                member = self.tagged.get(mapping.get(self.discriminator))
+                if member is not None:
+                    return member
         return self
 
     @property
@@ -148,8 +153,12 @@ def node_at(tree: TypeNode | None, path: tuple[Any, ...]) -> TypeNode | None:
     return node
 
 
-def _is_model(tp: Any) -> bool:
+def _is_model(tp: Any) -> TypeGuard[type[BaseModel]]:
     return isinstance(tp, type) and issubclass(tp, BaseModel)
+
+
+def _is_dataclass_field(info: object) -> TypeGuard[dataclasses.Field[Any]]:
+    return isinstance(info, dataclasses.Field)
 
 
 def is_schema(tp: Any) -> bool:
@@ -287,7 +296,7 @@ class _Builder:
                 if info.default is not _pydantic_undefined() and info.default is not Ellipsis:
                     default = info.default
                 required = info.is_required()
-            elif isinstance(info, dataclasses.Field):
+            elif _is_dataclass_field(info):
                 description = info.metadata.get("description") if info.metadata else None
                 if info.default is not dataclasses.MISSING:
                     default = info.default
@@ -329,10 +338,10 @@ def _extra_setting(cls: type) -> str:
     """Unknown keys are errors unless the schema's own config says otherwise."""
     config: Any = None
     if _is_model(cls):
-        config = cls.model_config  # type: ignore[attr-defined]
+        config = cls.model_config
     else:
         config = getattr(cls, "__pydantic_config__", None)
-    if isinstance(config, Mapping) and config.get("extra") in ("allow", "ignore"):
+    if is_mapping(config) and config.get("extra") in ("allow", "ignore"):
         return str(config["extra"])
     return "forbid"
 
@@ -342,10 +351,10 @@ def _field_infos(cls: type) -> dict[str, tuple[Any, Any]]:
     if _is_model(cls):
         return {
             name: (info.annotation, info)
-            for name, info in cls.model_fields.items()  # type: ignore[attr-defined]
+            for name, info in cls.model_fields.items()
         }
     pyd_fields = getattr(cls, "__pydantic_fields__", None)
-    if isinstance(pyd_fields, dict):
+    if is_dict(pyd_fields):
         return {name: (info.annotation, info) for name, info in pyd_fields.items()}
     try:
         hints = typing.get_type_hints(cls, include_extras=True)
