@@ -196,3 +196,19 @@ def test_ctrl_c_interrupts_ray_jobs(tmp_path: Path) -> None:
     )  # fmt: skip
     assert states == [(0, "finished"), (1, "failed"), (2, "failed")]
     assert not (tmp_path / "started-62.0").exists()
+
+
+def test_unreachable_ray_address_fails_fast(tmp_path: Path) -> None:
+    """A --ray-address where nothing listens is an error at once (Ray would retry for minutes)."""
+    (tmp_path / "train.py").write_text(textwrap.dedent(PROGRAM))
+    done = subprocess.run(
+        [sys.executable, "train.py", "-m", "lr=0.1,0.2", "--launcher", "ray",
+         "--ray-address", "127.0.0.1:1"],
+        cwd=tmp_path, env=env(), capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr.splitlines()[1:] == [
+        "argv '--ray-address 127.0.0.1:1': cannot reach the Ray cluster at 127.0.0.1:1: "
+        "Connection refused",
+        "  hint: start it with 'ray start --head', or leave out --ray-address for a local one",
+    ]

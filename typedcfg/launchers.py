@@ -127,6 +127,7 @@ def run_ray(
         ) from exc
     started = False
     if not ray.is_initialized():
+        _check_reachable(address)
         try:
             ray.init(address=address, include_dashboard=False, log_to_driver=False)
         except Exception as exc:  # ConnectionError, RuntimeError: Ray's errors vary by version
@@ -142,6 +143,25 @@ def run_ray(
     finally:
         if started:
             ray.shutdown()
+
+
+def _check_reachable(address: str | None) -> None:
+    """Fail fast for a ``host:port`` nobody listens on (Ray itself retries for minutes)."""
+    import socket
+
+    if address is None or address in ("auto", "local"):
+        return
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        return  # not host:port: let Ray read it
+    try:
+        socket.create_connection((host, int(port)), timeout=5).close()
+    except OSError as exc:
+        raise LauncherError(
+            f"cannot reach the Ray cluster at {host}:{port}: {exc.strerror or exc}",
+            origin=Origin(SourceKind.ARGV, text=f"--ray-address {address}"),
+            hint="start it with 'ray start --head', or leave out --ray-address for a local one",
+        ) from exc
 
 
 def _check_fits(total: Any, cpus: float, gpus: float) -> None:
