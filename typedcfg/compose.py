@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, MutableSequence, Sequence
 from typing import Any, cast
 
-from ._typing import is_dict, is_list
+from ._typing import is_dict
 from .errors import CompositionError, MissingKeyError
 from .overrides import NO_VALUE, Op, Override
 from .provenance import KeyPath, Layer, Origin, PathPart, SourceKind, format_path
@@ -214,23 +214,29 @@ def _index_path(data: Any, override: Override) -> KeyPath:
     parts: list[PathPart] = []
     node: Any = data
     for part in override.path:
-        if is_list(node) and isinstance(part, str) and part.lstrip("-").isdigit():
+        # ``node`` under the types the isinstance checks establish (see _typing: annotated names
+        # instead of TypeGuard calls on the override path).
+        mapping: dict[Any, Any] = node
+        items: list[Any] = node
+        if isinstance(node, list) and isinstance(part, str) and part.lstrip("-").isdigit():
             index = int(part)
             parts.append(index)
-            node = node[index] if -len(node) <= index < len(node) else _MISS
+            node = items[index] if -len(items) <= index < len(items) else _MISS
         else:
             parts.append(part)
-            node = node.get(part, _MISS) if is_dict(node) else _MISS
+            node = mapping.get(part, _MISS) if isinstance(node, dict) else _MISS
     return tuple(parts)
 
 
 def _get(data: Any, path: KeyPath) -> Any:
     node: Any = data
     for part in path:
-        if is_dict(node):
-            node = node.get(part, _MISS)
-        elif is_list(node) and isinstance(part, int) and -len(node) <= part < len(node):
-            node = node[part]
+        mapping: dict[Any, Any] = node  # typed names, as in _index_path
+        items: list[Any] = node
+        if isinstance(node, dict):
+            node = mapping.get(part, _MISS)
+        elif isinstance(node, list) and isinstance(part, int) and -len(items) <= part < len(items):
+            node = items[part]
         else:
             return _MISS
         if node is _MISS:
@@ -273,12 +279,12 @@ def _set(
 ) -> dict[str, Any]:
     """A copy of ``data`` with ``value`` at ``path`` (copying only the containers on the path)."""
     root: dict[str, Any] = dict(data)
-    # ``node`` and ``child`` are Any (the containers on the path may be dicts or lists). The
-    # casts say what is copied and indexed: pyright would see dict/list[Unknown] after the
-    # isinstance checks, and a cast is cheaper here than a TypeGuard call.
+    # ``node`` and ``child`` are Any: the containers on the path may be dicts or lists.
     node: Any = root
     for depth, part in enumerate(path[:-1]):
         child: Any = node[part] if _has(node, part) else _MISS
+        mapping: Mapping[Any, Any] = child  # typed names, as in _index_path
+        items: Sequence[Any] = child
         if child is _MISS and isinstance(node, list):
             # A key or a missing index below a list: a list item cannot be created by name.
             raise _index_error(path, len(cast("Sequence[Any]", node)), override)
@@ -286,9 +292,9 @@ def _set(
             child = {}
             origins[path[: depth + 1]] = override.origin
         elif isinstance(child, dict):
-            child = dict(cast("Mapping[Any, Any]", child))
+            child = dict(mapping)
         elif isinstance(child, list):
-            child = list(cast("Sequence[Any]", child))
+            child = list(items)
         else:
             where = origins.get(path[: depth + 1])
             raise CompositionError(
@@ -301,10 +307,10 @@ def _set(
         node = child
     last = path[-1]
     if isinstance(node, list):
-        items = cast("MutableSequence[Any]", node)
-        if not (isinstance(last, int) and -len(items) <= last < len(items)):
-            raise _index_error(path, len(items), override)
-        items[last] = _merge(items[last], value, path, origins, overridden) if merge else value
+        seq = cast("MutableSequence[Any]", node)  # only list items set by index get here
+        if not (isinstance(last, int) and -len(seq) <= last < len(seq)):
+            raise _index_error(path, len(seq), override)
+        seq[last] = _merge(seq[last], value, path, origins, overridden) if merge else value
     elif merge:
         node[last] = _merge(node[last], value, path, origins, overridden)
     else:
@@ -342,21 +348,25 @@ def _delete(data: dict[str, Any], path: KeyPath) -> dict[str, Any]:
 
 def _record(value: Any, path: KeyPath, origin: Origin, origins: dict[KeyPath, Origin]) -> None:
     origins[path] = origin
-    if is_dict(value):
-        for key, item in value.items():
+    mapping: dict[Any, Any] = value  # typed names, as in _index_path
+    items: list[Any] = value
+    if isinstance(value, dict):
+        for key, item in mapping.items():
             _record(item, (*path, key), origin, origins)
-    elif is_list(value):
-        for i, item in enumerate(value):
+    elif isinstance(value, list):
+        for i, item in enumerate(items):
             _record(item, (*path, i), origin, origins)
 
 
 def _has_interpolation(value: Any) -> bool:
     if isinstance(value, str):
         return "${" in value
-    if is_dict(value):
-        return any(_has_interpolation(v) for v in value.values())
-    if is_list(value):
-        return any(_has_interpolation(v) for v in value)
+    mapping: dict[Any, Any] = value  # typed names, as in _index_path
+    items: list[Any] = value
+    if isinstance(value, dict):
+        return any(_has_interpolation(v) for v in mapping.values())
+    if isinstance(value, list):
+        return any(_has_interpolation(v) for v in items)
     return False
 
 
