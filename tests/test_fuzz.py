@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import typedcfg
@@ -133,3 +133,35 @@ def test_fuzz_seeds_exist(seed_dir: str) -> None:
     """The fuzzers start from the corpus: fuzz/seeds/ holds inputs for both targets."""
     seeds = Path(__file__).resolve().parent.parent / "fuzz" / "seeds" / seed_dir
     assert len(os.listdir(seeds)) >= 20
+
+
+# A secret value as a user might paste it: letters, digits and the punctuation of tokens.
+secret_values = st.text(
+    alphabet=st.sampled_from("abcXYZ0189-_.:/+=@%,[]{}'\"$ "), min_size=8, max_size=24
+).map(lambda s: "Zq" + s)  # a prefix no key, flag or message of these tests contains
+SECRET_FORMS = [
+    "api_key={}", "++api_key={}", "--api_key={}", "--api_key\x00{}", "~api_key={}",
+    'api_key="{}"', "api_key='{}'", "api_key=[{}]",
+]
+
+
+@FAST
+@given(value=secret_values, form=st.sampled_from(SECRET_FORMS), others=tokens)
+def test_secret_tokens_never_show_their_value(value: str, form: str, others: list[str]) -> None:
+    """However a secret is written on the command line, no origin, error or kept argv shows it."""
+    from invalid_schemas import Secret
+
+    from typedcfg.masking import mask_argv
+    from typedcfg.overrides import split_argv
+
+    assume("--" not in others)  # after '--' a flag is no flag: '--api_key VALUE' is two errors
+    tree = schema_tree(Secret)
+    argv = [*others, *form.format(value).split("\x00")]
+    assert value not in " ".join(mask_argv(argv, tree))
+    try:
+        parts = split_argv(argv, tree)
+    except typedcfg.TypedcfgError as exc:
+        assert value not in str(exc)
+        return
+    for override in parts.overrides:
+        assert value not in str(override.origin)

@@ -344,3 +344,15 @@ def test_tokens_that_cannot_hold_a_secret_stay_visible(argv: list[str]) -> None:
     assert mask_argv(argv, tree) == argv
     (override,) = split_argv(argv, tree).overrides
     assert "**********" not in str(override.origin)
+
+
+def test_secret_flag_takes_a_value_with_an_equals_sign() -> None:
+    """``--api_key abc==`` (base64 ends so) sets the secret; it is not a flag plus an override."""
+    from typedcfg.overrides import split_argv
+    from typedcfg.typeinfo import schema_tree
+
+    (override,) = split_argv(["--api_key", "'abc=='"], schema_tree(Vault)).overrides
+    assert override.value == "abc=="
+    assert str(override.origin) == "argv[0] '--api_key **********'"
+    (flag, name) = split_argv(["--name", "x=1"], schema_tree(Vault)).overrides
+    assert (flag.key, flag.value, name.key) == ("name", True, "x")  # other flags: unchanged

@@ -30,6 +30,7 @@ __all__ = [
     "mask_data",
     "masked_json",
     "masked_token",
+    "secret_field",
     "secret_key",
     "secret_names",
 ]
@@ -74,6 +75,16 @@ def secret_key(key: str, tree: TypeNode | None, value: str | None = None) -> boo
     if node.secret:
         return True
     return has_secrets(node) and (value is None or not _PLAIN_WORD.match(value))
+
+
+def secret_field(key: str, tree: TypeNode | None) -> bool:
+    """Whether ``key`` names a secret field itself (``--api_key VALUE`` always takes a value)."""
+    node = tree
+    for part in key.replace("/", ".").split("."):
+        if node is None:
+            return False
+        node = node.child(part)
+    return node is not None and node.secret
 
 
 # A value that is one word (an option name, a number): it cannot hold a nested secret.
@@ -143,9 +154,11 @@ def mask_argv(tokens: Sequence[str], tree: TypeNode | None) -> list[str]:
             and "=" not in token
             and i + 1 < len(out)
             and not out[i + 1].startswith("--")
-            and "=" not in out[i + 1]
             and token != "--configs"
-            and secret_key(token[2:], tree, out[i + 1])
+            and (
+                secret_field(token[2:], tree)
+                or ("=" not in out[i + 1] and secret_key(token[2:], tree, out[i + 1]))
+            )
         ):
             out[i + 1] = MASK  # --api_key VALUE
     return out

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from .errors import MASK, OverrideError
-from .masking import masked_json, masked_token, secret_key
+from .masking import masked_json, masked_token, secret_field, secret_key
 from .provenance import KeyPath, Layer, Origin, PathPart, SourceKind
 from .typeinfo import TypeNode
 from .yaml_loader import MAX_DEPTH
@@ -373,7 +373,13 @@ def split_argv(argv: Sequence[str], tree: TypeNode | None = None) -> Argv:
             origin = Origin.argv(i, masked or token)
             if "=" in body:
                 overrides.append(_reparse(body, origin, masked is not None))
-            elif i + 1 < n and not tokens[i + 1].startswith("--") and "=" not in tokens[i + 1]:
+            elif (
+                i + 1 < n
+                and not tokens[i + 1].startswith("--")
+                # A secret field takes the next token even with an '=' in it (base64 ends so):
+                # as a bare flag it would set 'true' and leave the secret as an override.
+                and ("=" not in tokens[i + 1] or (tree is not None and secret_field(body, tree)))
+            ):
                 value_token = tokens[i + 1]
                 secret = tree is not None and secret_key(body, tree, value_token)
                 origin = Origin.argv(i, f"{token} {MASK if secret else value_token}")
