@@ -149,8 +149,11 @@ def _short(value: Any) -> str:
 
 
 def _leaves(data: Any, path: KeyPath) -> Iterator[tuple[KeyPath, Any]]:
-    if is_mapping(data) and data:
-        for key, value in data.items():
+    # ``data`` as the isinstance check establishes: an annotated name, not a TypeGuard call per
+    # key (this walks every key of the config).
+    mapping: Mapping[Any, Any] = data
+    if isinstance(data, Mapping) and data:
+        for key, value in mapping.items():
             yield from _leaves(value, (*path, key))
     else:
         yield path, data
