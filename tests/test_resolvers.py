@@ -127,3 +127,30 @@ def test_config_at_the_depth_limit_resolves_through_omegaconf() -> None:
     for _ in range(MAX_DEPTH - 1):
         leaf = leaf["a"]  # type: ignore[index]
     assert leaf == "q"
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["${" * 60 + "x" + "}" * 60, "${oc.select:" * 30 + "a,[" + "[" * 30 + "]" * 31 + "}" * 30],
+    ids=["nested-interpolations", "interpolation-with-nested-lists"],
+)
+def test_deeply_nested_interpolation_string_is_located(value: str) -> None:
+    """A string nesting ${...}/[...]/{...} past the limit fails at its key, before OmegaConf."""
+    origins = {("a", "b"): Origin.at(SourceKind.CONFIG_FILE, "x.yaml", 3, 6)}
+    with pytest.raises(CompositionError) as info:
+        substitute_runtime({"a": {"b": value}}, origins)
+    assert str(info.value).startswith(
+        "x.yaml:3:6: a.b: the interpolation is nested too deeply to resolve"
+    )
+
+
+def test_nested_interpolation_within_the_limit_resolves() -> None:
+    """Nesting plus key depth at the limit passes and OmegaConf resolves it."""
+    from typedcfg.resolvers import MAX_DEPTH
+
+    depth = MAX_DEPTH - 1  # the ${...} around the list adds one level, the key 'a' none
+    value = "${oc.select:x," + "[" * depth + "]" * depth + "}"
+    out = substitute_runtime({"a": value, "x": "y"}, {})
+    assert OmegaConf.to_container(OmegaConf.create(out), resolve=True) == {"a": "y", "x": "y"}
+    with pytest.raises(CompositionError):
+        substitute_runtime({"a": value.replace("[", "[[", 1).replace("]", "]]", 1)}, {})

@@ -132,6 +132,10 @@ def _many_keys(n: int) -> str:
     return "".join(f"k{i:07d}: {i:07d}\n" for i in range(count))
 
 
+def _deep_interpolation_string(n: int) -> str:
+    return 'data: "' + "${oc.select:" * n + "name" + "}" * n + '"\nname: x\n'
+
+
 def _deep_json_argv(n: int) -> str:
     return '{"data": ' + "[" * n + "]" * n + "}"
 
@@ -143,10 +147,12 @@ GENERATORS: dict[str, Callable[[int], str]] = {
     "deep_flow_map": _deep_flow_map,
     "big_string": _big_string,
     "many_keys": _many_keys,
+    "deep_interpolation_string": _deep_interpolation_string,
 }
 ARGV_GENERATORS: dict[str, Callable[[int], str]] = {
     "deep_json": _deep_json_argv,
     "deep_list": lambda n: "data=" + "[" * n + "]" * n,
+    "deep_interpolation": lambda n: "+data='" + "${" * n + "name" + "}" * n + "'",
 }
 
 

@@ -16,6 +16,7 @@ copy of the data, with Hydra's meaning, and leaves every other ``${...}`` for Om
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, cast
@@ -109,6 +110,15 @@ def _walk(value: Any, path: KeyPath, context: _Context) -> Any:
             hint="${...} works in configs up to that depth; flatten the deep part",
         )
     if isinstance(value, str):
+        if "${" in value and len(path) + _nesting(value) - 1 > MAX_DEPTH:
+            # OmegaConf's grammar recurses per level of ${...}, [...] and {...} inside a string
+            # too, on top of the levels of the config above it.
+            raise CompositionError(
+                f"the interpolation is nested too deeply to resolve (the levels of ${{...}}, "
+                f"[...] and {{...}} inside it and of the keys above it exceed {MAX_DEPTH})",
+                origin=context.origin(path),
+                path=path or None,
+            )
         if any(marker in value for marker in _MARKERS):
             new = _substitute(value, path, context)
             return value if new == value else new
@@ -124,6 +134,21 @@ def _walk(value: Any, path: KeyPath, context: _Context) -> Any:
         changed = any(new is not old for new, old in zip(items, sequence, strict=True))
         return items if changed else sequence
     return value
+
+
+_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+def _nesting(text: str) -> int:
+    """The deepest nesting of brackets and braces in ``text`` (quotes are not special here)."""
+    depth = deepest = 0
+    for match in _BRACKETS.finditer(text):
+        if match.group() in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    return deepest
 
 
 def _interpolated_below(value: Any, path: KeyPath) -> KeyPath:
