@@ -356,3 +356,22 @@ def test_secret_flag_takes_a_value_with_an_equals_sign() -> None:
     assert str(override.origin) == "argv[0] '--api_key **********'"
     (flag, name) = split_argv(["--name", "x=1"], schema_tree(Vault)).overrides
     assert (flag.key, flag.value, name.key) == ("name", True, "x")  # other flags: unchanged
+
+
+class Branch(BaseModel):
+    """A recursive schema: the secret check must not walk it forever."""
+
+    name: str = "root"
+    token: SecretStr | None = None
+    kids: list[Branch] = []
+
+
+def test_masking_terminates_on_a_recursive_schema() -> None:
+    """A recursive schema with a secret: values that may reach it are masked, names are not."""
+    from typedcfg.masking import mask_argv, secret_names
+    from typedcfg.typeinfo import schema_tree
+
+    tree = schema_tree(Branch)
+    assert secret_names(tree) == {"token"}
+    argv = ["name=x", f"kids=[{{token: {SECRET}}}]", f"kids.0.token={SECRET}"]
+    assert mask_argv(argv, tree) == ["name=x", "kids=**********", "kids.0.token=**********"]
