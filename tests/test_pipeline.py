@@ -287,3 +287,28 @@ def test_override_below_a_typed_group_left_at_its_schema_default(cwd: Path) -> N
     assert loaded.provenance["optim.name"].kind is SourceKind.DEFAULT
     assert str(loaded.provenance["optim.lr"]) == "argv[0] 'optim.lr=0.2'"
     assert typedcfg.load(Full, ["optim=sgd", "optim.lr=0.3"]).optim == SGD(lr=0.3)
+
+
+def test_a_discriminator_with_an_alias_selects_by_the_data_key(tmp_path: Path) -> None:
+    """A union discriminated by an aliased field (``target_`` read as ``_target_``, as
+    ``typedcfg infer`` writes for Hydra trees) is a typed group keyed by ``_target_``."""
+    from typedcfg.typeinfo import schema_tree
+
+    class Adam(BaseModel):
+        model_config = ConfigDict(populate_by_name=True)
+        target_: Literal["torch.optim.Adam"] = Field("torch.optim.Adam", alias="_target_")
+        lr: float = 0.001
+
+    class SGD(BaseModel):
+        model_config = ConfigDict(populate_by_name=True)
+        target_: Literal["torch.optim.SGD"] = Field("torch.optim.SGD", alias="_target_")
+        momentum: float = 0.9
+
+    class Config(BaseModel):
+        optim: Annotated[Union[Adam, SGD], Field(discriminator="target_")] = Adam()
+
+    tree = schema_tree(Config)
+    assert tree.children is not None
+    assert tree.children["optim"].discriminator == "_target_"
+    cfg = typedcfg.load(Config, ["optim=torch.optim.SGD", "optim.momentum=0.5"], defaults=None)
+    assert isinstance(cfg.optim, SGD) and cfg.optim.momentum == 0.5

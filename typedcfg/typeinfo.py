@@ -260,9 +260,14 @@ class _Builder:
         if discriminator:
             node.discriminator = discriminator
             for member in members:
-                field = member.fields.get(discriminator)
+                # pydantic names the discriminator by attribute; fields are kept by data key,
+                # which differs when the field has an alias (``target_`` read as ``_target_``).
+                field = member.fields.get(discriminator) or next(
+                    (f for f in member.fields.values() if f.name == discriminator), None
+                )
                 if field is None:
                     continue
+                node.discriminator = field.key  # the data speaks in keys
                 inner, _ = _strip_annotated(field.type.annotation)
                 if typing.get_origin(inner) is Literal:
                     for value in typing.get_args(inner):

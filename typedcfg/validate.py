@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from typing import Any, TypeGuard, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeGuard, TypeVar, cast
 
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, ValidationError
 
 from ._typing import is_dict, is_list
 from .errors import MASK, ConfigValidationError, Issue, missing_origin, suggest
 from .provenance import KeyPath, Origin, SourceKind, format_path
 from .typeinfo import DICT, LIST, MODEL, UNION, TypeNode, schema_tree
+
+if TYPE_CHECKING:
+    from pydantic import TypeAdapter
 
 __all__ = ["find_unknown_keys", "validate"]
 
@@ -32,6 +35,10 @@ def _adapter(schema: Any) -> TypeAdapter[Any]:
 
 @functools.lru_cache(maxsize=256)
 def _cached_adapter(schema: type) -> TypeAdapter[Any]:
+    # Imported here: only dataclass schemas need an adapter (models validate themselves), and
+    # pydantic.type_adapter is a module import every plain program would otherwise pay for.
+    from pydantic import TypeAdapter
+
     return TypeAdapter(schema)
 
 
