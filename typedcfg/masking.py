@@ -40,6 +40,10 @@ def has_secrets(node: TypeNode | None) -> bool:
     """Whether ``node`` is a secret or holds one at any depth (schemas may be recursive)."""
     if node is None:
         return False
+    if node.secret:
+        return True
+    if node.children is None and node.item is None and not node.members:
+        return False  # a leaf, the usual target of an override: no walk
     stack = [node]
     seen: set[int] = set()
     while stack:
@@ -58,6 +62,21 @@ def has_secrets(node: TypeNode | None) -> bool:
     return False
 
 
+def _node_at(key: str, tree: TypeNode | None) -> TypeNode | None:
+    """The schema node an override key (``a.b``, ``group/option``) reaches, if any.
+
+    Written out rather than through ``TypeNode.child``: it runs for every command-line token.
+    """
+    node = tree
+    for part in (key.replace("/", ".") if "/" in key else key).split("."):
+        if node is None:
+            return None
+        children = node.children
+        found = children.get(part) if children is not None else None
+        node = found if found is not None else node.item
+    return node
+
+
 def secret_key(key: str, tree: TypeNode | None, value: str | None = None) -> bool:
     """Whether setting the override key ``key`` (``a.b``, ``group/option``) may set a secret.
 
@@ -65,11 +84,7 @@ def secret_key(key: str, tree: TypeNode | None, value: str | None = None) -> boo
     ``value`` could reach them: a plain word there (``db=mysql``) selects a config-group option
     and stays visible.
     """
-    node = tree
-    for part in key.replace("/", ".").split("."):
-        if node is None:
-            return False
-        node = node.child(part)
+    node = _node_at(key, tree)
     if node is None:
         return False
     if node.secret:
@@ -79,22 +94,12 @@ def secret_key(key: str, tree: TypeNode | None, value: str | None = None) -> boo
 
 def secret_field(key: str, tree: TypeNode | None) -> bool:
     """Whether ``key`` names a secret field itself (``--api_key VALUE`` always takes a value)."""
-    node = tree
-    for part in key.replace("/", ".").split("."):
-        if node is None:
-            return False
-        node = node.child(part)
+    node = _node_at(key, tree)
     return node is not None and node.secret
 
 
 # A value that is one word (an option name, a number): it cannot hold a nested secret.
 _PLAIN_WORD = re.compile(r"[A-Za-z0-9_.+\-/@%]*\Z")
-
-
-def _key_of(token: str) -> str:
-    """The key of an override token: ``+a.b=1`` -> ``a.b``; ``--a=1`` -> ``a``."""
-    body = token[2:] if token.startswith("--") else token.lstrip("+~")
-    return body.partition("=")[0].partition("@")[0].strip()
 
 
 def masked_token(token: str, tree: TypeNode | None) -> str | None:
@@ -104,7 +109,12 @@ def masked_token(token: str, tree: TypeNode | None) -> str | None:
     returned as ``None``; see :func:`mask_argv` for the ``--key value`` pair.
     """
     head, eq, value = token.partition("=")
-    if not eq or not secret_key(_key_of(token), tree, value):
+    if not eq:
+        return None
+    key = head[2:] if head.startswith("--") else head.lstrip("+~")
+    if "@" in key:
+        key = key.partition("@")[0]
+    if not secret_key(key.strip(), tree, value):
         return None
     return head + "=" + MASK
 
