@@ -187,14 +187,14 @@ def test_ctrl_c_interrupts_ray_jobs(tmp_path: Path) -> None:
         ["1", "sleep=60", "interrupted", "KeyboardInterrupt"],
         ["2", "sleep=61", "interrupted", "KeyboardInterrupt"],
         ["3", "sleep=62", "cancelled", "-"],
-    ]
+    ], (out, err)
     root = tmp_path / "runs" / "slow"
     states = sorted(
         (json.loads((p / "meta.json").read_text())["sweep"]["job"],
          json.loads((p / "meta.json").read_text())["status"])
         for p in root.iterdir()
     )  # fmt: skip
-    assert states == [(0, "finished"), (1, "failed"), (2, "failed")]
+    assert states == [(0, "finished"), (1, "failed"), (2, "failed")], (out, err)
     assert not (tmp_path / "started-62.0").exists()
 
 

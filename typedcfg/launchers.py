@@ -23,7 +23,7 @@ from typing import Any
 from .provenance import Origin, SourceKind
 from .sweep_jobs import JobResult, JobSpec, LauncherError, Outcome, SweepOptions, run_job
 
-__all__ = ["CancelFlag", "launch", "new_sweep_id", "ray_job", "run_local", "run_ray"]
+__all__ = ["launch", "new_sweep_id", "run_local", "run_ray"]
 
 
 def new_sweep_id() -> str:
@@ -69,11 +69,13 @@ def run_local(
     cancel = threading.Event()
     results: dict[int, JobResult] = {}
     interrupted = False
+    futures: dict[Future[JobResult], JobSpec] = {}
     with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="typedcfg-job") as pool:
-        futures: dict[Future[JobResult], JobSpec] = {
-            pool.submit(run_job, spec, cancel.is_set): spec for spec in specs
-        }
+        # Submitting is inside the try too: a Ctrl-C at any moment must cancel, never leave
+        # the pool's exit waiting for every job to run to its end.
         try:
+            for spec in specs:
+                futures[pool.submit(run_job, spec, cancel.is_set)] = spec
             for future in as_completed(futures):
                 result = future.result()
                 results[result.index] = result
@@ -84,13 +86,13 @@ def run_local(
             for future in futures:
                 future.cancel()
         for future, spec in futures.items():
-            if spec.index in results:
-                continue
-            try:
-                result = future.result()
-            except CancelledError:
-                result = JobResult(spec.index, spec.label, "cancelled")
-            results[spec.index] = result
+            if spec.index not in results:
+                try:
+                    results[spec.index] = future.result()
+                except CancelledError:
+                    results[spec.index] = JobResult(spec.index, spec.label, "cancelled")
+    for spec in specs:  # never submitted: Ctrl-C came first
+        results.setdefault(spec.index, JobResult(spec.index, spec.label, "cancelled"))
     return Outcome(tuple(results[i] for i in sorted(results)), interrupted)
 
 
@@ -180,46 +182,6 @@ def _check_fits(total: Any, cpus: float, gpus: float) -> None:
             )
 
 
-class CancelFlag:
-    """Ray actor state: set once by the driver on Ctrl-C, read by every job's task."""
-
-    def __init__(self) -> None:
-        self.value = False
-
-    def set(self) -> None:
-        """Ask every job to stop."""
-        self.value = True
-
-    def get(self) -> bool:
-        """Whether the sweep was stopped."""
-        return self.value
-
-
-def ray_job(spec: JobSpec, flag: Any) -> JobResult:
-    """The Ray task: run the job, interrupting it once the sweep's cancel flag is set.
-
-    The flag is an actor that the driver sets, rather than ``ray.cancel``: a cancelled task
-    cannot report that its job was interrupted (and a task blocked on its job's process may
-    not see the cancellation at all), while a flag lets every job stop itself and say so.
-    """
-    import importlib
-    import time
-
-    ray: Any = importlib.import_module("ray")
-    last = 0.0
-    stopped = False
-
-    def cancelled() -> bool:
-        nonlocal last, stopped
-        now = time.monotonic()
-        if not stopped and now - last >= 1.0:  # ask the actor at most once a second
-            last = now
-            stopped = bool(ray.get(flag.get.remote()))
-        return stopped
-
-    return run_job(spec, cancelled)
-
-
 def _ray_jobs(
     ray: Any,
     specs: Sequence[JobSpec],
@@ -228,13 +190,16 @@ def _ray_jobs(
     report: Callable[[JobResult], None],
 ) -> Outcome:
     # No retries: a job that failed ran the user's code, and running it again is their call.
-    task = ray.remote(num_cpus=cpus, num_gpus=gpus, max_retries=0)(ray_job)
-    flag = ray.remote(num_cpus=0)(CancelFlag).remote()
-    refs: dict[Any, JobSpec] = {task.remote(spec, flag): spec for spec in specs}
+    task = ray.remote(num_cpus=cpus, num_gpus=gpus, max_retries=0)(run_job)
+    refs: dict[Any, JobSpec] = {}
     results: dict[int, JobResult] = {}
-    pending = list(refs)
+    pending: list[Any] = []
     interrupted = False
-    try:
+    try:  # submitting too: a Ctrl-C at any moment cancels what was submitted
+        for spec in specs:
+            ref = task.remote(spec)
+            refs[ref] = spec
+            pending.append(ref)
         while pending:
             # A timeout hands control back to Python now and then: a blocking ray.wait would
             # hold off the KeyboardInterrupt of a Ctrl-C until some job ends.
@@ -245,10 +210,17 @@ def _ray_jobs(
                 report(result)
     except KeyboardInterrupt:
         interrupted = True
-        ray.get(flag.set.remote())  # running jobs get SIGINT, pending ones return at once
+        # ray.cancel raises KeyboardInterrupt in a running task: run_job passes SIGINT on to its
+        # job and returns the job's end, which ray.get then gives; a task that never started
+        # gives TaskCancelledError. (A task must not poll the driver with ray.get: Ray lends a
+        # blocked task's CPUs to other tasks, so more jobs would run than were reserved.)
+        for ref in reversed(pending):  # the last submitted first: those have not started
+            ray.cancel(ref)
         for ref in pending:
             result = _ray_result(ray, ref, refs[ref])
             results[result.index] = result
+    for spec in specs:  # never submitted: Ctrl-C came first
+        results.setdefault(spec.index, JobResult(spec.index, spec.label, "cancelled"))
     return Outcome(tuple(results[i] for i in sorted(results)), interrupted)
 
 
