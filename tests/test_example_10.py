@@ -71,7 +71,14 @@ def test_walkthrough_composes_explains_and_validates_every_option() -> None:
     assert (
         f"      {TREE}/logger/comet.yaml:5:12: logger.comet.api_key: cannot resolve interpolation"
     ) in out
-    assert out.rstrip().endswith("29 of 31 options valid")
+    # The early_stopping option alone leaves `monitor: ???`: Hydra composes it and fails only
+    # when instantiate reads the value; typedcfg reports it where the marker is written.
+    assert "  callbacks=early_stopping: FAILED\n" in out
+    assert (
+        f"      {TREE}/callbacks/early_stopping.yaml:5:12: missing mandatory value: "
+        "'callbacks.early_stopping.monitor' is still '???'\n"
+    ) in out
+    assert out.rstrip().endswith("28 of 31 options valid")
     assert result.stderr == ""
 
 

@@ -94,16 +94,31 @@ def test_inferred_template_schema_has_the_documented_shapes(template_schema: Pat
     assert "Annotated" not in text
 
 
+def mandatory_monitor(tree: str) -> str:
+    """The one problem of the template itself: ``callbacks=early_stopping`` alone leaves
+    ``monitor: ???`` (``callbacks=default`` sets it)."""
+    return (
+        f"{tree}/callbacks/early_stopping.yaml:5:12: missing mandatory value: "
+        "'callbacks.early_stopping.monitor' is still '???'\n"
+        "  hint: give it a value, for example on the command line: "
+        "callbacks.early_stopping.monitor=...\n"
+        "  in: train callbacks=early_stopping\n"
+    )
+
+
 def test_inferred_template_schema_validates_every_option(template_schema: Path) -> None:
-    """infer -> module -> check --all-options: every composition of the template is valid."""
+    """infer -> module -> check --all-options: every composition of the template fits the
+    inferred schema; the one failure is a mandatory value the template leaves unset."""
     result = run(
         "check", "--schema", f"{template_schema}:TrainConfig", "--config-dir", str(TEMPLATE),
         "--config-name", "train", "--all-options", "--verbose", RUN_DIR, env=TEMPLATE_ENV,
     )  # fmt: skip
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout == ""
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.stdout == mandatory_monitor(str(TEMPLATE))
     lines = result.stderr.splitlines()
-    assert lines[-1] == "typedcfg check: 32 compositions of train OK"
+    assert lines[-1] == "typedcfg check: 1 problem in 1 of 32 compositions of train"
+    assert "FAILED  train callbacks=early_stopping" in lines
+    assert sum(line.startswith("ok      train") for line in lines) == 31
     assert "ok      train experiment=example" in lines
     assert "ok      train logger=many_loggers" in lines
 
@@ -119,12 +134,12 @@ def test_a_broken_option_fails_at_its_file_line_col(template_schema: Path, tmp_p
         "--config-name", "train", "--all-options", RUN_DIR, cwd=tmp_path, env=TEMPLATE_ENV,
     )  # fmt: skip
     assert result.returncode == 1
-    assert result.stdout == (
+    assert result.stdout == mandatory_monitor("configs") + (
         "configs/trainer/gpu.yaml:5:10: trainer.devices: Input should be a valid integer, "
         "unable to parse string as an integer (got 'one')\n"
         "  in: train trainer=gpu\n"
     )
-    assert result.stderr == "typedcfg check: 1 problem in 1 of 32 compositions of train\n"
+    assert result.stderr == "typedcfg check: 2 problems in 2 of 32 compositions of train\n"
 
 
 def test_a_problem_in_a_shared_file_is_reported_once(template_schema: Path, tmp_path: Path) -> None:
@@ -143,9 +158,13 @@ def test_a_problem_in_a_shared_file_is_reported_once(template_schema: Path, tmp_
         "::error file=configs/data/mnist.yaml,line=3,col=13,title=typedcfg check::"
         "data.batch_size: Input should be a valid integer, unable to parse string as an integer "
         "(got 'big') (in: train, train callbacks=default, train callbacks=early_stopping and "
-        "28 more)"
+        "28 more)",
+        "::error file=configs/callbacks/early_stopping.yaml,line=5,col=12,title=typedcfg check::"
+        "missing mandatory value: 'callbacks.early_stopping.monitor' is still '???'%0A  hint: "
+        "give it a value, for example on the command line: callbacks.early_stopping.monitor=... "
+        "(in: train callbacks=early_stopping)",
     ]
-    assert result.stderr == "typedcfg check: 1 problem in 31 of 32 compositions of train\n"
+    assert result.stderr == "typedcfg check: 2 problems in 31 of 32 compositions of train\n"
 
 
 def test_check_without_all_options_composes_once(template_schema: Path) -> None:

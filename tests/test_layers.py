@@ -106,6 +106,7 @@ SAME_LAYER_OK = {
     ("schema", "validate"),
     ("infer", "schema"),
     ("schema", "infer"),
+    ("infer", "validate"),
 }
 
 

@@ -312,3 +312,49 @@ def test_a_discriminator_with_an_alias_selects_by_the_data_key(tmp_path: Path) -
     assert tree.children["optim"].discriminator == "_target_"
     cfg = typedcfg.load(Config, ["optim=torch.optim.SGD", "optim.momentum=0.5"], defaults=None)
     assert isinstance(cfg.optim, SGD) and cfg.optim.momentum == 0.5
+
+
+def test_a_value_left_at_the_mandatory_marker_is_reported_where_it_was_written(
+    tmp_path: Path,
+) -> None:
+    """``???`` (Hydra's "must be given") is a missing value, not the string '???': reported
+    once per key (no second pydantic error for an int field), at the marker's position."""
+
+    class Cb(BaseModel):
+        monitor: str
+        patience: int = 3
+
+    class Config(BaseModel):
+        cb: Cb
+        tags: dict[str, str] = {}
+
+    path = tmp_path / "c.yaml"
+    path.write_text("cb:\n  monitor: ???\n  patience: ???\ntags:\n  a: ???\n")
+    with pytest.raises(ConfigValidationError) as raised:
+        typedcfg.load(Config, ["--configs", str(path)], defaults=None)
+    assert [(i.key, i.kind, str(i.origin)) for i in raised.value.issues] == [
+        ("cb.monitor", "missing", f"{path}:2:12"),
+        ("cb.patience", "missing", f"{path}:3:13"),
+        ("tags.a", "missing", f"{path}:5:6"),
+    ]
+    assert str(raised.value.issues[0]) == (
+        f"{path}:2:12: missing mandatory value: 'cb.monitor' is still '???'\n"
+        "  hint: give it a value, for example on the command line: cb.monitor=..."
+    )
+    given = ["--configs", str(path), "cb.monitor=val/acc", "cb.patience=2", "tags.a=x"]
+    cfg = typedcfg.load(Config, given, defaults=None)
+    assert (cfg.cb.monitor, cfg.cb.patience, cfg.tags) == ("val/acc", 2, {"a": "x"})
+
+
+def test_the_mandatory_marker_inside_a_longer_string_is_plain_text() -> None:
+    """Only a value that is exactly ``???`` is the marker; quoting does not change that (as in
+    OmegaConf), but '???!' or 'why???' are ordinary strings."""
+
+    class Config(BaseModel):
+        a: str = "x"
+        b: str = "x"
+
+    cfg = typedcfg.load(Config, ["a=why???", "b='???!'"], defaults=None)
+    assert (cfg.a, cfg.b) == ("why???", "???!")
+    with pytest.raises(ConfigValidationError, match=r"argv\[0\] 'a=\?\?\?': missing mandatory"):
+        typedcfg.load(Config, ["a=???"], defaults=None)

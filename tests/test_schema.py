@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 import typedcfg
 from typedcfg.cli import check_file, load_schema
-from typedcfg.errors import ConfigFileError
+from typedcfg.errors import ConfigFileError, ConfigValidationError
 from typedcfg.provenance import SourceKind
 from typedcfg.schema import defaults_yaml, format_schema, infer_source, json_schema
 from typedcfg.typeinfo import schema_tree
@@ -436,9 +436,25 @@ def test_inferred_models_import_and_validate_their_file(path: Path) -> None:
         return
     model = _exec_source(infer_source(path))["Config"]
     doc = parse_yaml(text, str(path), SourceKind.DEFAULTS_FILE, schema_tree(model))
+    mandatory = _mandatory_paths(doc.data or {})
+    if mandatory:
+        # '???' (Hydra's "must be given") makes a required field: the file alone is incomplete,
+        # and exactly those keys are reported, each where its '???' was written.
+        with pytest.raises(ConfigValidationError) as raised:
+            validate(model, doc.data or {}, doc.origins)
+        issues = raised.value.issues
+        assert {i.path for i in issues} == mandatory
+        assert all(i.kind == "missing" and i.origin == doc.origins[i.path] for i in issues)
+        return
     config = validate(model, doc.data or {}, doc.origins)
     # The file's values are the defaults of the inferred schema.
     assert config == model()
+
+
+def _mandatory_paths(data: Any, path: tuple[Any, ...] = ()) -> set[tuple[Any, ...]]:
+    if isinstance(data, dict):
+        return {p for k, v in data.items() for p in _mandatory_paths(v, (*path, k))}
+    return {path} if data == "???" else set()
 
 
 @pytest.mark.parametrize("path", corpus_files()[::5], ids=lambda p: p.name)

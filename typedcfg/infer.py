@@ -22,6 +22,7 @@ from typing import Any, TypeGuard, cast
 from pydantic import BaseModel
 
 from .provenance import SourceKind
+from .validate import MANDATORY
 from .yaml_loader import parse_yaml, read_text
 
 __all__ = ["infer_source"]
@@ -130,7 +131,9 @@ class _ModelWriter:
                 annotation += " | None"
             attr = attribute_name(key, used)
             args: list[str] = []
-            if defaults:
+            if defaults and values[0] == MANDATORY:
+                pass  # '???': a value the file leaves to be given, so the field is required
+            elif defaults:
                 value = values[0]
                 if annotation in self.classes and isinstance(value, dict):
                     args.append(f"default_factory={annotation}")
@@ -158,8 +161,8 @@ class _ModelWriter:
         return name
 
     def annotation(self, values: list[Any], key: str, defaults: bool) -> str:
-        present = [v for v in values if v is not None]
-        nullable = len(present) < len(values)
+        present = [v for v in values if v is not None and v != MANDATORY]
+        nullable = any(v is None for v in values)
         if not present:
             self.uses_any = True
             return "Any"

@@ -76,10 +76,28 @@ def validate(
 def find_unknown_keys(
     data: Any, tree: TypeNode, origins: Mapping[KeyPath, Origin], partial: bool = False
 ) -> list[Issue]:
-    """Keys in ``data`` that the schema has no field for (where the model forbids extras)."""
+    """Keys in ``data`` that the schema has no field for (where the model forbids extras), and
+    fields still holding Hydra's mandatory-value marker ``???`` (kind ``missing``)."""
     issues: list[Issue] = []
     _walk_unknown(data, tree, (), origins, issues, tree)
     return issues
+
+
+MANDATORY = "???"
+"""Hydra's and OmegaConf's marker for a value someone must still give (``monitor: ???``)."""
+
+
+def _mandatory(path: KeyPath, origins: Mapping[KeyPath, Origin]) -> Issue:
+    """A field left at ``???``: reported as missing, where the marker was written."""
+    return Issue(
+        path=path,
+        message=f"missing mandatory value: {format_path(path)!r} is still {MANDATORY!r}",
+        origin=origins.get(path) or _nearest(origins, path),
+        value=MANDATORY,
+        kind="missing",
+        hint=f"give it a value, for example on the command line: {format_path(path)}=...",
+        show_path=False,
+    )
 
 
 def _walk_unknown(
@@ -123,10 +141,15 @@ def _walk_unknown(
                 continue
             if child.kind != "scalar" and child.kind != "any":
                 _walk_unknown(value, child, (*path, key), origins, issues, root)
+            elif value.__class__ is str and value == MANDATORY:
+                issues.append(_mandatory((*path, key), origins))
     elif kind == DICT:
         if isinstance(data, dict) and node.item is not None:
             for key, value in mapping.items():
-                _walk_unknown(value, node.item, (*path, key), origins, issues, root)
+                if value.__class__ is str and value == MANDATORY:
+                    issues.append(_mandatory((*path, key), origins))
+                else:
+                    _walk_unknown(value, node.item, (*path, key), origins, issues, root)
     elif kind == LIST:
         items: list[Any] = data  # as ``mapping`` above, for the isinstance check below
         if isinstance(data, list) and node.item is not None:
@@ -232,7 +255,7 @@ def _translate(
     for error in errors:
         missing = error["type"] == "missing"
         path = _data_path(data, tuple(error["loc"]), missing)
-        if error["type"] == "extra_forbidden" and path in reported:
+        if path in reported:  # an unknown key, or a '???' (pydantic's error would repeat it)
             continue
         grouped.setdefault(path, []).append(dict(error))
     issues: list[Issue] = []
