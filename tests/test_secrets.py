@@ -25,9 +25,6 @@ from invalid_schemas import Secret
 
 SECRET = "S3CR3T-abc123"
 VIA = ["defaults-file", "configs-file", "env", "argv"]
-# The masking exists (typedcfg.masking, store_files.copy_sources/masked_argv); pipeline.py and
-# store.py, owned by the lead, still have to call it (a few lines, proposed in the report).
-WAITS = "waits for the call-site change in pipeline.py/store.py: "
 
 
 def _inputs(via: str, cwd: Path) -> tuple[list[str], dict[str, Any]]:
@@ -72,9 +69,6 @@ def test_explain_hides_the_secret(via: str, cwd: Path) -> None:
     _no_secret(repr(dict(loaded.provenance.items())))
 
 
-@pytest.mark.xfail(strict=True, reason=WAITS + "explain()'s source column prints the argv token "
-                   "(argv[0] 'api_key=S3CR3T-abc123'); tokens that set a secret field need their "
-                   "value masked in Origin text")
 def test_explain_hides_a_secret_given_on_the_command_line(cwd: Path) -> None:
     """explain() masks the secret even when the command line set it."""
     loaded = typedcfg.compose(Secret, [f"api_key={SECRET}"])
@@ -118,8 +112,6 @@ def test_error_about_the_secret_field_hides_it(via: str, cwd: Path) -> None:
     _no_secret(repr([i.value for i in info.value.issues]))
 
 
-@pytest.mark.xfail(strict=True, reason=WAITS + "the argv origin echoes the whole token, so an "
-                   "error about a secret field set on the command line prints the secret")
 def test_error_about_the_secret_field_from_argv_hides_it(cwd: Path) -> None:
     """A wrong type for the secret given on the command line does not echo the token."""
     with pytest.raises(typedcfg.ConfigValidationError) as info:
@@ -168,16 +160,12 @@ def _record_and_search(argv: list[str], options: dict[str, Any], cwd: Path) -> N
         _no_secret(path.read_text(errors="replace") + f" ({path.name})")
 
 
-@pytest.mark.xfail(strict=True, reason=WAITS + "record_run stores Loaded.argv in meta.json "
-                   "verbatim, so a secret given on the command line is written to disk in clear")
 def test_run_record_files_hide_a_secret_from_argv(cwd: Path) -> None:
     """A run record of a config whose secret came from the command line writes no secret."""
     argv, options = _inputs("argv", cwd)
     _record_and_search(argv, options, cwd)
 
 
-@pytest.mark.xfail(strict=True, reason=WAITS + "record_run copies the config files it read "
-                   "into the run directory, so a secret in a --configs file is copied in clear")
 def test_run_record_files_hide_a_secret_from_a_config_file(cwd: Path) -> None:
     """A run record of a config whose secret came from a --configs file writes no secret."""
     argv, options = _inputs("configs-file", cwd)

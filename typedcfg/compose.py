@@ -427,6 +427,10 @@ def resolve_interpolations(
         raise CompositionError(
             f"cannot resolve interpolation: {detail}", origin=origin, path=path or None
         ) from exc
+    except RecursionError as exc:  # a last guard: resolvers refuses the deep shapes it knows
+        raise CompositionError(
+            "the config is nested too deeply to resolve its interpolations"
+        ) from exc
     except (ValueError, TypeError, KeyError) as exc:
         raise CompositionError(f"cannot resolve interpolation: {exc}") from exc
     assert isinstance(resolved, dict)

@@ -78,7 +78,8 @@ class _Composer:
         primary: bool = False,
     ) -> list[Layer]:
         """The layers of the file ``path`` reached through ``entry`` (``None``: a root)."""
-        real = os.path.realpath(path)
+        # realpath raises ValueError on a NUL byte; read_text below reports it, located.
+        real = os.path.realpath(path) if "\0" not in path else path
         if real in self.stack:
             chain = [os.path.relpath(p) for p in self.stack[self.stack.index(real) :]]
             raise CompositionError(

@@ -30,6 +30,7 @@ from .compose import (
 from .errors import MASK, ConfigFileError
 from .export import as_plain
 from .groups import Choices, GroupRepo, compose_files
+from .masking import mask_argv
 from .overrides import Op, Override, env_layer, split_argv
 from .provenance import KeyPath, Origin, Provenance, SourceKind, format_path
 from .sources import DEFAULTS_FILE
@@ -209,7 +210,7 @@ def compose(
     if composed.interpolated:
         composed = resolve_interpolations(composed, schema_defaults(tree))
     config = validate(schema, composed.data, composed.origins, tree)
-    return Loaded(config, composed, tree, names, tokens)
+    return Loaded(config, composed, tree, names, mask_argv(tokens, tree))
 
 
 def load(
@@ -308,7 +309,7 @@ def compose_data(
 
     Returns the composed data and the names of the files read, lowest precedence first.
     """
-    parts = split_argv(tokens)
+    parts = split_argv(tokens, tree)
     defaults_path = find_defaults_file(defaults)
     repo = GroupRepo(_config_dir(config_dir, defaults_path))
     hydra_free = tree.children is None or "hydra" not in tree.children

@@ -55,6 +55,7 @@ from .store_files import (
     load_config,
     located,
     locked,
+    masked_argv,
     origin_entry,
     origin_of,
     provenance_entries,
@@ -299,7 +300,9 @@ def _now() -> str:
     return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="milliseconds")
 
 
-def _create(parent: Path, run_id: str | None, files: dict[str, Any], sources: Sequence[str]) -> str:
+def _create(
+    parent: Path, run_id: str | None, files: dict[str, Any], sources: Sequence[str], config: object
+) -> str:
     """Write the run under a temporary name, then rename the directory into place.
 
     Readers never see a run without its config: the directory appears complete, in one
@@ -314,7 +317,7 @@ def _create(parent: Path, run_id: str | None, files: dict[str, Any], sources: Se
     try:
         os.chmod(staging, 0o755)  # mkdtemp makes 0700; runs are for sharing
         meta = files.pop(META)
-        meta["sources"] = copy_sources(sources, staging)
+        meta["sources"] = copy_sources(sources, staging, config)
         import secrets  # only when recording: keeps ``import typedcfg`` light
 
         chosen = run_id or ""
@@ -395,7 +398,7 @@ def record_run(
     meta: dict[str, Any] = {
         "id": run_id, "project": project, "status": "running", "error": None,
         "start": started, "end": None, "program": program,
-        "argv": list(argv if argv is not None else getattr(loaded, "argv", ())),
+        "argv": masked_argv(argv if argv is not None else getattr(loaded, "argv", ()), config),
         "configs": [os.fspath(c) for c in configs], "sources": sources,
         "schema": None if isinstance(config, Mapping) else
         f"{type(config).__module__}:{type(config).__qualname__}",
@@ -410,7 +413,7 @@ def record_run(
         SUMMARY: dump_json({}),
         META: meta,
     }
-    chosen = _create(Path(root) / project, run_id, files, sources)
+    chosen = _create(Path(root) / project, run_id, files, sources, cast("object", config))
     kind: type[Any] = type(cast("object", config))
     schema = kind if is_schema(kind) else None
     run = Run(root, project, chosen, schema=schema, live=True)
