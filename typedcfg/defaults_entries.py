@@ -14,8 +14,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from .errors import CompositionError, ConfigFileError
 from .overrides import Op, Override
@@ -43,9 +42,8 @@ SELF = "_self_"
 _HEADER = re.compile(r"\s*#\s*@")
 
 
-@dataclass
-class Entry:
-    """One item of a defaults list.
+class Entry(NamedTuple):
+    """One item of a defaults list (a named tuple: defined at import, cheaper than a dataclass).
 
     Attributes:
         kind: ``"self"``, ``"config"`` (a plain file) or ``"group"`` (a group choice).
@@ -249,8 +247,7 @@ def join_package(parent: str, package: str) -> str:
     return joined[marker + len("_global_") + 1 :]
 
 
-@dataclass(frozen=True)
-class Place:
+class Place(NamedTuple):
     """Where an entry sits: the including file's group directory and final package."""
 
     group_dir: str
@@ -311,7 +308,6 @@ def absolute_header(header: str | None, entry: Entry | None, place: Place) -> st
     return "_global_." + header if header else "_global_"
 
 
-@dataclass
 class Choices:
     """Group choices by override key (``group`` or ``group@package``).
 
@@ -327,15 +323,21 @@ class Choices:
         leaves: override keys of group options composed as plain files (each only once).
     """
 
-    chosen: dict[str, Any] = field(default_factory=lambda: dict())
-    origins: dict[str, Origin] = field(default_factory=lambda: dict())
-    deleted: dict[str, tuple[str | None, Origin]] = field(default_factory=lambda: dict())
-    appended: list[Entry] = field(default_factory=lambda: list())
-    used: set[str] = field(default_factory=lambda: set())
-    selected: dict[str, Any] = field(default_factory=lambda: dict())
-    met: dict[str, Origin | None] = field(default_factory=lambda: dict())
-    per_group: dict[str, set[str]] = field(default_factory=lambda: dict())
-    leaves: set[str] = field(default_factory=lambda: set())
+    __slots__ = (
+        "appended", "chosen", "deleted", "leaves", "met", "origins", "per_group", "selected",
+        "used",
+    )
+
+    def __init__(self) -> None:
+        self.chosen: dict[str, Any] = {}
+        self.origins: dict[str, Origin] = {}
+        self.deleted: dict[str, tuple[str | None, Origin]] = {}
+        self.appended: list[Entry] = []
+        self.used: set[str] = set()
+        self.selected: dict[str, Any] = {}
+        self.met: dict[str, Origin | None] = {}
+        self.per_group: dict[str, set[str]] = {}
+        self.leaves: set[str] = set()
 
     def register(self, key: str, option: Any, origin: Origin | None) -> None:
         """Record a choice for ``key`` unless an earlier one (argv, outer override) exists."""

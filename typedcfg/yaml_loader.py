@@ -13,7 +13,7 @@ unquoted scalars the way the schema field wants them.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import yaml
@@ -261,6 +261,21 @@ def parse_yaml(
         ConfigFileError: invalid YAML, duplicate keys, unsafe or unknown tags, alias bombs,
             a top level that is not a mapping, or a malformed desc/value entry.
     """
+    # A file without anchors has no shared nodes: the walk may then take the node tree apart
+    # as it builds the values, so the tree and the values never both fill memory (libyaml's
+    # nodes take about six times the memory of the values they hold). Any error found while
+    # doing so is found again on an intact tree, for the exact same message.
+    if "&" not in text:
+        try:
+            return _parse(text, file, kind, hint, desc_value, consume=True)
+        except ConfigFileError:
+            pass
+    return _parse(text, file, kind, hint, desc_value, consume=False)
+
+
+def _parse(
+    text: str, file: str, kind: SourceKind, hint: TypeNode | None, desc_value: bool, consume: bool
+) -> Document:
     try:
         loader = _Loader(text)
         try:
@@ -289,7 +304,7 @@ def parse_yaml(
             f"the top level must be a mapping of keys to values, not {got}",
             origin=_origin(kind, file, root),
         )
-    walker = _Walker(file, kind, doc, merge_keys)
+    walker = _Walker(file, kind, doc, merge_keys, consume)
     if root.tag not in (_CONTAINER, _CORE + "map"):
         raise walker.bad_tag(root)  # ``--- !!python/object:...`` on the document itself
     try:
@@ -299,6 +314,13 @@ def parse_yaml(
             f"nesting is deeper than {MAX_DEPTH} levels", origin=Origin(kind, file)
         ) from exc
     return doc
+
+
+def _consumed(pairs: list[tuple[Node, Node]]) -> Iterator[tuple[Node, Node]]:
+    """The pairs in order, each dropped from the list as it is taken (``_Walker.consume``)."""
+    pairs.reverse()
+    while pairs:
+        yield pairs.pop()
 
 
 def _origin(kind: SourceKind, file: str, node: Node) -> Origin:
@@ -351,8 +373,11 @@ def _syntax_error(
 class _Walker:
     """Builds values from nodes; one instance per document."""
 
-    def __init__(self, file: str, kind: SourceKind, doc: Document, merge_keys: bool) -> None:
+    def __init__(
+        self, file: str, kind: SourceKind, doc: Document, merge_keys: bool, consume: bool = False
+    ) -> None:
         self.merge_keys = merge_keys
+        self.consume = consume  # take mappings' pair lists apart while walking them
         self.file = file
         self.kind = kind
         self.doc = doc
@@ -399,7 +424,7 @@ class _Walker:
         keys_seen: dict[str, Node] = {}
         children = hint.children if hint is not None else None
         versioned = any(k.value == "wandb_version" for k, _ in pairs)
-        for key_node, value_node in pairs:
+        for key_node, value_node in _consumed(pairs) if self.consume else pairs:
             key = self.key(key_node)
             if key in keys_seen:
                 raise self.duplicate(key, keys_seen[key], key_node)
@@ -611,12 +636,15 @@ class _Walker:
         children = hint.children if hint is not None else None
         item = hint.item if hint is not None else None
         value = self.value
-        for key_node, value_node in self.pairs(node):
+        pairs = self.pairs(node)
+        for key_node, value_node in _consumed(pairs) if self.consume else pairs:
             if key_node.__class__ is ScalarNode and key_node.tag == _PLAIN:
                 key = key_node.value
             else:
                 key = self.key(key_node)
             if key in out:
+                if self.consume:  # the first key node is gone: found again on an intact tree
+                    raise self.error(key_node, f"duplicate key {key!r}")
                 first = next(k for k, _ in node.value if getattr(k, "value", None) == key)
                 raise self.duplicate(key, first, key_node)
             child = item
