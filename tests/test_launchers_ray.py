@@ -165,6 +165,14 @@ if __name__ == "__main__":
 """
 
 
+def default_sigint() -> None:
+    """In the child: Ctrl-C raises KeyboardInterrupt even when this test runs with SIGINT
+    ignored or blocked (as a shell's background job or some CI runners start it); both are
+    inherited, and the program under test must see the SIGINT the test sends."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
 def test_ctrl_c_interrupts_ray_jobs(tmp_path: Path) -> None:
     """SIGINT to a Ray sweep: running tasks stop their jobs (recorded failed), pending ones
     never start, the finished one stays, the cluster is shut down, exit 130."""
@@ -172,6 +180,7 @@ def test_ctrl_c_interrupts_ray_jobs(tmp_path: Path) -> None:
     process = subprocess.Popen(
         [sys.executable, "slow.py", "-m", "sleep=0,60,61,62", "--launcher", "ray"],
         cwd=tmp_path, env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=default_sigint,
     )  # fmt: skip
     deadline = time.monotonic() + 120
     both = [tmp_path / "started-60.0", tmp_path / "started-61.0"]

@@ -217,12 +217,21 @@ def test_cfg_with_multirun_prints_every_job_and_runs_nothing(program: Path) -> N
     assert not (program.parent / "started").exists()
 
 
+def default_sigint() -> None:
+    """In the child: Ctrl-C raises KeyboardInterrupt even when this test runs with SIGINT
+    ignored or blocked (as a shell's background job or some CI runners start it); both are
+    inherited, and the program under test must see the SIGINT the test sends."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
 def test_ctrl_c_cancels_pending_jobs_and_keeps_finished_ones(program: Path) -> None:
     """SIGINT: the running job is interrupted and recorded failed, pending jobs never start."""
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
     process = subprocess.Popen(
         [sys.executable, program.name, "-m", "sleep=0,60,0", "--jobs", "1"],
         cwd=program.parent, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=default_sigint,
     )  # fmt: skip
     marker = program.parent / "started" / "0.1-32-60.0"
     deadline = time.monotonic() + 60
