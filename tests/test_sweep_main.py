@@ -225,8 +225,12 @@ def default_sigint() -> None:
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
-def test_ctrl_c_cancels_pending_jobs_and_keeps_finished_ones(program: Path) -> None:
-    """SIGINT: the running job is interrupted and recorded failed, pending jobs never start."""
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_ctrl_c_cancels_pending_jobs_and_keeps_finished_ones(
+    program: Path, stop: signal.Signals
+) -> None:
+    """SIGINT (or SIGTERM): the running job is interrupted and recorded failed, pending jobs
+    never start, the finished one stays."""
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
     process = subprocess.Popen(
         [sys.executable, program.name, "-m", "sleep=0,60,0", "--jobs", "1"],
@@ -238,7 +242,7 @@ def test_ctrl_c_cancels_pending_jobs_and_keeps_finished_ones(program: Path) -> N
     while not marker.exists() and time.monotonic() < deadline and process.poll() is None:
         time.sleep(0.05)
     assert marker.exists()
-    process.send_signal(signal.SIGINT)
+    process.send_signal(stop)
     out, err = process.communicate(timeout=60)
     assert process.returncode == 130, err
     table = [line.split()[:3] for line in out.splitlines()]

@@ -25,7 +25,7 @@ import functools
 import os
 import sys
 import typing
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Generator, Mapping, Sequence
 from typing import Any, Generic, Protocol, TypeVar, overload
 
 from .display import config_yaml, explain_text, origin_at
@@ -468,9 +468,13 @@ def _launch(fn: Callable[..., Any], jobs: Sequence[Job], options: SweepOptions) 
             done.append(result.index)
             print(progress_line(result, len(done), len(jobs)), file=sys.stderr, flush=True)
 
-        outcome = launch(
-            specs, options, report, lambda line: print(f"sweep {sweep_id}: {line}", file=sys.stderr)
-        )
+        with _sigterm_interrupts():
+            outcome = launch(
+                specs,
+                options,
+                report,
+                lambda line: print(f"sweep {sweep_id}: {line}", file=sys.stderr),
+            )
     except TypedcfgError as exc:
         print(exc.render(), file=sys.stderr)
         return USAGE_EXIT
@@ -483,6 +487,27 @@ def _launch(fn: Callable[..., Any], jobs: Sequence[Job], options: SweepOptions) 
         print(f"sweep {sweep_id} interrupted", file=sys.stderr)
         return 130
     return 1 if outcome.failed else 0
+
+
+@contextlib.contextmanager
+def _sigterm_interrupts() -> Generator[None, None, None]:
+    """While jobs run, SIGTERM stops the sweep as Ctrl-C does (``kill``, ``timeout``, Slurm and
+    Kubernetes send SIGTERM); otherwise the launcher would die and leave its jobs running."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set handlers; a caller's thread keeps its own
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 # --- locations --------------------------------------------------------------------------------
