@@ -92,3 +92,36 @@ def test_unknown_attribute_is_an_attribute_error() -> None:
     """A misspelt public name raises AttributeError naming it (so hasattr() works)."""
     with pytest.raises(AttributeError, match="has no attribute 'RunConfg'"):
         typedcfg.RunConfg  # type: ignore[attr-defined]  # noqa: B018
+
+
+def test_a_plain_run_loads_no_sweep_store_or_display_module(tmp_path: Path) -> None:
+    """A decorated program run with plain overrides imports none of the modules it does not
+    use: sweeps, the run store, the --cfg/--explain printers."""
+    script = tmp_path / "train.py"
+    script.write_text(
+        "import sys, typedcfg\n"
+        "from pydantic import BaseModel\n"
+        "class C(BaseModel):\n    lr: float = 0.1\n"
+        "@typedcfg.main(C)\n"
+        "def run(cfg: C) -> None:\n"
+        "    unused = ['sweep', 'sweep_jobs', 'launchers', 'display', 'store', 'help']\n"
+        "    print(cfg.lr, [m for m in unused if f'typedcfg.{m}' in sys.modules])\n"
+        "run()\n"
+    )
+    out = subprocess.run(
+        [sys.executable, str(script), "lr=0.5"], capture_output=True, text=True, check=True,
+        cwd=tmp_path,
+    )
+    assert out.stdout == "0.5 []\n"
+
+
+def test_the_entry_points_sweep_markers_match_the_sweep_modules() -> None:
+    """main.py recognises a sweep without importing it; its markers are the sweep modules'."""
+    import importlib
+
+    from typedcfg.sweep import MULTIRUN_FLAGS
+    from typedcfg.sweep_jobs import JOB_FLAG
+
+    main_module = importlib.import_module("typedcfg.main")  # typedcfg.main is the function
+    assert main_module._MULTIRUN_FLAGS == set(MULTIRUN_FLAGS)
+    assert main_module._JOB_PREFIX == JOB_FLAG + "="

@@ -26,22 +26,16 @@ import os
 import sys
 import typing
 from collections.abc import Callable, Generator, Mapping, Sequence
-from typing import Any, Generic, Protocol, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, Protocol, TypeVar, overload
 
-from .display import config_yaml, explain_text, origin_at
 from .errors import ConfigValidationError, SchemaError, TypedcfgError
 from .pipeline import CWD_DEFAULTS, Loaded, compose
-from .sweep import (
-    Job,
-    SweepError,
-    SweepFlags,
-    SweepOptions,
-    expand,
-    group_options,
-    take_sweep_flags,
-)
-from .sweep_jobs import reported, take_job, write_outcome
 from .typeinfo import is_schema, schema_tree
+
+# Sweeps, run records and the --cfg/--explain printers are imported where they are used: a
+# plain run pays for none of them (``import typedcfg`` stays cheap, see docs/performance.md).
+if TYPE_CHECKING:
+    from .sweep import Job, SweepFlags, SweepOptions
 
 __all__ = ["MainFunction", "main"]
 
@@ -57,13 +51,21 @@ _BUILTIN = (*HELP_FLAGS, CFG_FLAG, EXPLAIN_FLAG)
 USAGE_EXIT = 2
 """Exit status for bad input (as argparse and click use)."""
 
+# What announces a sweep on a command line; tests check these against typedcfg.sweep and
+# typedcfg.sweep_jobs, which own them (imported only when one is there).
+_MULTIRUN_FLAGS = frozenset({"--multirun", "-m"})
+_JOB_PREFIX = "--typedcfg-job="
+
 RUNS_DIR_ENV = "TYPEDCFG_RUNS_DIR"
 """Records runs under this directory when ``runs_dir=`` is not given (read here only)."""
 
 
-@dataclasses.dataclass(frozen=True)
-class LoadOptions:
-    """The keyword options of :func:`typedcfg.compose` that a ``@main`` program was given."""
+class LoadOptions(NamedTuple):
+    """The keyword options of :func:`typedcfg.compose` that a ``@main`` program was given.
+
+    Named tuples, here and for :class:`Flags`: defined at import like a dataclass, for a
+    fraction of the import time.
+    """
 
     defaults: str | os.PathLike[str] | None = CWD_DEFAULTS
     configs: tuple[str | os.PathLike[str], ...] = ()
@@ -95,8 +97,7 @@ class LoadOptions:
         )
 
 
-@dataclasses.dataclass(frozen=True)
-class Flags:
+class Flags(NamedTuple):
     """The built-in flags found on a command line, and the tokens left for ``compose``.
 
     Attributes:
@@ -178,11 +179,15 @@ class MainFunction(Generic[R]):
         if isinstance(argv, str):
             raise TypeError("argv must be a list of tokens, not a string")
         tokens = list(sys.argv[1:] if argv is None else argv)
-        try:
-            job = take_job(tokens)
-        except TypedcfgError as exc:
-            print(exc.render(), file=sys.stderr)
-            raise SystemExit(USAGE_EXIT) from None
+        job = None
+        if tokens and tokens[0].startswith(_JOB_PREFIX):  # started by a sweep's launcher
+            from .sweep_jobs import take_job
+
+            try:
+                job = take_job(tokens)
+            except TypedcfgError as exc:
+                print(exc.render(), file=sys.stderr)
+                raise SystemExit(USAGE_EXIT) from None
         flags = split_flags(tokens)
         if flags.help:
             from .help import render_help
@@ -199,14 +204,19 @@ class MainFunction(Generic[R]):
                 print(_relocated(problem, flags.positions).render(), file=sys.stderr)
             raise SystemExit(0)
         try:
-            sweep = take_sweep_flags(flags.tokens)
-            if sweep.multirun:
-                raise SystemExit(self._multirun(flags, sweep))
+            if _MULTIRUN_FLAGS.intersection(flags.tokens):
+                from .sweep import take_sweep_flags
+
+                sweep = take_sweep_flags(flags.tokens)
+                if sweep.multirun:
+                    raise SystemExit(self._multirun(flags, sweep))
             loaded = self.options.compose(self.schema, flags.tokens)
         except TypedcfgError as exc:
             print(_relocated(exc, flags.positions).render(), file=sys.stderr)
             raise SystemExit(USAGE_EXIT) from None
         if flags.cfg or flags.explain:
+            from .display import config_yaml, explain_text
+
             if flags.cfg:
                 print(config_yaml(loaded.config), end="")
             if flags.explain:
@@ -257,6 +267,8 @@ class MainFunction(Generic[R]):
         """Run one job of a sweep and write its outcome where the launcher reads it."""
         import signal
 
+        from .sweep_jobs import reported, write_outcome
+
         # The launcher stops a job with SIGINT. A process inherits an ignored or blocked SIGINT
         # (Ray's workers block it, a shell's background job ignores it), and Python then never
         # raises KeyboardInterrupt; a job restores it so that it can record how it ended.
@@ -288,6 +300,8 @@ class MainFunction(Generic[R]):
 
     def _multirun(self, flags: Flags, sweep: SweepFlags) -> int:
         """Expand, validate every job, launch, print the summary; the exit status."""
+        from .display import config_yaml, explain_text
+        from .sweep import SweepError, expand, group_options
         from .sweep_jobs import NESTED_ENV
 
         if os.environ.get(NESTED_ENV):
@@ -515,6 +529,8 @@ def _sigterm_interrupts() -> Generator[None, None, None]:
 
 def _relocated(exc: TypedcfgError, positions: Sequence[int]) -> TypedcfgError:
     """A copy of ``exc`` whose argv locations count the built-in flags that were taken out."""
+    from .display import origin_at
+
     # Exceptions do not copy cleanly (copy.copy re-runs __init__ with the rendered text), so
     # make an empty instance and give it the same facts.
     moved = type(exc).__new__(type(exc))
