@@ -15,7 +15,6 @@ A token is masked when its key names a secret field, or a part of the schema tha
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from typing import cast
@@ -121,6 +120,8 @@ def masked_token(token: str, tree: TypeNode | None) -> str | None:
 
 def masked_json(token: str, tree: TypeNode | None) -> str | None:
     """A JSON argument (``{"api_key": "..."}``) with its secret values masked, else ``None``."""
+    import json  # only for a JSON argument (wandb's ${args_json}): keeps import typedcfg cheap
+
     try:
         data: object = json.loads(token)
     except (ValueError, RecursionError):
