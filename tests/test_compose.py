@@ -190,7 +190,9 @@ def test_last_layer_wins_for_every_leaf(datas: list[dict[str, Any]]) -> None:
 
 @settings(max_examples=200, deadline=None)
 @given(configs, configs)
-def test_applying_the_last_layer_twice_changes_nothing(a: dict[str, Any], b: dict[str, Any]) -> None:
+def test_applying_the_last_layer_twice_changes_nothing(
+    a: dict[str, Any], b: dict[str, Any]
+) -> None:
     """merge(a, b, b) == merge(a, b). (Merging is not associative: a mapping that replaces a
     scalar and then meets an earlier mapping merges with it, as in Hydra and OmegaConf.)"""
     once = merge_layers([layer("a", a), layer("b", b)]).data

@@ -21,7 +21,7 @@ class Optim(BaseModel):
 class Train(BaseModel):
     seed: int = 0
     run: str = "base"
-    maybe: Optional[str] = "set"  # noqa: UP045 - the typing spelling on purpose
+    maybe: Optional[str] = "set"
     batchSize: int = 1  # a camelCase field name, as users write them
     rate: float = Field(0.0, alias="learningRate")
     flag: bool = False

@@ -123,5 +123,5 @@ def test_the_entry_points_sweep_markers_match_the_sweep_modules() -> None:
     from typedcfg.sweep_jobs import JOB_FLAG
 
     main_module = importlib.import_module("typedcfg.main")  # typedcfg.main is the function
-    assert main_module._MULTIRUN_FLAGS == set(MULTIRUN_FLAGS)
-    assert main_module._JOB_PREFIX == JOB_FLAG + "="
+    assert set(MULTIRUN_FLAGS) == main_module._MULTIRUN_FLAGS
+    assert f"{JOB_FLAG}=" == main_module._JOB_PREFIX

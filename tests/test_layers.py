@@ -81,7 +81,7 @@ def test_modules_import_only_lower_layers() -> None:
         for target in imported_modules(path):
             if target not in LAYERS:
                 continue
-            if LAYERS[target] >= layer and not (path.stem, target) in SAME_LAYER_OK:
+            if LAYERS[target] >= layer and (path.stem, target) not in SAME_LAYER_OK:
                 violations.append(f"{path.stem} (layer {layer}) imports {target}")
     assert violations == []
 

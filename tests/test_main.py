@@ -152,7 +152,7 @@ def test_help_lists_every_key_with_type_default_and_description(program: Path) -
     assert ran(result) == []
     out = result.stdout
     assert out.startswith(
-        "usage: train.py [-h] [--cfg] [--explain] [--configs FILE ...] [key=value ...]\n"
+        "usage: train.py [-h] [--cfg] [--explain] [-m] [--configs FILE ...] [key=value ...]\n"
         "\nTrain a model on the toy data.\n"
     )
     assert (
@@ -164,7 +164,8 @@ def test_help_lists_every_key_with_type_default_and_description(program: Path) -
         "  optimizer.lr: float = 0.001\n      Learning rate\n"
     ) in out
     assert "hunter2" not in out
-    for flag in ("-h, --help", "--cfg", "--explain", "--configs FILE ...", "--  "):
+    flags = ("-h, --help", "--cfg", "--explain", "--configs FILE ...", "-m, --multirun", "--  ")
+    for flag in flags:
         assert f"  {flag}" in out
 
 

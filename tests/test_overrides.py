@@ -187,25 +187,26 @@ MALFORMED: list[tuple[list[Any], str]] = [
     (
         ["a=1,2"],
         "argv[0] 'a=1,2': '1,2' is a sweep (several values); a single run takes one value\n"
-        "  hint: quote it for a string with commas (a='1,2'), or run a sweep (one run per value)",
+        "  hint: quote it for a string with commas (a='1,2'), or add --multirun to run one job "
+        "per value",
     ),
     (
         ["--lr=0.1,0.01"],
         "argv[0] '--lr=0.1,0.01': '0.1,0.01' is a sweep (several values); a single run takes one "
-        "value\n  hint: quote it for a string with commas (lr='0.1,0.01'), or run a sweep "
-        "(one run per value)",
+        "value\n  hint: quote it for a string with commas (lr='0.1,0.01'), or add --multirun "
+        "to run one job per value",
     ),
     (
         ["a=range(1,3)"],
         "argv[0] 'a=range(1,3)': 'range(1,3)' is a sweep (several values); a single run takes one "
-        "value\n  hint: quote it for a string with commas (a='range(1,3)'), or run a sweep "
-        "(one run per value)",
+        "value\n  hint: quote it for a string with commas (a='range(1,3)'), or add --multirun "
+        "to run one job per value",
     ),
     (
         ["a=choice(x,y)"],
         "argv[0] 'a=choice(x,y)': 'choice(x,y)' is a sweep (several values); a single run takes "
-        "one value\n  hint: quote it for a string with commas (a='choice(x,y)'), or run a sweep "
-        "(one run per value)",
+        "one value\n  hint: quote it for a string with commas (a='choice(x,y)'), or add --multirun "
+        "to run one job per value",
     ),
     (["--configs"], "argv[0] '--configs': --configs needs at least one file" + NEED_FILE),
     (["--configs="], "argv[0] '--configs=': --configs needs at least one file" + NEED_FILE),
@@ -404,7 +405,7 @@ class Opt(BaseModel):
 
 class Model(BaseModel):
     run: str = ""
-    maybe: Optional[str] = None  # noqa: UP045 - the typing spelling on purpose
+    maybe: Optional[str] = None
     lr: float = 0.0
     n: int = 0
     opt: Opt = Opt()

@@ -358,3 +358,30 @@ def test_the_mandatory_marker_inside_a_longer_string_is_plain_text() -> None:
     assert (cfg.a, cfg.b) == ("why???", "???!")
     with pytest.raises(ConfigValidationError, match=r"argv\[0\] 'a=\?\?\?': missing mandatory"):
         typedcfg.load(Config, ["a=???"], defaults=None)
+
+
+def test_schema_traits_see_secrets_and_typed_groups_at_any_depth() -> None:
+    """The per-schema summary that lets a load skip token masking and tag seeding finds a
+    secret or a discriminated union however deep, in recursive schemas too."""
+    from typedcfg.typeinfo import schema_traits, schema_tree
+
+    class Leaf(BaseModel):
+        token: SecretStr = SecretStr("x")
+
+    class Node(BaseModel):
+        children: list[Node] = []
+        extra: dict[str, Leaf] = {}
+
+    class A(BaseModel):
+        kind: Literal["a"] = "a"
+
+    class B(BaseModel):
+        kind: Literal["b"] = "b"
+
+    class Plain(BaseModel):
+        nested: Optional[list[dict[str, int]]] = None
+        choice: Annotated[Union[A, B], Field(discriminator="kind")] = A()
+
+    Node.model_rebuild()
+    assert schema_traits(schema_tree(Node)) == (True, False)
+    assert schema_traits(schema_tree(Plain)) == (False, True)

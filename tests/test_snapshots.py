@@ -78,7 +78,7 @@ CASES: dict[str, dict[str, Any]] = {
             "config-defaults.yaml": "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
             + "".join(
                 f"{n}: &{n} [{', '.join(['*' + p] * 10)}]\n"
-                for p, n in zip("abcdefgh", "bcdefghi")
+                for p, n in zip("abcdefgh", "bcdefghi", strict=True)
             )
         }
     },
@@ -89,7 +89,9 @@ CASES: dict[str, dict[str, Any]] = {
     "desc-extra-key": {
         "files": {"config-defaults.yaml": "epochs:\n  desc: d\n  value: 1\n  unit: s\n"}
     },
-    "wandb-version-2": {"files": {"config-defaults.yaml": "wandb_version: 2\nepochs: {value: 1}\n"}},
+    "wandb-version-2": {
+        "files": {"config-defaults.yaml": "wandb_version: 2\nepochs: {value: 1}\n"}
+    },
     "configs-missing": {"argv": ["--configs", "nope.yaml"]},
     "configs-directory": {"dirs": ["adir"], "argv": ["--configs", "adir"]},
     "configs-flag-empty": {"argv": ["--configs"]},

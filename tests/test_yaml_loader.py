@@ -417,7 +417,7 @@ class Model(BaseModel):
     country: str = ""
     run: str = ""
     flag: str = ""
-    name: Optional[str] = None  # noqa: UP045 - Optional on purpose: the typing spelling
+    name: Optional[str] = None
     alt: str | None = None
     lr: float = 0.0
     n: int = 0

@@ -18,7 +18,7 @@ from .errors import CompositionError, MissingKeyError
 from .overrides import NO_VALUE, Op, Override
 from .provenance import KeyPath, Layer, Origin, PathPart, SourceKind, format_path
 from .resolvers import substitute_runtime
-from .typeinfo import TypeNode, node_at
+from .typeinfo import TypeNode, node_at, schema_traits
 
 __all__ = [
     "Composed",
@@ -147,6 +147,8 @@ def apply_overrides(
     origins = dict(composed.origins)
     overridden = {k: list(v) for k, v in composed.overridden.items()}
     interpolated = composed.interpolated
+    # Only a schema with a discriminated union can need a member's tag seeded (_seed_tags).
+    typed_groups = tree is not None and schema_traits(tree).typed_groups
     for override in overrides:
         path = _index_path(data, override)
         current = _get(data, path)
@@ -187,7 +189,8 @@ def apply_overrides(
                 continue
             value = {hint.discriminator: value}
             merge = False
-        if schema_defaults is not None and tree is not None:
+        if schema_defaults is not None and typed_groups:
+            assert tree is not None
             data = _seed_tags(data, path, tree, schema_defaults, override, origins, overridden)
         data = _set(data, path, value, merge, override, origins, overridden)
         if not merge and current is not _MISS:

@@ -85,13 +85,12 @@ def _flatten_fast(data: Mapping[Any, Any], prefix: str, sep: str, out: dict[str,
     """
     for key, value in data.items():
         name = prefix + (key if key.__class__ is str else str(key))
-        if value.__class__ is dict or (
-            value.__class__ not in _LEAF_TYPES and is_mapping(value)
-        ):
-            if value:
-                if not _flatten_fast(value, name + sep, sep, out):
-                    return False
-                continue
+        if (
+            value.__class__ is dict or (value.__class__ not in _LEAF_TYPES and is_mapping(value))
+        ) and value:  # the type first: an array's truth value is an error
+            if not _flatten_fast(value, name + sep, sep, out):
+                return False
+            continue
         if name in out:
             return False
         out[name] = value

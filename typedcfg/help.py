@@ -37,6 +37,7 @@ _FLAGS = (
     ("--cfg", "print the composed, validated config as YAML and exit"),
     ("--explain", "print every key, its value and the source that set it, and exit"),
     ("--configs FILE ...", "YAML files applied in order after the defaults file (repeatable)"),
+    ("-m, --multirun", "run one job per combination of key=a,b values (see docs/sweeps.md)"),
     ("--", "end of flags: every later token is an override"),
 )
 
@@ -71,7 +72,7 @@ def render_help(
             problem = exc
         else:
             file_data, file_desc = layer.data, layer.descriptions
-    lines = [f"usage: {prog} [-h] [--cfg] [--explain] [--configs FILE ...] [key=value ...]"]
+    lines = [f"usage: {prog} [-h] [--cfg] [--explain] [-m] [--configs FILE ...] [key=value ...]"]
     doc = inspect.getdoc(fn)
     if doc:
         lines += ["", doc.split("\n\n")[0].strip()]

@@ -234,7 +234,7 @@ def _parse_slow(token: str, origin: Origin) -> Override:
             f"{raw!r} is a sweep (several values); a single run takes one value",
             origin=origin,
             hint=f"quote it for a string with commas ({key}='{raw}'), "
-            "or run a sweep (one run per value)",
+            "or add --multirun to run one job per value",
         )
     op = {
         OverrideType.CHANGE: Op.SET,

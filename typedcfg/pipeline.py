@@ -34,7 +34,7 @@ from .masking import mask_argv
 from .overrides import Op, Override, env_layer, split_argv
 from .provenance import KeyPath, Origin, Provenance, SourceKind, format_path
 from .sources import DEFAULTS_FILE
-from .typeinfo import TypeNode, schema_tree
+from .typeinfo import TypeNode, schema_traits, schema_tree
 from .validate import validate
 
 __all__ = ["Loaded", "compose", "load"]
@@ -210,7 +210,7 @@ def compose(
     if composed.interpolated:
         composed = resolve_interpolations(composed, schema_defaults(tree))
     config = validate(schema, composed.data, composed.origins, tree)
-    return Loaded(config, composed, tree, names, mask_argv(tokens, tree))
+    return Loaded(config, composed, tree, names, mask_argv(tokens, _secret_tree(tree)))
 
 
 def load(
@@ -235,6 +235,12 @@ def load(
         config_dir=config_dir,
         config_name=config_name,
     ).config
+
+
+def _secret_tree(tree: TypeNode) -> TypeNode | None:
+    """``tree`` when command-line tokens may need masking (it holds a secret), else ``None``:
+    without a secret field anywhere, no token is looked up at all."""
+    return tree if schema_traits(tree).secrets else None
 
 
 def find_defaults_file(defaults: Any) -> str | None:
@@ -309,7 +315,7 @@ def compose_data(
 
     Returns the composed data and the names of the files read, lowest precedence first.
     """
-    parts = split_argv(tokens, tree)
+    parts = split_argv(tokens, _secret_tree(tree))
     defaults_path = find_defaults_file(defaults)
     repo = GroupRepo(_config_dir(config_dir, defaults_path))
     hydra_free = tree.children is None or "hydra" not in tree.children

@@ -12,9 +12,9 @@ from __future__ import annotations
 import enum
 import os
 from collections.abc import Iterator, Mapping
-from typing import Union, cast
+from typing import cast
 
-PathPart = Union[str, int]
+PathPart = str | int
 KeyPath = tuple[PathPart, ...]
 
 __all__ = [

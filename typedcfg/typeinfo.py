@@ -26,7 +26,15 @@ from pydantic.fields import FieldInfo
 from ._typing import is_dict, is_mapping
 from .errors import SchemaError
 
-__all__ = ["FieldNode", "TypeNode", "node_at", "schema_tree", "type_name"]
+__all__ = [
+    "FieldNode",
+    "Traits",
+    "TypeNode",
+    "node_at",
+    "schema_traits",
+    "schema_tree",
+    "type_name",
+]
 
 MODEL = "model"
 LIST = "list"
@@ -341,11 +349,7 @@ def _discriminator_of(info: Any) -> str | None:
 
 def _extra_setting(cls: type) -> str:
     """Unknown keys are errors unless the schema's own config says otherwise."""
-    config: Any = None
-    if _is_model(cls):
-        config = cls.model_config
-    else:
-        config = getattr(cls, "__pydantic_config__", None)
+    config: Any = cls.model_config if _is_model(cls) else getattr(cls, "__pydantic_config__", None)
     if is_mapping(config) and config.get("extra") in ("allow", "ignore"):
         return str(config["extra"])
     return "forbid"
@@ -389,6 +393,39 @@ def schema_tree(schema: Any) -> TypeNode:
 @functools.lru_cache(maxsize=256)
 def _cached_tree(schema: type) -> TypeNode:
     return _Builder().model(schema)
+
+
+class Traits(typing.NamedTuple):
+    """What a whole schema holds anywhere, so per-load work can be skipped when it holds none.
+
+    Attributes:
+        secrets: a ``SecretStr``/``SecretBytes`` field (command-line tokens then need masking).
+        typed_groups: a discriminated union (``optim=sgd`` selects a member).
+    """
+
+    secrets: bool
+    typed_groups: bool
+
+
+@functools.lru_cache(maxsize=256)
+def schema_traits(tree: TypeNode) -> Traits:
+    """The :class:`Traits` of the tree below ``tree`` (cached: trees never change once built)."""
+    secrets = typed_groups = False
+    stack = [tree]
+    seen: set[int] = set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:  # recursive schemas, shared scalar nodes
+            continue
+        seen.add(id(node))
+        secrets = secrets or node.secret
+        typed_groups = typed_groups or bool(node.discriminator)
+        if node.children:
+            stack.extend(node.children.values())
+        if node.item is not None:
+            stack.append(node.item)
+        stack.extend(node.members)
+    return Traits(secrets, typed_groups)
 
 
 def type_name(tp: Any) -> str:

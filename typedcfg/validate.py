@@ -124,7 +124,7 @@ def _walk_unknown(
             m.kind == MODEL and m.extra == "forbid" for m in node.members
         ):
             known = node.children or {}
-            for key, value in mapping.items():
+            for key in mapping:
                 if key not in known:
                     issues.append(_unknown(path, key, known, origins, root))
         return
@@ -213,10 +213,9 @@ def _data_path(data: Any, loc: tuple[Any, ...], missing: bool) -> KeyPath:
     node: Any = data
     last = len(loc) - 1
     for i, part in enumerate(loc):
-        if is_dict(node) and part in node:
-            out.append(part)
-            node = node[part]
-        elif is_list(node) and isinstance(part, int) and -len(node) <= part < len(node):
+        if (is_dict(node) and part in node) or (
+            is_list(node) and isinstance(part, int) and -len(node) <= part < len(node)
+        ):
             out.append(part)
             node = node[part]
         elif missing and i == last and isinstance(part, str):

@@ -14,7 +14,7 @@ Run them from this directory. The last one exits with status 2 (Adam has no mome
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
@@ -35,7 +35,7 @@ class SGD(BaseModel):
 
 class Config(BaseModel):
     epochs: int = 10
-    optim: Annotated[Union[Adam, SGD], Field(discriminator="name")] = Adam()
+    optim: Annotated[Adam | SGD, Field(discriminator="name")] = Adam()
 
 
 @typedcfg.main(Config)
