@@ -78,8 +78,37 @@ class _Composer:
         primary: bool = False,
     ) -> list[Layer]:
         """The layers of the file ``path`` reached through ``entry`` (``None``: a root)."""
-        # realpath raises ValueError on a NUL byte; read_text below reports it, located.
-        real = os.path.realpath(path) if "\0" not in path else path
+        text = read_text(path, self.kind)
+        header = absolute_header(header_package(text, path, self.kind), entry, place)
+        package = final_package(entry, place, header) if entry else join_package("", header or "")
+        hint = node_at(self.tree, tuple(package.split("."))) if package else self.tree
+        doc = parse_yaml(text, path, self.kind, hint, desc_value=primary)
+        if doc.data is None and entry is None:
+            # Group options are often empty on purpose (a 'none' option); a top-level file
+            # that is empty is more likely a mistake.
+            warnings.warn(
+                f"{display_path(path)}: the file is empty; proceeding without its values",
+                EmptyConfigWarning,
+                stacklevel=5,
+            )
+        data = _mapping(doc.data)
+        keep_defaults = (
+            self.tree is not None
+            and bool(self.tree.children)
+            and ("defaults" in (self.tree.children or {}))
+        )
+        entries = [] if keep_defaults else read_entries(data, doc, path, self.kind)
+        data = data if keep_defaults else {k: v for k, v in data.items() if k != "defaults"}
+        appended = self.choices.appended if is_root else []
+        if (entries or appended) and not any(e.kind == "self" for e in entries):
+            entries.append(Entry("self", SELF))
+        entries.extend(appended)
+        own = _place_layer(doc, data, package, path, self.kind)
+        if not entries:
+            return [own]
+        # Only a file with a defaults list can be part of a cycle, so only such a file pays for
+        # realpath (a few lstat calls) to be compared with the files that included it.
+        real = os.path.realpath(path)
         if real in self.stack:
             chain = [os.path.relpath(p) for p in self.stack[self.stack.index(real) :]]
             raise CompositionError(
@@ -88,36 +117,6 @@ class _Composer:
             )
         self.stack.append(real)
         try:
-            text = read_text(path, self.kind)
-            header = absolute_header(header_package(text, path, self.kind), entry, place)
-            package = (
-                final_package(entry, place, header) if entry else join_package("", header or "")
-            )
-            hint = node_at(self.tree, tuple(package.split("."))) if package else self.tree
-            doc = parse_yaml(text, path, self.kind, hint, desc_value=primary)
-            if doc.data is None and entry is None:
-                # Group options are often empty on purpose (a 'none' option); a top-level
-                # file that is empty is more likely a mistake.
-                warnings.warn(
-                    f"{display_path(path)}: the file is empty; proceeding without its values",
-                    EmptyConfigWarning,
-                    stacklevel=5,
-                )
-            data = _mapping(doc.data)
-            keep_defaults = (
-                self.tree is not None
-                and bool(self.tree.children)
-                and ("defaults" in (self.tree.children or {}))
-            )
-            entries = [] if keep_defaults else read_entries(data, doc, path, self.kind)
-            data = data if keep_defaults else {k: v for k, v in data.items() if k != "defaults"}
-            appended = self.choices.appended if is_root else []
-            if (entries or appended) and not any(e.kind == "self" for e in entries):
-                entries.append(Entry("self", SELF))
-            entries.extend(appended)
-            own = _place_layer(doc, data, package, path, self.kind)
-            if not entries:
-                return [own]
             here = Place(_own_dir(entry, place), package)
             entries = [e for e in entries if not _is_hydra(e, here)]
             self.register_overrides(entries, here, path)

@@ -12,6 +12,7 @@ unquoted scalars the way the schema field wants them.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -188,8 +189,14 @@ def read_text(path: str, kind: SourceKind) -> str:
     """Read a config file as UTF-8 text (a BOM is dropped), mapping OS errors to ours."""
     try:
         with open(path, "rb") as fh:
-            # One byte over the limit is enough to know; fstat alone misses pipes and /proc.
-            raw = fh.read(MAX_FILE_BYTES + 1)
+            # One byte over the limit is enough to know. A regular file is read with a buffer
+            # of its own size: read(n) allocates n bytes up front, and 4 MiB per file would
+            # cost more than parsing a small config. fstat says 0 for pipes and /proc files,
+            # which take the bounded read.
+            size = os.fstat(fh.fileno()).st_size
+            raw = fh.read((size if 0 < size <= MAX_FILE_BYTES else MAX_FILE_BYTES) + 1)
+            if len(raw) > size:  # a pipe, or a file that grew since fstat: read on, bounded
+                raw += fh.read(MAX_FILE_BYTES + 1 - len(raw))
     except FileNotFoundError as exc:
         raise ConfigFileError(
             "file not found", origin=Origin(kind, path), hint=_cwd_hint()
@@ -220,8 +227,6 @@ def read_text(path: str, kind: SourceKind) -> str:
 
 
 def _too_large(path: str, kind: SourceKind) -> ConfigFileError:
-    import os
-
     try:
         size = f"{os.path.getsize(path) / 2**20:.1f} MiB"
     except OSError:
@@ -235,8 +240,6 @@ def _too_large(path: str, kind: SourceKind) -> ConfigFileError:
 
 
 def _cwd_hint() -> str:
-    import os
-
     return f"relative paths are read from the working directory ({os.getcwd()})"
 
 
