@@ -11,6 +11,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "typedcfg"
 LAYERS = {
     "provenance": 0,
     "_typing": 0,
+    "_record": 0,
     "errors": 1,
     "typeinfo": 1,
     "yaml_loader": 2,

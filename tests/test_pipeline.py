@@ -383,5 +383,22 @@ def test_schema_traits_see_secrets_and_typed_groups_at_any_depth() -> None:
         choice: Annotated[Union[A, B], Field(discriminator="kind")] = A()
 
     Node.model_rebuild()
-    assert schema_traits(schema_tree(Node)) == (True, False)
-    assert schema_traits(schema_tree(Plain)) == (False, True)
+    node, plain = schema_traits(schema_tree(Node)), schema_traits(schema_tree(Plain))
+    assert (node.secrets, node.typed_groups) == (True, False)
+    assert (plain.secrets, plain.typed_groups) == (False, True)
+
+
+def test_issues_are_immutable_values() -> None:
+    """An Issue compares and hashes by its facts, refuses changes, and copies with replace()."""
+    from typedcfg.errors import Issue
+
+    origin = typedcfg.Origin.argv(0, "lr=x")
+    issue = Issue(("lr",), "bad", origin, value="x", kind="float_parsing")
+    same = Issue(("lr",), "bad", origin, value="x", kind="float_parsing")
+    assert issue == same and hash(issue) == hash(same) and len({issue, same}) == 1
+    moved = issue.replace(origin=None)
+    assert (moved.origin, moved.message, issue.origin) == (None, "bad", origin)
+    assert moved != issue
+    with pytest.raises(AttributeError, match="immutable"):
+        issue.message = "other"  # type: ignore[misc]
+    assert repr(moved).startswith("Issue(path=('lr',), message='bad', origin=None, value='x'")

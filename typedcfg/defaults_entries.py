@@ -14,8 +14,9 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Sequence
-from typing import Any, NamedTuple, cast
+from typing import Any, cast
 
+from ._record import Record
 from .errors import CompositionError, ConfigFileError
 from .overrides import Op, Override
 from .provenance import Origin, SourceKind
@@ -42,8 +43,8 @@ SELF = "_self_"
 _HEADER = re.compile(r"\s*#\s*@")
 
 
-class Entry(NamedTuple):
-    """One item of a defaults list (a named tuple: defined at import, cheaper than a dataclass).
+class Entry(Record):
+    """One item of a defaults list.
 
     Attributes:
         kind: ``"self"``, ``"config"`` (a plain file) or ``"group"`` (a group choice).
@@ -57,14 +58,27 @@ class Entry(NamedTuple):
         appended: added on the command line with ``+group=option``.
     """
 
-    kind: str
-    name: str
-    option: Any = None
-    package: str | None = None
-    optional: bool = False
-    override: bool = False
-    origin: Origin | None = None
-    appended: bool = False
+    __slots__ = ("appended", "kind", "name", "option", "optional", "origin", "override", "package")
+
+    def __init__(
+        self,
+        kind: str,
+        name: str,
+        option: Any = None,
+        package: str | None = None,
+        optional: bool = False,
+        override: bool = False,
+        origin: Origin | None = None,
+        appended: bool = False,
+    ) -> None:
+        self.kind = kind
+        self.name = name
+        self.option = option
+        self.package = package
+        self.optional = optional
+        self.override = override
+        self.origin = origin
+        self.appended = appended
 
 
 def header_package(text: str, path: str, kind: SourceKind) -> str | None:
@@ -247,11 +261,14 @@ def join_package(parent: str, package: str) -> str:
     return joined[marker + len("_global_") + 1 :]
 
 
-class Place(NamedTuple):
+class Place(Record):
     """Where an entry sits: the including file's group directory and final package."""
 
-    group_dir: str
-    package: str
+    __slots__ = ("group_dir", "package")
+
+    def __init__(self, group_dir: str, package: str) -> None:
+        self.group_dir = group_dir
+        self.package = package
 
 
 def group_path(entry: Entry, place: Place) -> str:

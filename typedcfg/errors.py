@@ -12,7 +12,6 @@ turns them into the one text format users read, location first, compiler style::
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from .provenance import KeyPath, Origin, SourceKind, format_path
@@ -139,9 +138,11 @@ class ConfigMutationError(TypedcfgError, ValueError):
     """A value set from code changes an existing key without ``allow_val_change``."""
 
 
-@dataclass(frozen=True)
 class Issue:
-    """One validation problem, mapped back to where the value came from.
+    """One validation problem, mapped back to where the value came from (immutable).
+
+    A plain class rather than a frozen dataclass: it is defined whenever typedcfg is imported,
+    and generating a dataclass's methods cost a tenth of that import.
 
     Attributes:
         path: the key path in the composed config.
@@ -151,16 +152,63 @@ class Issue:
         kind: a short machine name (pydantic's error type, or ``unknown_key`` ...).
         suggestions: did-you-mean candidates (full key paths).
         hint: what to do, when there is something useful to say.
+        show_path: the message starts with the key path (``False`` when it names it already).
     """
+
+    __slots__ = ("hint", "kind", "message", "origin", "path", "show_path", "suggestions", "value")
+    _FIELDS = ("path", "message", "origin", "value", "kind", "suggestions", "hint", "show_path")
 
     path: KeyPath
     message: str
-    origin: Origin | None = None
-    value: Any = None
-    kind: str = "value_error"
-    suggestions: tuple[str, ...] = field(default=())
-    hint: str | None = None
-    show_path: bool = True
+    origin: Origin | None
+    value: Any
+    kind: str
+    suggestions: tuple[str, ...]
+    hint: str | None
+    show_path: bool
+
+    def __init__(
+        self,
+        path: KeyPath,
+        message: str,
+        origin: Origin | None = None,
+        value: Any = None,
+        kind: str = "value_error",
+        suggestions: tuple[str, ...] = (),
+        hint: str | None = None,
+        show_path: bool = True,
+    ) -> None:
+        fields = (path, message, origin, value, kind, suggestions, hint, show_path)
+        for name, item in zip(self._FIELDS, fields, strict=True):
+            object.__setattr__(self, name, item)
+
+    def replace(self, **changes: Any) -> Issue:
+        """A copy with some attributes changed (``issue.replace(origin=...)``)."""
+        values = {name: getattr(self, name) for name in self._FIELDS}
+        values.update(changes)
+        return Issue(**values)
+
+    def _astuple(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in self._FIELDS)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"Issue is immutable: cannot set {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"Issue is immutable: cannot delete {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not Issue:
+            return NotImplemented
+        assert isinstance(other, Issue)
+        return self._astuple() == other._astuple()
+
+    def __hash__(self) -> int:
+        return hash(self._astuple())
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._FIELDS)
+        return f"Issue({shown})"
 
     @property
     def key(self) -> str:

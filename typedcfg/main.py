@@ -20,14 +20,14 @@ exceptions propagate untouched.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import functools
 import os
 import sys
 import typing
 from collections.abc import Callable, Generator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Generic, NamedTuple, Protocol, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, overload
 
+from ._record import Record
 from .errors import ConfigValidationError, SchemaError, TypedcfgError
 from .pipeline import CWD_DEFAULTS, Loaded, compose
 from .typeinfo import is_schema, schema_tree
@@ -60,21 +60,39 @@ RUNS_DIR_ENV = "TYPEDCFG_RUNS_DIR"
 """Records runs under this directory when ``runs_dir=`` is not given (read here only)."""
 
 
-class LoadOptions(NamedTuple):
-    """The keyword options of :func:`typedcfg.compose` that a ``@main`` program was given.
+class LoadOptions(Record):
+    """The keyword options of :func:`typedcfg.compose` that a ``@main`` program was given."""
 
-    Named tuples, here and for :class:`Flags`: defined at import like a dataclass, for a
-    fraction of the import time.
-    """
+    __slots__ = (
+        "config_dir",
+        "config_name",
+        "configs",
+        "defaults",
+        "env_prefix",
+        "environ",
+        "project",
+        "runs_dir",
+    )  # fmt: skip
 
-    defaults: str | os.PathLike[str] | None = CWD_DEFAULTS
-    configs: tuple[str | os.PathLike[str], ...] = ()
-    env_prefix: str | None = None
-    environ: Mapping[str, str] | None = None
-    config_dir: str | os.PathLike[str] | None = None
-    config_name: str | None = None
-    runs_dir: str | os.PathLike[str] | None = None
-    project: str | None = None
+    def __init__(
+        self,
+        defaults: str | os.PathLike[str] | None = CWD_DEFAULTS,
+        configs: tuple[str | os.PathLike[str], ...] = (),
+        env_prefix: str | None = None,
+        environ: Mapping[str, str] | None = None,
+        config_dir: str | os.PathLike[str] | None = None,
+        config_name: str | None = None,
+        runs_dir: str | os.PathLike[str] | None = None,
+        project: str | None = None,
+    ) -> None:
+        self.defaults = defaults
+        self.configs = configs
+        self.env_prefix = env_prefix
+        self.environ = environ
+        self.config_dir = config_dir
+        self.config_name = config_name
+        self.runs_dir = runs_dir
+        self.project = project
 
     def runs_root(self) -> str | None:
         """Where to record runs: ``runs_dir=``, else ``$TYPEDCFG_RUNS_DIR``, else nowhere."""
@@ -97,7 +115,7 @@ class LoadOptions(NamedTuple):
         )
 
 
-class Flags(NamedTuple):
+class Flags(Record):
     """The built-in flags found on a command line, and the tokens left for ``compose``.
 
     Attributes:
@@ -108,11 +126,21 @@ class Flags(NamedTuple):
         positions: for each kept token, its index in the original command line.
     """
 
-    help: bool
-    cfg: bool
-    explain: bool
-    tokens: tuple[str, ...]
-    positions: tuple[int, ...]
+    __slots__ = ("cfg", "explain", "help", "positions", "tokens")
+
+    def __init__(
+        self,
+        help: bool,
+        cfg: bool,
+        explain: bool,
+        tokens: tuple[str, ...],
+        positions: tuple[int, ...],
+    ) -> None:
+        self.help = help
+        self.cfg = cfg
+        self.explain = explain
+        self.tokens = tokens
+        self.positions = positions
 
 
 def split_flags(argv: Sequence[str]) -> Flags:
@@ -538,7 +566,7 @@ def _relocated(exc: TypedcfgError, positions: Sequence[int]) -> TypedcfgError:
     moved.origin = origin_at(exc.origin, positions)
     if isinstance(exc, ConfigValidationError) and isinstance(moved, ConfigValidationError):
         moved.issues = tuple(
-            dataclasses.replace(issue, origin=origin_at(issue.origin, positions))
+            issue.replace(origin=origin_at(issue.origin, positions))
             for issue in exc.issues
         )
     return moved

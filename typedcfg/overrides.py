@@ -16,8 +16,9 @@ import ast
 import enum
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any, NamedTuple, cast
+from typing import Any, cast
 
+from ._record import Record
 from .errors import MASK, OverrideError
 from .masking import masked_json, masked_token, secret_field, secret_key
 from .provenance import KeyPath, Layer, Origin, PathPart, SourceKind
@@ -48,8 +49,8 @@ class Op(str, enum.Enum):
 NO_VALUE: Any = object()
 
 
-class Override(NamedTuple):
-    """One parsed override (a named tuple: defined at import, cheaper than a dataclass).
+class Override(Record):
+    """One parsed override.
 
     Attributes:
         op: set, add, force or delete.
@@ -62,13 +63,25 @@ class Override(NamedTuple):
         package: the ``@package`` part of ``group@package=option``, if any.
     """
 
-    op: Op
-    key: str
-    path: KeyPath
-    value: Any
-    text: str | None
-    origin: Origin
-    package: str | None = None
+    __slots__ = ("key", "op", "origin", "package", "path", "text", "value")
+
+    def __init__(
+        self,
+        op: Op,
+        key: str,
+        path: KeyPath,
+        value: Any,
+        text: str | None,
+        origin: Origin,
+        package: str | None = None,
+    ) -> None:
+        self.op = op
+        self.key = key
+        self.path = path
+        self.value = value
+        self.text = text
+        self.origin = origin
+        self.package = package
 
     def typed_value(self, hint: TypeNode | None) -> Any:
         """The value as the schema field at ``path`` wants it."""
@@ -292,7 +305,7 @@ def _tuples_to_lists(value: Any) -> Any:
     return value
 
 
-class Argv(NamedTuple):
+class Argv(Record):
     """A command line split into its parts.
 
     Attributes:
@@ -300,8 +313,13 @@ class Argv(NamedTuple):
         overrides: the overrides, left to right.
     """
 
-    configs: tuple[tuple[str, Origin], ...]
-    overrides: tuple[Override, ...]
+    __slots__ = ("configs", "overrides")
+
+    def __init__(
+        self, configs: tuple[tuple[str, Origin], ...], overrides: tuple[Override, ...]
+    ) -> None:
+        self.configs = configs
+        self.overrides = overrides
 
 
 def split_argv(argv: Sequence[str], tree: TypeNode | None = None) -> Argv:

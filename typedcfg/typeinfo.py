@@ -23,6 +23,7 @@ from typing import Any, Literal, TypeGuard, Union
 from pydantic import BaseModel, SecretBytes, SecretStr
 from pydantic.fields import FieldInfo
 
+from ._record import Record
 from ._typing import is_dict, is_mapping
 from .errors import SchemaError
 
@@ -126,12 +127,12 @@ class TypeNode:
         return f"TypeNode({self.kind}, {type_name(self.annotation)})"
 
 
-class FieldNode(typing.NamedTuple):
+class FieldNode(Record):
     """One field of a model or dataclass.
 
-    A named tuple rather than a dataclass: a schema of 10,000 fields holds 10,000 of these for
-    the life of the process, and a tuple is half the size of an instance with a ``__dict__``
-    (and much cheaper to define at import).
+    A slotted record rather than a dataclass: a schema of 10,000 fields holds 10,000 of these
+    for the life of the process (a ``__dict__`` each would double that), and the class is
+    defined whenever typedcfg is imported.
 
     Attributes:
         name: the Python attribute name.
@@ -143,12 +144,23 @@ class FieldNode(typing.NamedTuple):
         required: no default and no default factory.
     """
 
-    name: str
-    key: str
-    type: TypeNode
-    description: str | None
-    default: Any
-    required: bool
+    __slots__ = ("default", "description", "key", "name", "required", "type")
+
+    def __init__(
+        self,
+        name: str,
+        key: str,
+        type: TypeNode,
+        description: str | None,
+        default: Any,
+        required: bool,
+    ) -> None:
+        self.name = name
+        self.key = key
+        self.type = type
+        self.description = description
+        self.default = default
+        self.required = required
 
 
 def node_at(tree: TypeNode | None, path: tuple[Any, ...]) -> TypeNode | None:
@@ -395,7 +407,7 @@ def _cached_tree(schema: type) -> TypeNode:
     return _Builder().model(schema)
 
 
-class Traits(typing.NamedTuple):
+class Traits(Record):
     """What a whole schema holds anywhere, so per-load work can be skipped when it holds none.
 
     Attributes:
@@ -403,8 +415,11 @@ class Traits(typing.NamedTuple):
         typed_groups: a discriminated union (``optim=sgd`` selects a member).
     """
 
-    secrets: bool
-    typed_groups: bool
+    __slots__ = ("secrets", "typed_groups")
+
+    def __init__(self, secrets: bool, typed_groups: bool) -> None:
+        self.secrets = secrets
+        self.typed_groups = typed_groups
 
 
 @functools.lru_cache(maxsize=256)
