@@ -17,7 +17,6 @@ from ._typing import is_dict
 from .errors import CompositionError, MissingKeyError
 from .overrides import NO_VALUE, Op, Override
 from .provenance import KeyPath, Layer, Origin, PathPart, SourceKind, format_path
-from .resolvers import substitute_runtime
 from .typeinfo import TypeNode, node_at, schema_traits
 
 __all__ = [
@@ -388,6 +387,8 @@ def resolve_interpolations(
         CompositionError: a cycle (naming every key in it), an unknown resolver, bad syntax.
         MissingKeyError: a reference to a key that does not exist.
     """
+    from .resolvers import substitute_runtime
+
     composed = Composed(
         substitute_runtime(composed.data, composed.origins),
         composed.origins,

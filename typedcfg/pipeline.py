@@ -28,7 +28,6 @@ from .compose import (
     resolve_interpolations,
 )
 from .errors import MASK, ConfigFileError
-from .export import as_plain
 from .groups import Choices, GroupRepo, compose_files
 from .masking import mask_argv
 from .overrides import Op, Override, env_layer, split_argv
@@ -136,6 +135,14 @@ def explain_table(rows: Iterable[tuple[str, str, object, Sequence[object]]]) -> 
             text += "  (overrode " + ", ".join(str(o) for o in overridden) + ")"
         lines.append(text)
     return "\n".join(lines)
+
+
+def as_plain(obj: Any) -> Any:
+    """:func:`typedcfg.export.as_plain`, imported on first use (provenance, explain, defaults):
+    a plain run never needs the export layer."""
+    from .export import as_plain as plain
+
+    return plain(obj)
 
 
 def _is_secret(value: Any) -> bool:
