@@ -295,3 +295,51 @@ def test_jobs_start_the_program_the_way_it_was_started(tmp_path: Path, command: 
     assert [line.split()[2:4] for line in done.stdout.splitlines()[1:]] == [
         ["finished", "1.0"], ["finished", "2.0"],
     ]  # fmt: skip
+
+
+SECRET_PROGRAM = """
+import hashlib
+from pathlib import Path
+
+from pydantic import BaseModel, SecretStr
+
+import typedcfg
+
+
+class Config(BaseModel):
+    api_key: SecretStr = SecretStr("default-key")
+    lr: float = 0.1
+
+
+@typedcfg.main(Config, runs_dir="runs")
+def train(cfg: Config) -> str:
+    # The job gets the real value: it leaves a digest of it, never the value itself.
+    digest = hashlib.sha256(cfg.api_key.get_secret_value().encode()).hexdigest()[:12]
+    Path(f"got-{digest}-{cfg.lr}").touch()
+    return "done"
+
+
+if __name__ == "__main__":
+    train()
+"""
+
+
+def test_swept_secrets_reach_the_jobs_and_are_shown_masked(tmp_path: Path) -> None:
+    """A secret field swept on the command line: each job runs with its real value, while the
+    progress lines, the summary table and the run records show it masked."""
+    import hashlib
+
+    program = tmp_path / "train.py"
+    program.write_text(textwrap.dedent(SECRET_PROGRAM))
+    secrets = ["S3CR3T-alpha", "S3CR3T-beta"]
+    done = run(program, "--multirun", f"api_key={','.join(secrets)}", "lr=1,2", "--jobs", "2")
+    assert done.returncode == 0, done.stderr
+    digests = {hashlib.sha256(s.encode()).hexdigest()[:12] for s in secrets}
+    made = {p.name for p in tmp_path.glob("got-*")}
+    assert made == {f"got-{d}-{lr}" for d in digests for lr in (1.0, 2.0)}
+    assert "api_key=**********" in done.stdout + done.stderr
+    written = "".join(p.read_text(errors="replace") for p in tmp_path.rglob("*") if p.is_file())
+    for secret in secrets:
+        assert secret not in done.stdout + done.stderr
+        assert secret not in written
+    assert all(m["sweep"]["params"]["api_key"] == "**********" for m in metas(program).values())

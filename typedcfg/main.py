@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, overload
 from ._record import Record
 from .errors import ConfigValidationError, SchemaError, TypedcfgError
 from .pipeline import CWD_DEFAULTS, Loaded, compose
-from .typeinfo import is_schema, schema_tree
+from .typeinfo import TypeNode, is_schema, schema_traits, schema_tree
 
 # Sweeps, run records and the --cfg/--explain printers are imported where they are used: a
 # plain run pays for none of them (``import typedcfg`` stays cheap, see docs/performance.md).
@@ -347,6 +347,7 @@ class MainFunction(Generic[R]):
         except TypedcfgError as exc:
             print(_relocated(exc, positions).render(), file=sys.stderr)
             return USAGE_EXIT
+        jobs = _masked_jobs(jobs, schema_tree(self.schema))
         failures: list[tuple[Job, TypedcfgError]] = []
         loaded: list[Loaded[Any]] = []
         for job in jobs:  # every combination is checked before any job starts
@@ -487,6 +488,27 @@ def _prog() -> str:
 
 
 # --- sweeps -----------------------------------------------------------------------------------
+
+
+def _masked_jobs(jobs: list[Job], tree: TypeNode) -> list[Job]:
+    """The jobs with swept secret values masked where they are shown: the job label (progress,
+    summary table, errors) and ``params`` (the run store's ``meta.sweep``). The tokens the job
+    runs with keep the value."""
+    if not schema_traits(tree).secrets:
+        return jobs
+    import dataclasses
+
+    from .errors import MASK
+    from .masking import mask_argv, secret_key
+
+    return [
+        dataclasses.replace(
+            job,
+            overrides=tuple(mask_argv(job.overrides, tree)),
+            params={k: MASK if secret_key(k, tree, v) else v for k, v in job.params.items()},
+        )
+        for job in jobs
+    ]
 
 
 def _launch(fn: Callable[..., Any], jobs: Sequence[Job], options: SweepOptions) -> int:
