@@ -2,28 +2,14 @@
 
 from __future__ import annotations
 
-import ast
 import os
-import shlex
 import subprocess
 import sys
 from pathlib import Path
 
+from usage import usage_commands
+
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "08_runs"
-
-
-def usage_commands(script: Path) -> list[list[str]]:
-    """The commands listed under ``Usage:`` in the script's docstring, as argv lists."""
-    doc = ast.get_docstring(ast.parse(script.read_text())) or ""
-    lines = doc.split("Usage:", 1)[1].splitlines()[1:]
-    commands: list[list[str]] = []
-    for line in lines:
-        if not line.strip():
-            if commands:
-                break
-            continue
-        commands.append(shlex.split(line))
-    return commands
 
 
 def test_example_08_usage_commands(tmp_path: Path) -> None:

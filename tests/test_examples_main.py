@@ -6,32 +6,18 @@ this interpreter; the test checks exit status and output.
 
 from __future__ import annotations
 
-import ast
 import os
-import shlex
 import subprocess
 import sys
 from pathlib import Path
 
 import yaml
+from usage import usage_commands
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 QUICKSTART = EXAMPLES / "01_quickstart" / "train.py"
 BEFORE = EXAMPLES / "04_argparse_migration" / "before.py"
 AFTER = EXAMPLES / "04_argparse_migration" / "after.py"
-
-
-def usage_commands(script: Path) -> list[list[str]]:
-    """The commands under ``Usage:`` in the script's docstring, as argv lists."""
-    doc = ast.get_docstring(ast.parse(script.read_text(encoding="utf-8"))) or ""
-    commands: list[list[str]] = []
-    for line in doc.split("Usage:", 1)[1].splitlines()[1:]:
-        if not line.strip():
-            if commands:
-                break
-            continue
-        commands.append(shlex.split(line))
-    return commands
 
 
 def run_usage(script: Path) -> list[subprocess.CompletedProcess[str]]:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import ast
 import os
-import shlex
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+from usage import usage_commands
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "09_sweep"
 
@@ -19,19 +19,6 @@ ROWS = [
     ["2", "optim.lr=0.01", "data.batch_size=16", "finished", "1.8455"],
     ["3", "optim.lr=0.01", "data.batch_size=64", "finished", "1.9214"],
 ]
-
-
-def usage_commands(script: Path) -> list[list[str]]:
-    """The commands listed under ``Usage:`` in the script's docstring, as argv lists."""
-    doc = ast.get_docstring(ast.parse(script.read_text())) or ""
-    commands: list[list[str]] = []
-    for line in doc.split("Usage:", 1)[1].splitlines()[1:]:
-        if not line.strip():
-            if commands:
-                break
-            continue
-        commands.append(shlex.split(line))
-    return commands
 
 
 def test_example_09_usage_commands(tmp_path: Path) -> None:
