@@ -20,7 +20,6 @@ from typing import Any, cast
 
 from ._record import Record
 from .errors import MASK, OverrideError
-from .masking import masked_json, masked_token, secret_field, secret_key
 from .provenance import KeyPath, Layer, Origin, PathPart, SourceKind
 from .typeinfo import TypeNode
 from .yaml_loader import MAX_DEPTH
@@ -384,7 +383,7 @@ def split_argv(argv: Sequence[str], tree: TypeNode | None = None) -> Argv:
             continue
         if not flags_done and token.startswith("--") and len(token) > 2:
             body = token[2:]
-            masked = masked_token(token, tree) if tree is not None else None
+            masked = _masked_token(token, tree) if tree is not None else None
             origin = Origin.argv(i, masked or token)
             if "=" in body:
                 overrides.append(_reparse(body, origin, masked is not None))
@@ -393,10 +392,13 @@ def split_argv(argv: Sequence[str], tree: TypeNode | None = None) -> Argv:
                 and not tokens[i + 1].startswith("--")
                 # A secret field takes the next token even with an '=' in it (base64 ends so):
                 # as a bare flag it would set 'true' and leave the secret as an override.
-                and ("=" not in tokens[i + 1] or (tree is not None and secret_field(body, tree)))
+                and (
+                    "=" not in tokens[i + 1]
+                    or (tree is not None and _secret_field(body, tree))
+                )
             ):
                 value_token = tokens[i + 1]
-                secret = tree is not None and secret_key(body, tree, value_token)
+                secret = tree is not None and _secret_key(body, tree, value_token)
                 origin = Origin.argv(i, f"{token} {MASK if secret else value_token}")
                 overrides.append(_reparse(f"{body}={value_token}", origin, secret))
                 i += 1
@@ -415,7 +417,7 @@ def split_argv(argv: Sequence[str], tree: TypeNode | None = None) -> Argv:
                 hint="overrides look like optim.lr=0.1, +key=value or ~key; "
                 "files go after --configs",
             )
-        masked = masked_token(token, tree) if tree is not None else None
+        masked = _masked_token(token, tree) if tree is not None else None
         if masked is None:
             overrides.append(parse_override(token, i))
         else:
@@ -424,11 +426,39 @@ def split_argv(argv: Sequence[str], tree: TypeNode | None = None) -> Argv:
     return Argv(tuple(configs), tuple(overrides))
 
 
+# typedcfg.masking is imported only when the schema has a secret to mask: the pipeline passes
+# tree=None otherwise, and these are called only with a tree.
+
+
+def _masked_token(token: str, tree: TypeNode) -> str | None:
+    from .masking import masked_token
+
+    return masked_token(token, tree)
+
+
+def _masked_json(token: str, tree: TypeNode) -> str | None:
+    from .masking import masked_json
+
+    return masked_json(token, tree)
+
+
+def _secret_field(key: str, tree: TypeNode) -> bool:
+    from .masking import secret_field
+
+    return secret_field(key, tree)
+
+
+def _secret_key(key: str, tree: TypeNode, value: str | None) -> bool:
+    from .masking import secret_key
+
+    return secret_key(key, tree, value)
+
+
 def _json_overrides(token: str, index: int, tree: TypeNode | None) -> list[Override]:
     """wandb's ``${args_json}``: one JSON object of ``{"key": value}``, keys may be dotted."""
     import json
 
-    masked = masked_json(token, tree) if tree is not None else None
+    masked = _masked_json(token, tree) if tree is not None else None
     origin = Origin.argv(index, masked or token)
     try:
         data = json.loads(token)

@@ -29,10 +29,8 @@ from .compose import (
 )
 from .errors import MASK, ConfigFileError
 from .groups import Choices, GroupRepo, compose_files
-from .masking import mask_argv
 from .overrides import Op, Override, env_layer, split_argv
-from .provenance import KeyPath, Origin, Provenance, SourceKind, format_path
-from .sources import DEFAULTS_FILE
+from .provenance import DEFAULTS_FILE, KeyPath, Origin, Provenance, SourceKind, format_path
 from .typeinfo import TypeNode, schema_traits, schema_tree
 from .validate import validate
 
@@ -217,7 +215,7 @@ def compose(
     if composed.interpolated:
         composed = resolve_interpolations(composed, schema_defaults(tree))
     config = validate(schema, composed.data, composed.origins, tree)
-    return Loaded(config, composed, tree, names, mask_argv(tokens, _secret_tree(tree)))
+    return Loaded(config, composed, tree, names, _shown_argv(tokens, tree))
 
 
 def load(
@@ -248,6 +246,16 @@ def _secret_tree(tree: TypeNode) -> TypeNode | None:
     """``tree`` when command-line tokens may need masking (it holds a secret), else ``None``:
     without a secret field anywhere, no token is looked up at all."""
     return tree if schema_traits(tree).secrets else None
+
+
+def _shown_argv(tokens: list[str], tree: TypeNode) -> list[str]:
+    """The tokens a ``Loaded`` keeps: secret values masked (the masking module is imported
+    only for a schema that has a secret)."""
+    if _secret_tree(tree) is None:
+        return list(tokens)
+    from .masking import mask_argv
+
+    return mask_argv(tokens, tree)
 
 
 def find_defaults_file(defaults: Any) -> str | None:

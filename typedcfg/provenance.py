@@ -14,10 +14,15 @@ import os
 from collections.abc import Iterator, Mapping
 from typing import cast
 
+DEFAULTS_FILE = "config-defaults.yaml"
+"""wandb's defaults file, read from the working directory unless another is named (here, at
+the bottom layer, so that the pipeline names it without loading the sources module)."""
+
 PathPart = str | int
 KeyPath = tuple[PathPart, ...]
 
 __all__ = [
+    "DEFAULTS_FILE",
     "KeyPath",
     "Layer",
     "Origin",

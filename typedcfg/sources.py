@@ -16,13 +16,12 @@ from collections.abc import Mapping
 from typing import Any, cast
 
 from .errors import ConfigFileError, EmptyConfigWarning
-from .provenance import KeyPath, Layer, Origin, SourceKind
+from .provenance import DEFAULTS_FILE, KeyPath, Layer, Origin, SourceKind
 from .typeinfo import TypeNode
 from .yaml_loader import parse_yaml, read_text
 
 __all__ = ["DEFAULTS_FILE", "file_layer", "mapping_layer"]
 
-DEFAULTS_FILE = "config-defaults.yaml"
 
 
 def file_layer(path: str | os.PathLike[str], kind: SourceKind, hint: TypeNode | None) -> Layer:
