@@ -90,6 +90,8 @@ def header_package(text: str, path: str, kind: SourceKind) -> str | None:
     Raises:
         ConfigFileError: a header line that is not ``# @key value``.
     """
+    if not text.lstrip().startswith("#"):
+        return None  # the first line with text is not a comment: no header (and no split)
     for number, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()
         if not stripped:
