@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from ._record import Record
 from .provenance import KeyPath, Origin, SourceKind, format_path
 
 __all__ = [
@@ -138,10 +139,10 @@ class ConfigMutationError(TypedcfgError, ValueError):
     """A value set from code changes an existing key without ``allow_val_change``."""
 
 
-class Issue:
+class Issue(Record):
     """One validation problem, mapped back to where the value came from (immutable).
 
-    A plain class rather than a frozen dataclass: it is defined whenever typedcfg is imported,
+    A plain record rather than a frozen dataclass: it is defined whenever typedcfg is imported,
     and generating a dataclass's methods cost a tenth of that import.
 
     Attributes:
@@ -155,8 +156,10 @@ class Issue:
         show_path: the message starts with the key path (``False`` when it names it already).
     """
 
-    __slots__ = ("hint", "kind", "message", "origin", "path", "show_path", "suggestions", "value")
-    _FIELDS = ("path", "message", "origin", "value", "kind", "suggestions", "hint", "show_path")
+    # The order of __init__'s parameters, which equality, hashing and repr follow.
+    __slots__ = (  # noqa: RUF023
+        "path", "message", "origin", "value", "kind", "suggestions", "hint", "show_path",
+    )  # fmt: skip
 
     path: KeyPath
     message: str
@@ -179,36 +182,20 @@ class Issue:
         show_path: bool = True,
     ) -> None:
         fields = (path, message, origin, value, kind, suggestions, hint, show_path)
-        for name, item in zip(self._FIELDS, fields, strict=True):
+        for name, item in zip(self.__slots__, fields, strict=True):
             object.__setattr__(self, name, item)
 
     def replace(self, **changes: Any) -> Issue:
         """A copy with some attributes changed (``issue.replace(origin=...)``)."""
-        values = {name: getattr(self, name) for name in self._FIELDS}
+        values = {name: getattr(self, name) for name in self.__slots__}
         values.update(changes)
         return Issue(**values)
-
-    def _astuple(self) -> tuple[Any, ...]:
-        return tuple(getattr(self, name) for name in self._FIELDS)
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"Issue is immutable: cannot set {name!r}")
 
     def __delattr__(self, name: str) -> None:
         raise AttributeError(f"Issue is immutable: cannot delete {name!r}")
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not Issue:
-            return NotImplemented
-        assert isinstance(other, Issue)
-        return self._astuple() == other._astuple()
-
-    def __hash__(self) -> int:
-        return hash(self._astuple())
-
-    def __repr__(self) -> str:
-        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._FIELDS)
-        return f"Issue({shown})"
 
     @property
     def key(self) -> str:

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from typing import cast
 
 from .errors import MASK
-from .typeinfo import TypeNode
+from .typeinfo import TypeNode, schema_traits
 
 __all__ = [
     "MASK",
@@ -37,28 +37,7 @@ __all__ = [
 
 def has_secrets(node: TypeNode | None) -> bool:
     """Whether ``node`` is a secret or holds one at any depth (schemas may be recursive)."""
-    if node is None:
-        return False
-    if node.secret:
-        return True
-    if node.children is None and node.item is None and not node.members:
-        return False  # a leaf, the usual target of an override: no walk
-    stack = [node]
-    seen: set[int] = set()
-    while stack:
-        item = stack.pop()
-        if item.secret:
-            return True
-        if id(item) in seen:
-            continue
-        seen.add(id(item))
-        if item.children:
-            stack.extend(item.children.values())
-        if item.item is not None:
-            stack.append(item.item)
-        if item.members:
-            stack.extend(item.members)
-    return False
+    return node is not None and schema_traits(node).secrets
 
 
 def _node_at(key: str, tree: TypeNode | None) -> TypeNode | None:
