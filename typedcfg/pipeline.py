@@ -335,7 +335,7 @@ def compose_data(
     repo = GroupRepo(_config_dir(config_dir, defaults_path))
     hydra_free = tree.children is None or "hydra" not in tree.children
     overrides = [o for o in parts.overrides if not (hydra_free and _is_hydra_key(o.key))]
-    selects = [repo.root is not None and _selects_group(o, repo) for o in overrides]
+    selects = [_selects_group(o, repo) for o in overrides]
     group_overrides = [o for o, group in zip(overrides, selects, strict=True) if group]
     value_overrides = [o for o, group in zip(overrides, selects, strict=True) if not group]
     primary = _primary(repo, config_name)
