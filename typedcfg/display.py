@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import enum
 import pathlib
-from collections.abc import Mapping, Sequence
-from typing import Any, TypeGuard, cast
+from collections.abc import Sequence
+from typing import Any
 
+from ._typing import is_mapping
 from .errors import MASK
 from .export import as_plain
 from .pipeline import Loaded, explain_table
@@ -48,7 +49,7 @@ def _yaml_safe(value: Any) -> Any:
 
     if isinstance(value, (SecretStr, SecretBytes)):
         return MASK
-    if _is_mapping(value):
+    if is_mapping(value):
         return {_yaml_key(k): _yaml_safe(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):
         seq: list[Any] = list(value)  # pyright: ignore[reportUnknownArgumentType]
@@ -68,10 +69,6 @@ def _yaml_safe(value: Any) -> Any:
     return str(value)
 
 
-def _is_mapping(value: object) -> TypeGuard[Mapping[Any, Any]]:
-    return isinstance(value, Mapping)
-
-
 def _yaml_key(key: Any) -> Any:
     return key if isinstance(key, (str, int, float, bool)) or key is None else str(key)
 
@@ -79,57 +76,16 @@ def _yaml_key(key: Any) -> Any:
 def explain_text(loaded: Loaded[Any], positions: Sequence[int]) -> str:
     """:meth:`Loaded.explain`'s table, argv locations counted as the user typed them.
 
-    A secret's command-line token is shown with its value masked (``api_key=**********``), so
-    the source column does not give away what the value column hides.
+    A secret's command-line token already has its value masked in its origin
+    (:mod:`typedcfg.masking`, applied when the command line is split).
     """
-    raw = list(loaded.rows())
-    secrets = frozenset(key for key, shown, _, _ in raw if shown == MASK)
     rows = [
         (
             key,
             shown,
-            _shown_origin(origin, positions, key in secrets, secrets),
-            tuple(_shown_origin(o, positions, key in secrets, secrets) for o in overridden),
+            origin_at(origin, positions) or origin,
+            tuple(origin_at(o, positions) or o for o in overridden),
         )
-        for key, shown, origin, overridden in raw
+        for key, shown, origin, overridden in loaded.rows()
     ]
     return explain_table(rows)
-
-
-def _shown_origin(
-    origin: Origin, positions: Sequence[int], secret: bool, secrets: frozenset[str]
-) -> Origin:
-    """The origin as printed: argv index as typed, secret values in its token masked."""
-    moved = origin_at(origin, positions) or origin
-    if moved.kind is not SourceKind.ARGV or not moved.text:
-        return moved
-    text = moved.text
-    if text.lstrip().startswith("{"):
-        # One JSON object (wandb's ${args_json}) sets several keys, secrets among them maybe.
-        text = _masked_json(text, secrets)
-    elif not secret:
-        return moved
-    elif "=" in text:
-        text = text.split("=", 1)[0] + "=" + MASK  # key=value, --key=value
-    elif " " in text and text.startswith("--"):
-        text = text.split(" ", 1)[0] + " " + MASK  # --key value
-    else:
-        text = MASK
-    return Origin(SourceKind.ARGV, index=moved.index, text=text)
-
-
-def _masked_json(text: str, secrets: frozenset[str]) -> str:
-    import json
-
-    try:
-        data = json.loads(text)
-    except ValueError:
-        return MASK
-    if not isinstance(data, dict):
-        return MASK
-    items = cast("dict[str, Any]", data)
-    hidden = {
-        key: MASK if key in secrets or any(s.startswith(key + ".") for s in secrets) else value
-        for key, value in items.items()
-    }
-    return json.dumps(hidden) if hidden != items else text
