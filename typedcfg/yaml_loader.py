@@ -13,7 +13,6 @@ unquoted scalars the way the schema field wants them.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -24,6 +23,7 @@ from yaml.reader import Reader, ReaderError
 from .errors import ConfigFileError
 from .provenance import KeyPath, Origin, SourceKind
 from .typeinfo import DICT, TypeNode
+from .yaml_block import CONSTANTS, NULLS, parse_block, parse_scalar
 
 __all__ = ["Document", "parse_scalar", "parse_yaml", "read_text"]
 
@@ -105,63 +105,7 @@ def _make_loader() -> tuple[type, bool]:
 
 _Loader, LIBYAML = _make_loader()
 
-# YAML 1.2 core schema, plain scalars only.
-# YAML 1.2 core numbers, plus digit-group underscores between digits (``55_000``), which YAML
-# 1.1, Python and Hydra configs use.
-_INT = re.compile(r"[-+]?[0-9](?:_?[0-9])*\Z")
-_FLOAT = re.compile(
-    r"[-+]?(?:\.[0-9](?:_?[0-9])*|[0-9](?:_?[0-9])*(?:\.(?:[0-9](?:_?[0-9])*)?)?)"
-    r"(?:[eE][-+]?[0-9]+)?\Z"
-)
-_CONSTANTS: dict[str, Any] = {
-    "": None,
-    "~": None,
-    "null": None,
-    "Null": None,
-    "NULL": None,
-    "true": True,
-    "True": True,
-    "TRUE": True,
-    "false": False,
-    "False": False,
-    "FALSE": False,
-    ".inf": float("inf"),
-    ".Inf": float("inf"),
-    ".INF": float("inf"),
-    "+.inf": float("inf"),
-    "+.Inf": float("inf"),
-    "+.INF": float("inf"),
-    "-.inf": float("-inf"),
-    "-.Inf": float("-inf"),
-    "-.INF": float("-inf"),
-    ".nan": float("nan"),
-    ".NaN": float("nan"),
-    ".NAN": float("nan"),
-}
-_NULLS = frozenset(k for k, v in _CONSTANTS.items() if v is None)
-_MISSING: Any = object()
 _NOT_ENTRY: Any = object()  # desc_value_entry: the mapping is plain data, not {desc, value}
-_NUMERIC_START = frozenset("0123456789+-.")
-
-
-def parse_scalar(text: str) -> Any:
-    """An unquoted scalar under the YAML 1.2 core schema (no dates, no ``yes``/``no``)."""
-    value = _CONSTANTS.get(text, _MISSING)
-    if value is not _MISSING:
-        return value
-    if text[0] in _NUMERIC_START:
-        if text.isdigit() and text.isascii():  # the common case, without a regex
-            return int(text)
-        if _INT.match(text):
-            return int(text)
-        if _FLOAT.match(text):
-            return float(text)
-    if len(text) > 2 and text[0] == "0":
-        if text[1] == "o" and all(c in "01234567" for c in text[2:]):
-            return int(text[2:], 8)
-        if text[1] == "x" and all(c in "0123456789abcdefABCDEF" for c in text[2:]):
-            return int(text[2:], 16)
-    return text
 
 
 class Document:
@@ -268,6 +212,11 @@ def parse_yaml(
     # as it builds the values, so the tree and the values never both fill memory (libyaml's
     # nodes take about six times the memory of the values they hold). Any error found while
     # doing so is found again on an intact tree, for the exact same message.
+    block = parse_block(text, file, kind, hint, desc_value)
+    if block is not None:
+        doc = Document()
+        doc.data, doc.origins, doc.descriptions, doc.interpolated, doc.desc_value = block
+        return doc
     if "&" not in text:
         try:
             return _parse(text, file, kind, hint, desc_value, consume=True)
@@ -679,7 +628,7 @@ class _Walker:
         tag = node.tag
         text: str = node.value
         if tag == _PLAIN:
-            if hint is not None and hint.text and text not in _NULLS:
+            if hint is not None and hint.text and text not in NULLS:
                 value: Any = text
             else:
                 try:
@@ -730,14 +679,14 @@ def _contains(root: Node, target: Node) -> bool:
 
 
 def _explicit_bool(text: str) -> bool:
-    value = _CONSTANTS.get(text)
+    value = CONSTANTS.get(text)
     if isinstance(value, bool):
         return value
     raise ValueError(text)
 
 
 def _explicit_null(text: str) -> None:
-    if text in _NULLS:
+    if text in NULLS:
         return None
     raise ValueError(text)
 

@@ -1,0 +1,355 @@
+"""Plain block YAML read line by line, and YAML 1.2 core scalars.
+
+Layer 2: imports :mod:`typedcfg.provenance`, :mod:`typedcfg.typeinfo`.
+
+Most config files are block mappings of plain words and numbers, with a few one-line lists.
+:func:`parse_block` reads a file written only in that subset straight into values and origins,
+one regular expression per line. Building PyYAML nodes costs more than that, most of all for
+small files, where setting up libyaml's parser is most of the work. Anything outside the
+subset returns ``None``, and :mod:`typedcfg.yaml_loader` reads the file with libyaml, which also
+words every error. Outside the subset are quotes with escapes, block lists, multi-line and
+empty values, anchors, tags, flow mappings, tabs, non-ASCII text, duplicate keys and desc/value
+entries. ``tests/test_yaml_block.py`` holds both readers to the same values and origins.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .provenance import KeyPath, Origin, SourceKind
+from .typeinfo import DICT, TypeNode
+
+__all__ = ["NULLS", "parse_block", "parse_scalar"]
+
+# YAML 1.2 core numbers, plus digit-group underscores between digits (``55_000``), which YAML
+# 1.1, Python and Hydra configs use.
+_INT = re.compile(r"[-+]?[0-9](?:_?[0-9])*\Z")
+_FLOAT = re.compile(
+    r"[-+]?(?:\.[0-9](?:_?[0-9])*|[0-9](?:_?[0-9])*(?:\.(?:[0-9](?:_?[0-9])*)?)?)"
+    r"(?:[eE][-+]?[0-9]+)?\Z"
+)
+CONSTANTS: dict[str, Any] = {
+    "": None,
+    "~": None,
+    "null": None,
+    "Null": None,
+    "NULL": None,
+    "true": True,
+    "True": True,
+    "TRUE": True,
+    "false": False,
+    "False": False,
+    "FALSE": False,
+    ".inf": float("inf"),
+    ".Inf": float("inf"),
+    ".INF": float("inf"),
+    "+.inf": float("inf"),
+    "+.Inf": float("inf"),
+    "+.INF": float("inf"),
+    "-.inf": float("-inf"),
+    "-.Inf": float("-inf"),
+    "-.INF": float("-inf"),
+    ".nan": float("nan"),
+    ".NaN": float("nan"),
+    ".NAN": float("nan"),
+}
+NULLS = frozenset(k for k, v in CONSTANTS.items() if v is None)
+_MISSING: Any = object()
+_NUMERIC_START = frozenset("0123456789+-.")
+
+
+def parse_scalar(text: str) -> Any:
+    """An unquoted scalar under the YAML 1.2 core schema (no dates, no ``yes``/``no``)."""
+    value = CONSTANTS.get(text, _MISSING)
+    if value is not _MISSING:
+        return value
+    if text[0] in _NUMERIC_START:
+        if text.isdigit() and text.isascii():  # the common case, without a regex
+            return int(text)
+        if _INT.match(text):
+            return int(text)
+        if _FLOAT.match(text):
+            return float(text)
+    if len(text) > 2 and text[0] == "0":
+        if text[1] == "o" and all(c in "01234567" for c in text[2:]):
+            return int(text[2:], 8)
+        if text[1] == "x" and all(c in "0123456789abcdefABCDEF" for c in text[2:]):
+            return int(text[2:], 16)
+    return text
+
+
+# The subset, one line at a time. A key is a plain word. A value is one of:
+# - a plain scalar: printable ASCII words separated by spaces, not starting with an indicator,
+#   with no ': ' (a mapping) or ' #' (a comment) inside;
+# - a one-line flow list of plain words and quoted strings;
+# - a quoted string without escapes (or a quote inside single quotes);
+# - an empty flow mapping;
+# - nothing: null, or a block mapping or list on the lines below.
+# A list item is '- ' and a one-line value. A comment needs a space before it unless it fills
+# the line. A '---' may open the file.
+_FIRST = r"(?:[^\s\-?:,\[\]{}#&*!|>'\"%@`]|[-?](?=\S))"
+_CHAR = r"(?:[^\s:]|:(?=\S))"
+_WORD_FIRST = r"(?:[^\s:#]|:(?=\S))"
+_PLAIN = rf"{_FIRST}{_CHAR}*(?: +{_WORD_FIRST}{_CHAR}*)*"
+_ITEM = (
+    r"(?:(?:[A-Za-z0-9_~./+]|-[A-Za-z0-9_.])[A-Za-z0-9_~./+\-]*|'[^'\n]*'|\"[^\"\\\n]*\")"
+)
+_VALUE = (
+    rf"({_PLAIN})|(\[ *(?:{_ITEM}(?: *, *{_ITEM})*)? *\])"
+    r"|'([^']*)'|\"([^\"\\]*)\"|(\{ *\})"
+)
+# Groups: 1 indentation, 2 key (or '-' for a list item), 3-7 the value as plain, flow list,
+# single-quoted, double-quoted, empty mapping.
+_LINE = re.compile(
+    rf"( *)(?:([A-Za-z0-9_][A-Za-z0-9_./\-]*):(?: +(?:{_VALUE}))?(?: +#.*)?|#.*)? *\Z"
+)
+_LIST_ITEM = re.compile(rf"( *)(-) +(?:{_VALUE})(?: +#.*)? *\Z")
+_DOCUMENT_START = re.compile(r"---(?: +#.*)? *\Z")
+_ITEMS = re.compile(_ITEM)
+# Characters the subset never holds: control characters (and tab and CR) make libyaml refuse
+# or fold the text in ways the line reader does not follow.
+_UNUSUAL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
+_DEEPEST = 50  # levels of indentation the line reader follows (libyaml goes to MAX_DEPTH)
+_REJECT: Any = object()
+
+
+class _Level:
+    """One open mapping: its indentation, its values and what the schema says of its keys."""
+
+    __slots__ = ("children", "hint", "indent", "item", "lines", "out", "path")
+
+    def __init__(self, indent: int, out: dict[str, Any], path: KeyPath, hint: TypeNode | None):
+        self.indent = indent
+        self.out = out
+        self.path = path
+        self.hint = hint
+        self.children = hint.children if hint is not None else None
+        self.item = hint.item if hint is not None else None
+        self.lines: dict[str, tuple[re.Match[str], int]] | None = None  # 'desc'/'value' lines
+
+
+class _Reader:
+    """The state of one file's reading: its origins and whether a string holds ``${``."""
+
+    __slots__ = ("desc_values", "descriptions", "file", "interpolated", "kind", "origins")
+
+    def __init__(self, file: str, kind: SourceKind) -> None:
+        self.file = file
+        self.kind = kind
+        self.origins: dict[KeyPath, Origin] = {}
+        self.descriptions: dict[KeyPath, str] = {}
+        self.interpolated = False
+        self.desc_values = 0
+
+    def value(self, match: re.Match[str], line: int, path: KeyPath, hint: TypeNode | None) -> Any:
+        """The one-line value in groups 3-7 of ``match``, its origin (and its items') recorded."""
+        plain = match.group(3)
+        if plain is not None:
+            self.origins[path] = Origin(self.kind, self.file, line, match.start(3) + 1)
+            return self.scalar(plain, hint)
+        flow = match.group(4)
+        if flow is not None:
+            start = match.start(4)
+            self.origins[path] = Origin(self.kind, self.file, line, start + 1)
+            item = hint.item if hint is not None else None
+            items: list[Any] = []
+            for index, found in enumerate(_ITEMS.finditer(flow)):
+                item_path = (*path, index)
+                self.origins[item_path] = Origin(
+                    self.kind, self.file, line, start + found.start() + 1
+                )
+                word = found.group()
+                if word[0] in "'\"":
+                    value: Any = word[1:-1]
+                else:
+                    value = self.scalar(word, item)
+                    if value is _REJECT:
+                        return _REJECT
+                items.append(value)
+            return items
+        for group in (5, 6):
+            quoted = match.group(group)
+            if quoted is not None:
+                # The column of the opening quote, 1-based, is the offset of the text after it.
+                self.origins[path] = Origin(self.kind, self.file, line, match.start(group))
+                if "${" in quoted:
+                    self.interpolated = True
+                return quoted
+        self.origins[path] = Origin(self.kind, self.file, line, match.start(7) + 1)
+        return {}
+
+    def scalar(self, text: str, hint: TypeNode | None) -> Any:
+        if hint is not None and hint.text and text not in NULLS:
+            value: Any = text
+        else:
+            try:
+                value = parse_scalar(text)
+            except ValueError:  # int() refuses more than 4300 digits: libyaml's reading says so
+                return _REJECT
+        if value.__class__ is str and "${" in value:
+            self.interpolated = True
+        return value
+
+    def entry(self, level: _Level, top: dict[str, Any]) -> bool:
+        """Settle a top-level mapping that holds ``desc`` or ``value`` keys, as
+        :meth:`typedcfg.yaml_loader._Walker.desc_value_entry` does; ``False`` to give up."""
+        lines = level.lines
+        assert lines is not None
+        out = level.out
+        hint = level.hint
+        if hint is not None and hint.children is not None and (
+            "value" in hint.children or "desc" in hint.children
+        ):
+            return True  # the schema's own model has a 'value'/'desc' field: plain data
+        if "value" in lines and hint is not None and hint.kind == DICT and (
+            lines["value"][0].group(7) is None
+        ):
+            return True  # a dict field's own 'value' key
+        if len(out) > len(lines):
+            return len(lines) == 1  # one of the two and other keys: plain; both: an error
+        if "value" not in lines:
+            return False  # a desc without a value: libyaml's reading words the error
+        self.desc_values += 1
+        key = str(level.path[0])
+        for name in lines:  # built as plain data above; the entry holds only the value
+            built = out[name]
+            del self.origins[(key, name)]
+            for index in range(len(built) if built.__class__ is list else 0):
+                del self.origins[(key, name, index)]
+        if "desc" in lines:
+            match = lines["desc"][0]
+            text = match.group(3) or match.group(5) or match.group(6)
+            if text:
+                self.descriptions[level.path] = text
+        match, line = lines["value"]
+        value = self.value(match, line, level.path, hint)
+        if value is _REJECT:
+            return False
+        top[key] = value
+        return True
+
+
+def parse_block(
+    text: str, file: str, kind: SourceKind, hint: TypeNode | None, desc_value: bool
+) -> tuple[dict[str, Any], dict[KeyPath, Origin], dict[KeyPath, str], bool, int] | None:
+    """``(data, origins, descriptions, interpolated, desc/value entries)`` for a file in the
+    subset, or ``None``.
+
+    Everything returned is what :func:`typedcfg.yaml_loader.parse_yaml` gives for the same text,
+    origins in the same order.
+    """
+    if not text.isascii() or _UNUSUAL.search(text) is not None:
+        return None
+    reader = _Reader(file, kind)
+    origins = reader.origins
+    top = _Level(0, {}, (), None)
+    top.children = hint.children if hint is not None else None
+    stack = [top]
+    level = top
+    # A 'key:' with nothing after it: (key, line, column, hint) until the next line says whether
+    # it holds a mapping, a list or null.
+    pending: tuple[str, int, int, TypeNode | None] | None = None
+    items: list[Any] | None = None  # the block list being read, its indentation and hint
+    items_indent = 0
+    items_hint: TypeNode | None = None
+    items_path: KeyPath = ()
+    line_no = 0
+    for line in text.split("\n"):
+        line_no += 1
+        match = _LINE.match(line)
+        if match is None:
+            match = _LIST_ITEM.match(line)
+            if match is None:
+                if not top.out and pending is None and _DOCUMENT_START.match(line):
+                    continue
+                return None
+            indent = len(match.group(1))
+            if pending is not None:
+                key, key_line, key_column, child = pending
+                pending = None
+                if indent < level.indent:
+                    return None
+                items_path = (*level.path, key)
+                origins[items_path] = Origin(kind, file, key_line, key_column)
+                items = level.out[key] = []
+                items_indent = indent
+                items_hint = child.item if child is not None else None
+            elif items is None or indent != items_indent:
+                return None
+            value = reader.value(match, line_no, (*items_path, len(items)), items_hint)
+            if value is _REJECT:
+                return None
+            items.append(value)
+            continue
+        key = match.group(2)
+        if key is None:
+            continue  # blank or comment
+        indent = len(match.group(1))
+        items = None
+        if pending is not None:
+            parent_key, key_line, key_column, child = pending
+            pending = None
+            if indent <= level.indent:
+                # 'key:' and nothing: null, located just after the colon.
+                path = (*level.path, parent_key)
+                origins[path] = Origin(kind, file, key_line, key_column + len(parent_key) + 1)
+            else:
+                if len(stack) > _DEEPEST or (child is not None and child.discriminator):
+                    return None  # a union member is chosen by a key that may come later
+                path = (*level.path, parent_key)
+                origins[path] = Origin(kind, file, key_line, key_column)
+                out: dict[str, Any] = {}
+                level.out[parent_key] = out
+                level = _Level(indent, out, path, child)
+                stack.append(level)
+        if indent != level.indent:
+            if indent > level.indent:
+                return None  # more indented after a value: libyaml refuses it
+            while indent < level.indent:
+                stack.pop()
+                if level.lines is not None and not reader.entry(level, top.out):
+                    return None
+                level = stack[-1]
+            if indent != level.indent:
+                return None
+        if key in level.out:
+            return None  # duplicate key: libyaml's reading words the error
+        if level is top:
+            if key in ("wandb_version", "_wandb"):
+                return None
+            child = level.children.get(key) if level.children is not None else None
+        else:
+            child = level.item
+            if level.children is not None:
+                child = level.children.get(key, child)
+        path = (*level.path, key)
+        if match.group(3) is None and match.group(4) is None and match.group(5) is None and (
+            match.group(6) is None and match.group(7) is None
+        ):
+            if desc_value and len(stack) == 2 and key in ("desc", "value"):
+                return None  # a desc/value entry whose value is not on its line
+            pending = (key, line_no, indent + 1, child)
+            level.out[key] = None  # keeps the key's place (and finds a repeat of it)
+            continue
+        value = reader.value(match, line_no, path, child)
+        if value is _REJECT:
+            return None
+        level.out[key] = value
+        if desc_value and len(stack) == 2 and key in ("desc", "value"):
+            if key == "desc" and "${" in match.group(0):
+                return None
+            if level.lines is None:
+                level.lines = {}
+            level.lines[key] = (match, line_no)
+    if pending is not None:
+        key, key_line, key_column, _ = pending
+        path = (*level.path, key)
+        origins[path] = Origin(kind, file, key_line, key_column + len(key) + 1)
+    while len(stack) > 1:
+        level = stack.pop()
+        if level.lines is not None and not reader.entry(level, top.out):
+            return None
+    if not top.out:
+        return None
+    return top.out, origins, reader.descriptions, reader.interpolated, reader.desc_values
