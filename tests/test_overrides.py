@@ -733,3 +733,29 @@ def test_configs_path_with_a_nul_byte_is_located() -> None:
     assert error(["--configs", "a\x00b.yaml"]) == (
         "argv[1] 'a\\x00b.yaml': a file name cannot hold a NUL byte"
     )
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.one_of(words, st.sampled_from(["None", "abc", "a-b", "Inf", "NULL", "x_1", "-0", "0.50"])),
+    st.sampled_from(["k", "a.b", "_x.y-z", "a.0", "A1.b_2"]),
+)
+def test_the_one_match_lane_types_like_fast_value(raw: str, key: str) -> None:
+    """Tokens the one-regex lane takes get fast_value's value and text, and the same path."""
+    expected = None if raw == "None" else fast_value(raw)
+    if expected is NO_VALUE:
+        return
+    o = parse_override(f"{key}={raw}", 0)
+    assert _same(o.value, expected) and type(o.value) is type(expected), (raw, o.value)
+    assert o.text == (raw if expected is not None else None)
+    assert o.path == tuple(key.split("."))
+    assert str(o.origin) == f"argv[0] '{key}={raw}'"
+
+
+def test_the_one_match_lane_takes_the_usual_tokens() -> None:
+    from typedcfg.overrides import _QUICK
+
+    for token in ["batch_size=64", "optim.lr=0.001", "optim.name=adam", "a.b-c=-3", "x=true"]:
+        assert _QUICK.match(token) is not None, token
+    for token in ["a.0=1", "k=1e-3", "k=007", "k=a/b", "k=1_000", "+k=1"]:
+        assert _QUICK.match(token) is None, token

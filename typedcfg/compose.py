@@ -149,8 +149,7 @@ def apply_overrides(
     # Only a schema with a discriminated union can need a member's tag seeded (_seed_tags).
     typed_groups = tree is not None and schema_traits(tree).typed_groups
     for override in overrides:
-        path = _index_path(data, override)
-        current = _get(data, path)
+        path, current = _locate(data, override)
         op = override.op
         if op is Op.DELETE:
             if current is _MISS:
@@ -193,13 +192,19 @@ def apply_overrides(
             data = _seed_tags(data, path, tree, schema_defaults, override, origins, overridden)
         data = _set(data, path, value, merge, override, origins, overridden)
         if not merge and current is not _MISS:
-            _forget_below(origins, path, current)
+            if current.__class__ is dict or current.__class__ is list:
+                _forget_below(origins, path, current)
             previous = origins.get(path)
             if previous is not None:
                 overridden.setdefault(path, []).append(previous)
-        _record(value, path, override.origin, origins)
-        if not interpolated and _has_interpolation(value):
-            interpolated = True
+        if value.__class__ is dict or value.__class__ is list:
+            _record(value, path, override.origin, origins)
+            if not interpolated and _has_interpolation(value):
+                interpolated = True
+        else:  # a scalar, as most overrides set: what _record and _has_interpolation would do
+            origins[path] = override.origin
+            if isinstance(value, str) and "${" in value:
+                interpolated = True
     return Composed(data, origins, overridden, dict(composed.descriptions), interpolated)
 
 
@@ -211,8 +216,9 @@ def drop_key(composed: Composed, key: str) -> Composed:
                     composed.interpolated)
 
 
-def _index_path(data: Any, override: Override) -> KeyPath:
-    """Turn digit parts that address list items into ints (``layers.0`` -> ``("layers", 0)``)."""
+def _locate(data: Any, override: Override) -> tuple[KeyPath, Any]:
+    """The override's path with digit parts that address list items as ints (``layers.0`` ->
+    ``("layers", 0)``), and the value there now (``_MISS`` when there is none)."""
     parts: list[PathPart] = []
     node: Any = data
     for part in override.path:
@@ -227,13 +233,13 @@ def _index_path(data: Any, override: Override) -> KeyPath:
         else:
             parts.append(part)
             node = mapping.get(part, _MISS) if isinstance(node, dict) else _MISS
-    return tuple(parts)
+    return tuple(parts), node
 
 
 def _get(data: Any, path: KeyPath) -> Any:
     node: Any = data
     for part in path:
-        mapping: dict[Any, Any] = node  # typed names, as in _index_path
+        mapping: dict[Any, Any] = node  # typed names, as in _locate
         items: list[Any] = node
         if isinstance(node, dict):
             node = mapping.get(part, _MISS)
@@ -284,8 +290,10 @@ def _set(
     # ``node`` and ``child`` are Any: the containers on the path may be dicts or lists.
     node: Any = root
     for depth, part in enumerate(path[:-1]):
-        child: Any = node[part] if _has(node, part) else _MISS
-        mapping: Mapping[Any, Any] = child  # typed names, as in _index_path
+        child: Any = node.get(part, _MISS) if node.__class__ is dict else (
+            node[part] if _has(node, part) else _MISS
+        )
+        mapping: Mapping[Any, Any] = child  # typed names, as in _locate
         items: Sequence[Any] = child
         if child is _MISS and isinstance(node, list):
             # A key or a missing index below a list: a list item cannot be created by name.
@@ -350,7 +358,7 @@ def _delete(data: dict[str, Any], path: KeyPath) -> dict[str, Any]:
 
 def _record(value: Any, path: KeyPath, origin: Origin, origins: dict[KeyPath, Origin]) -> None:
     origins[path] = origin
-    mapping: dict[Any, Any] = value  # typed names, as in _index_path
+    mapping: dict[Any, Any] = value  # typed names, as in _locate
     items: list[Any] = value
     if isinstance(value, dict):
         for key, item in mapping.items():
@@ -363,7 +371,7 @@ def _record(value: Any, path: KeyPath, origin: Origin, origins: dict[KeyPath, Or
 def _has_interpolation(value: Any) -> bool:
     if isinstance(value, str):
         return "${" in value
-    mapping: dict[Any, Any] = value  # typed names, as in _index_path
+    mapping: dict[Any, Any] = value  # typed names, as in _locate
     items: list[Any] = value
     if isinstance(value, dict):
         return any(_has_interpolation(v) for v in mapping.values())

@@ -45,9 +45,12 @@ OriginLookup = Callable[[KeyPath], "Origin | None"]
 
 def as_plain(obj: Any) -> Any:
     """A model, dataclass, ``Loaded`` or mapping as plain nested dicts (keys as in config data)."""
-    loaded_config = getattr(obj, "__typedcfg_config__", None)
-    if loaded_config is not None:
-        obj = loaded_config()
+    if isinstance(obj, BaseModel):
+        # First: a missing attribute on a model goes through pydantic's __getattr__, which
+        # costs more than the dump of a small config.
+        return obj.model_dump(by_alias=True)
+    if hasattr(obj.__class__, "__typedcfg_config__"):  # Loaded, RunConfig
+        obj = obj.__typedcfg_config__()
     if isinstance(obj, BaseModel):
         return obj.model_dump(by_alias=True)
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):

@@ -79,8 +79,13 @@ class _Composer:
     ) -> list[Layer]:
         """The layers of the file ``path`` reached through ``entry`` (``None``: a root)."""
         text = read_text(path, self.kind)
-        header = absolute_header(header_package(text, path, self.kind), entry, place)
-        package = final_package(entry, place, header) if entry else join_package("", header or "")
+        if entry is None and not text.lstrip().startswith("#"):
+            package = ""  # a top-level file without a header comment: at the root
+        else:
+            header = absolute_header(header_package(text, path, self.kind), entry, place)
+            package = (
+                final_package(entry, place, header) if entry else join_package("", header or "")
+            )
         hint = node_at(self.tree, tuple(package.split("."))) if package else self.tree
         doc = parse_yaml(text, path, self.kind, hint, desc_value=primary)
         if doc.data is None and entry is None:
@@ -92,6 +97,9 @@ class _Composer:
                 stacklevel=5,
             )
         data = _mapping(doc.data)
+        if not package and "defaults" not in data and not (is_root and self.choices.appended):
+            # Most files: no defaults list, nothing appended, at the root: its own layer.
+            return [Layer(path, self.kind, data, doc.origins, doc.descriptions, doc.interpolated)]
         keep_defaults = (
             self.tree is not None
             and bool(self.tree.children)

@@ -106,6 +106,15 @@ _HYDRA_FLOAT = re.compile(
 _HYDRA_SPECIAL_FLOATS = {"inf": float("inf"), "+inf": float("inf"), "-inf": float("-inf"),
                          "nan": float("nan"), "+nan": float("nan"), "-nan": float("nan")}
 _MISS: Any = object()
+# The commonest token in one match: a dotted key of words, '=', and an integer, a decimal
+# number or a word. It types them as fast_value does (a property test holds it to that);
+# everything else goes through fast_value and, failing that, hydra-core's parser.
+_QUICK = re.compile(
+    r"([A-Za-z_][A-Za-z0-9_\-]*(?:\.[A-Za-z_][A-Za-z0-9_\-]*)*)="
+    r"(?:([-+]?(?:0|[1-9][0-9]{0,17}))|([-+]?(?:0|[1-9][0-9]*)\.[0-9]+)|([A-Za-z][A-Za-z0-9_\-]*))\Z"
+)
+_QUICK_WORDS: dict[str, Any] = {"true": True, "false": False, "null": None, "inf": float("inf"),
+                                "nan": float("nan")}
 
 
 def fast_value(text: str) -> Any:
@@ -205,6 +214,18 @@ def parse_override(token: str, index: int, *, origin: Origin | None = None) -> O
         OverrideError: the token is malformed, is a sweep, or calls an unknown function.
     """
     origin = origin or Origin.argv(index, token)
+    quick = _QUICK.match(token)
+    if quick is not None:
+        key, int_text, float_text, word = quick.groups()
+        path: KeyPath = tuple(key.split("."))
+        if len(path) > MAX_DEPTH:
+            raise _too_deep(origin)
+        if int_text is not None:
+            return Override(Op.SET, key, path, int(int_text), int_text, origin)
+        if float_text is not None:
+            return Override(Op.SET, key, path, float(float_text), float_text, origin)
+        value = None if word == "None" else _QUICK_WORDS.get(word.lower(), word)
+        return Override(Op.SET, key, path, value, None if value is None else word, origin)
     # Fast path: plain key, plain value, no prefix.
     key, eq, raw = token.partition("=")
     if eq and raw and _KEY.match(key):
@@ -351,65 +372,48 @@ def split_argv(argv: Sequence[str], tree: TypeNode | None = None) -> Argv:
             )
     while i < n:
         token = tokens[i]
-        if not flags_done and token == "--":
-            flags_done = True
-            i += 1
-            continue
-        if not flags_done and (token == "--configs" or token.startswith("--configs=")):
-            start = i
-            names: list[tuple[str, int]] = []
-            if token.startswith("--configs="):
-                names.append((token[len("--configs="):], i))
-            else:
-                while i + 1 < n and _is_file_token(tokens[i + 1]):
-                    i += 1
-                    names.append((tokens[i], i))
-            files = [
-                (part, idx) for name, idx in names for part in name.split(",") if part.strip()
-            ]
-            if not files:
-                raise OverrideError(
-                    "--configs needs at least one file",
-                    origin=Origin.argv(start, token),
-                    hint="--configs a.yaml b.yaml, or --configs a.yaml,b.yaml",
-                )
-            for path, idx in files:
-                if "\0" in path:  # the OS cannot open such a name; say so before anything tries
-                    raise OverrideError(
-                        "a file name cannot hold a NUL byte", origin=Origin.argv(idx, tokens[idx])
-                    )
-            configs.extend((path, Origin.argv(idx, tokens[idx])) for path, idx in files)
-            i += 1
-            continue
-        if not flags_done and token.startswith("--") and len(token) > 2:
-            body = token[2:]
-            masked = _masked_token(token, tree) if tree is not None else None
-            origin = Origin.argv(i, masked or token)
-            if "=" in body:
-                overrides.append(_reparse(body, origin, masked is not None))
-            elif (
-                i + 1 < n
-                and not tokens[i + 1].startswith("--")
-                # A secret field takes the next token even with an '=' in it (base64 ends so):
-                # as a bare flag it would set 'true' and leave the secret as an override.
-                and (
-                    "=" not in tokens[i + 1]
-                    or (tree is not None and _secret_field(body, tree))
-                )
-            ):
-                value_token = tokens[i + 1]
-                secret = tree is not None and _secret_key(body, tree, value_token)
-                origin = Origin.argv(i, f"{token} {MASK if secret else value_token}")
-                overrides.append(_reparse(f"{body}={value_token}", origin, secret))
+        first = token[:1]
+        # Only a token that starts with '-', '{' or a space can be a flag, a file list or JSON;
+        # the usual 'key=value' skips those checks.
+        if first == "-" or first == "{" or first.isspace():
+            if not flags_done and token == "--":
+                flags_done = True
                 i += 1
-            else:
-                overrides.append(_reparse(f"{body}=true", origin))
-            i += 1
-            continue
-        if token.lstrip().startswith("{") and token.rstrip().endswith("}"):
-            overrides.extend(_json_overrides(token, i, tree))
-            i += 1
-            continue
+                continue
+            if not flags_done and (token == "--configs" or token.startswith("--configs=")):
+                files, i = _config_files(tokens, i)
+                configs.extend(files)
+                i += 1
+                continue
+            if not flags_done and token.startswith("--") and len(token) > 2:
+                body = token[2:]
+                masked = _masked_token(token, tree) if tree is not None else None
+                origin = Origin.argv(i, masked or token)
+                if "=" in body:
+                    overrides.append(_reparse(body, origin, masked is not None))
+                elif (
+                    i + 1 < n
+                    and not tokens[i + 1].startswith("--")
+                    # A secret field takes the next token even with an '=' in it (base64 ends so):
+                    # as a bare flag it would set 'true' and leave the secret as an override.
+                    and (
+                        "=" not in tokens[i + 1]
+                        or (tree is not None and _secret_field(body, tree))
+                    )
+                ):
+                    value_token = tokens[i + 1]
+                    secret = tree is not None and _secret_key(body, tree, value_token)
+                    origin = Origin.argv(i, f"{token} {MASK if secret else value_token}")
+                    overrides.append(_reparse(f"{body}={value_token}", origin, secret))
+                    i += 1
+                else:
+                    overrides.append(_reparse(f"{body}=true", origin))
+                i += 1
+                continue
+            if token.lstrip().startswith("{") and token.rstrip().endswith("}"):
+                overrides.extend(_json_overrides(token, i, tree))
+                i += 1
+                continue
         if "=" not in token and not token.startswith("~"):
             raise OverrideError(
                 "not an override: expected key=value",
@@ -424,6 +428,32 @@ def split_argv(argv: Sequence[str], tree: TypeNode | None = None) -> Argv:
             overrides.append(_reparse(token, Origin.argv(i, masked), True))
         i += 1
     return Argv(tuple(configs), tuple(overrides))
+
+
+def _config_files(tokens: list[str], i: int) -> tuple[list[tuple[str, Origin]], int]:
+    """The files of the ``--configs`` flag at ``tokens[i]``, and the index of its last token."""
+    token = tokens[i]
+    start = i
+    names: list[tuple[str, int]] = []
+    if token.startswith("--configs="):
+        names.append((token[len("--configs="):], i))
+    else:
+        while i + 1 < len(tokens) and _is_file_token(tokens[i + 1]):
+            i += 1
+            names.append((tokens[i], i))
+    files = [(part, idx) for name, idx in names for part in name.split(",") if part.strip()]
+    if not files:
+        raise OverrideError(
+            "--configs needs at least one file",
+            origin=Origin.argv(start, token),
+            hint="--configs a.yaml b.yaml, or --configs a.yaml,b.yaml",
+        )
+    for path, idx in files:
+        if "\0" in path:  # the OS cannot open such a name; say so before anything tries
+            raise OverrideError(
+                "a file name cannot hold a NUL byte", origin=Origin.argv(idx, tokens[idx])
+            )
+    return [(path, Origin.argv(idx, tokens[idx])) for path, idx in files], i
 
 
 # typedcfg.masking is imported only when the schema has a secret to mask: the pipeline passes

@@ -312,7 +312,9 @@ def _unique(names: Iterable[str]) -> list[str]:
 
 def _is_hydra_key(key: str) -> bool:
     """``hydra.*`` keys and ``hydra/...`` groups configure Hydra itself, not the user's program."""
-    return key == "hydra" or key.startswith(("hydra.", "hydra/"))
+    return key.startswith("hydra") and (
+        key == "hydra" or key.startswith(("hydra.", "hydra/"))
+    )
 
 
 def compose_data(
@@ -334,10 +336,15 @@ def compose_data(
     defaults_path = find_defaults_file(defaults)
     repo = GroupRepo(_config_dir(config_dir, defaults_path))
     hydra_free = tree.children is None or "hydra" not in tree.children
-    overrides = [o for o in parts.overrides if not (hydra_free and _is_hydra_key(o.key))]
-    selects = [_selects_group(o, repo) for o in overrides]
-    group_overrides = [o for o, group in zip(overrides, selects, strict=True) if group]
-    value_overrides = [o for o, group in zip(overrides, selects, strict=True) if not group]
+    group_overrides: list[Override] = []
+    value_overrides: list[Override] = []
+    for override in parts.overrides:
+        if hydra_free and _is_hydra_key(override.key):
+            continue
+        if repo.root is not None and _selects_group(override, repo):
+            group_overrides.append(override)
+        else:
+            value_overrides.append(override)
     primary = _primary(repo, config_name)
     # Precedence, lowest first; inside each file its defaults list composes first.
     files: list[tuple[str, SourceKind]] = []
@@ -345,8 +352,10 @@ def compose_data(
         files.append((defaults_path, SourceKind.DEFAULTS_FILE))
     if primary is not None:
         files.append((primary, SourceKind.CONFIG_FILE))
-    files += [(os.fspath(p), SourceKind.CONFIG_FILE) for p in configs]
-    files += [(path, SourceKind.CONFIG_FILE) for path, _ in parts.configs]
+    for path in configs:
+        files.append((os.fspath(path), SourceKind.CONFIG_FILE))
+    for path, _ in parts.configs:
+        files.append((path, SourceKind.CONFIG_FILE))
     layers = compose_files(files, repo, Choices.from_overrides(group_overrides), tree, primary)
     if env_prefix:
         layers.append(env_layer(os.environ if environ is None else environ, env_prefix, tree))

@@ -169,7 +169,14 @@ def node_at(tree: TypeNode | None, path: tuple[Any, ...]) -> TypeNode | None:
     for part in path:
         if node is None:
             return None
-        node = node.child(part)
+        # TypeNode.child, inline: this runs for every override and every file.
+        children = node.children
+        if children is not None and isinstance(part, str):
+            found = children.get(part)
+            if found is not None:
+                node = found
+                continue
+        node = node.item
     return node
 
 
@@ -394,6 +401,9 @@ def schema_tree(schema: Any) -> TypeNode:
     Raises:
         SchemaError: ``schema`` is not a pydantic model or a dataclass.
     """
+    tree = _TREES.get(schema) if isinstance(schema, type) else None
+    if tree is not None:  # a schema seen before: no subclass checks
+        return tree
     if not is_schema(schema):
         raise SchemaError(
             f"{schema!r} is not a schema: expected a pydantic BaseModel subclass, "
@@ -404,7 +414,15 @@ def schema_tree(schema: Any) -> TypeNode:
 
 @functools.lru_cache(maxsize=256)
 def _cached_tree(schema: type) -> TypeNode:
-    return _Builder().model(schema)
+    tree = _Builder().model(schema)
+    if len(_TREES) < 256:
+        _TREES[schema] = tree
+    return tree
+
+
+# Schemas whose tree was built, looked up before anything else (the tree of a class
+# never changes). Bounded like the cache above, for programs that make models on the fly.
+_TREES: dict[type, TypeNode] = {}
 
 
 class Traits(Record):

@@ -282,10 +282,10 @@ def parse_block(
                 return None
             items.append(value)
             continue
-        key = match.group(2)
+        indent_text, key, plain, flow, single, double, empty_map = match.groups()
         if key is None:
             continue  # blank or comment
-        indent = len(match.group(1))
+        indent = len(indent_text)
         items = None
         if pending is not None:
             parent_key, key_line, key_column, child = pending
@@ -324,15 +324,17 @@ def parse_block(
             if level.children is not None:
                 child = level.children.get(key, child)
         path = (*level.path, key)
-        if match.group(3) is None and match.group(4) is None and match.group(5) is None and (
-            match.group(6) is None and match.group(7) is None
-        ):
+        if plain is not None:  # the usual line, without a call to value()
+            origins[path] = Origin(kind, file, line_no, match.start(3) + 1)
+            value = reader.scalar(plain, child)
+        elif flow is None and single is None and double is None and empty_map is None:
             if desc_value and len(stack) == 2 and key in ("desc", "value"):
                 return None  # a desc/value entry whose value is not on its line
             pending = (key, line_no, indent + 1, child)
             level.out[key] = None  # keeps the key's place (and finds a repeat of it)
             continue
-        value = reader.value(match, line_no, path, child)
+        else:
+            value = reader.value(match, line_no, path, child)
         if value is _REJECT:
             return None
         level.out[key] = value

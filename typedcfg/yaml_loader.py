@@ -129,18 +129,28 @@ class Document:
         self.desc_value = 0
 
 
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0)  # no newline translation on Windows
+
+
 def read_text(path: str, kind: SourceKind) -> str:
     """Read a config file as UTF-8 text (a BOM is dropped), mapping OS errors to ours."""
     try:
-        with open(path, "rb") as fh:
-            # One byte over the limit is enough to know. A regular file is read with a buffer
-            # of its own size: read(n) allocates n bytes up front, and 4 MiB per file would
-            # cost more than parsing a small config. fstat says 0 for pipes and /proc files,
-            # which take the bounded read.
-            size = os.fstat(fh.fileno()).st_size
-            raw = fh.read((size if 0 < size <= MAX_FILE_BYTES else MAX_FILE_BYTES) + 1)
-            if len(raw) > size:  # a pipe, or a file that grew since fstat: read on, bounded
-                raw += fh.read(MAX_FILE_BYTES + 1 - len(raw))
+        # os.read, not open(): a file object and its buffer cost more than reading a small
+        # config. One byte over the limit is enough to know; a regular file is asked for its
+        # size plus one, so a single read reaches the end. fstat says 0 for pipes and /proc
+        # files, which are read in bounded chunks.
+        fd = os.open(path, _READ_FLAGS)
+        try:
+            size = os.fstat(fd).st_size
+            raw = os.read(fd, (size if 0 < size <= MAX_FILE_BYTES else MAX_FILE_BYTES) + 1)
+            if size == 0 or len(raw) > size:  # a pipe, or a file that grew since fstat
+                while len(raw) <= MAX_FILE_BYTES:
+                    more = os.read(fd, MAX_FILE_BYTES + 1 - len(raw))
+                    if not more:
+                        break
+                    raw += more
+        finally:
+            os.close(fd)
     except FileNotFoundError as exc:
         raise ConfigFileError(
             "file not found", origin=Origin(kind, path), hint=_cwd_hint()
