@@ -144,7 +144,9 @@ def apply_overrides(
         return composed
     data = composed.data
     origins = dict(composed.origins)
-    overridden = {k: list(v) for k, v in composed.overridden.items()}
+    overridden: dict[KeyPath, list[Origin]] = {}
+    for key, earlier in composed.overridden.items():
+        overridden[key] = list(earlier)
     interpolated = composed.interpolated
     # Only a schema with a discriminated union can need a member's tag seeded (_seed_tags).
     typed_groups = tree is not None and schema_traits(tree).typed_groups
@@ -176,7 +178,9 @@ def apply_overrides(
                 hint=f"use ++{override.key}=... to replace it, or {override.key}=... to change it",
             )
         hint = node_at(tree, path)
-        value = override.typed_value(hint)
+        value = override.value
+        if override.text is not None and hint is not None and hint.text and value is not None:
+            value = override.text  # Override.typed_value, inline: a str field keeps the text
         merge = op is Op.SET and value.__class__ is dict and current.__class__ is dict
         if hint is not None and hint.discriminator and isinstance(value, str) and (
             value in hint.tagged

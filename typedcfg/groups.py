@@ -51,6 +51,9 @@ from .yaml_loader import Document, parse_yaml, read_text
 __all__ = ["Choices", "GroupRepo", "compose_files"]
 
 
+_ROOT = Place("", "")  # where a top-level file sits: the root package, no group directory
+
+
 class _Composer:
     """Expands defaults lists into an ordered list of layers."""
 
@@ -62,10 +65,6 @@ class _Composer:
         self.tree = tree
         self.kind = kind
         self.stack: list[str] = []
-
-    def root(self, path: str, *, is_root: bool) -> list[Layer]:
-        """The layers of a top-level file (defaults file, primary config, ``--configs`` file)."""
-        return self.expand(path, None, Place("", ""), None, is_root=is_root, primary=True)
 
     def expand(
         self,
@@ -276,7 +275,8 @@ def _object(value: object) -> object:
 
 def _mapping(value: object) -> dict[str, Any]:
     """The document's top level when it is a mapping, else an empty one."""
-    return cast("dict[str, Any]", value) if isinstance(value, dict) else {}
+    mapping: Any = value  # a typed name, not a cast() call
+    return mapping if isinstance(value, dict) else {}
 
 
 def _check_name(name: Any, group: str, origin: Origin | None) -> None:
@@ -354,7 +354,8 @@ def compose_files(
     layers: list[Layer] = []
     for path, kind in files:
         composer = _Composer(repo, choices, tree, kind)
-        layers.extend(composer.root(path, is_root=path == primary))
+        layers.extend(composer.expand(path, None, _ROOT, None, is_root=path == primary,
+                                      primary=True))
     tail: list[Entry] = []
     if primary is None:
         tail.extend(choices.appended)

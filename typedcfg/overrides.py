@@ -213,7 +213,7 @@ def parse_override(token: str, index: int, *, origin: Origin | None = None) -> O
     Raises:
         OverrideError: the token is malformed, is a sweep, or calls an unknown function.
     """
-    origin = origin or Origin.argv(index, token)
+    origin = origin or Origin(SourceKind.ARGV, index=index, text=token)
     quick = _QUICK.match(token)
     if quick is not None:
         key, int_text, float_text, word = quick.groups()
@@ -365,7 +365,8 @@ def split_argv(argv: Sequence[str], tree: TypeNode | None = None) -> Argv:
     for index, token in enumerate(tokens):
         # Checked up front: the flag branches below look at the token after the current one.
         # Callers from untyped code pass ints and Paths too, whatever the annotation says.
-        if not isinstance(cast("object", token), str):
+        checked: object = token  # a typed name, not a cast() call per token
+        if not isinstance(checked, str):
             raise OverrideError(
                 f"argument must be a string, not {type(token).__name__}",
                 origin=Origin.argv(index, repr(token)),

@@ -215,7 +215,8 @@ def compose(
     if composed.interpolated:
         composed = resolve_interpolations(composed, schema_defaults(tree))
     config = validate(schema, composed.data, composed.origins, tree)
-    return Loaded(config, composed, tree, names, _shown_argv(tokens, tree))
+    shown = _masked_argv(tokens, tree) if schema_traits(tree).secrets else tokens
+    return Loaded(config, composed, tree, names, shown)
 
 
 def load(
@@ -242,17 +243,9 @@ def load(
     ).config
 
 
-def _secret_tree(tree: TypeNode) -> TypeNode | None:
-    """``tree`` when command-line tokens may need masking (it holds a secret), else ``None``:
-    without a secret field anywhere, no token is looked up at all."""
-    return tree if schema_traits(tree).secrets else None
-
-
-def _shown_argv(tokens: list[str], tree: TypeNode) -> list[str]:
-    """The tokens a ``Loaded`` keeps: secret values masked (the masking module is imported
-    only for a schema that has a secret)."""
-    if _secret_tree(tree) is None:
-        return list(tokens)
+def _masked_argv(tokens: list[str], tree: TypeNode) -> list[str]:
+    """The tokens with secret values masked, for a schema that has a secret (the masking
+    module is imported only then)."""
     from .masking import mask_argv
 
     return mask_argv(tokens, tree)
@@ -306,15 +299,9 @@ def _primary(repo: GroupRepo, config_name: str | None) -> str | None:
     return found
 
 
-def _unique(names: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(names))
-
-
 def _is_hydra_key(key: str) -> bool:
     """``hydra.*`` keys and ``hydra/...`` groups configure Hydra itself, not the user's program."""
-    return key.startswith("hydra") and (
-        key == "hydra" or key.startswith(("hydra.", "hydra/"))
-    )
+    return key == "hydra" or key.startswith(("hydra.", "hydra/"))
 
 
 def compose_data(
@@ -332,20 +319,21 @@ def compose_data(
 
     Returns the composed data and the names of the files read, lowest precedence first.
     """
-    parts = split_argv(tokens, _secret_tree(tree))
+    # Without a secret field anywhere, no token is looked up for masking.
+    parts = split_argv(tokens, tree if schema_traits(tree).secrets else None)
     defaults_path = find_defaults_file(defaults)
     repo = GroupRepo(_config_dir(config_dir, defaults_path))
     hydra_free = tree.children is None or "hydra" not in tree.children
     group_overrides: list[Override] = []
     value_overrides: list[Override] = []
     for override in parts.overrides:
-        if hydra_free and _is_hydra_key(override.key):
+        if hydra_free and override.key.startswith("hydra") and _is_hydra_key(override.key):
             continue
         if repo.root is not None and _selects_group(override, repo):
             group_overrides.append(override)
         else:
             value_overrides.append(override)
-    primary = _primary(repo, config_name)
+    primary = _primary(repo, config_name) if config_name is not None else None
     # Precedence, lowest first; inside each file its defaults list composes first.
     files: list[tuple[str, SourceKind]] = []
     if defaults_path is not None:
@@ -363,7 +351,10 @@ def compose_data(
     if hydra_free and "hydra" in composed.data:
         composed = drop_key(composed, "hydra")
     composed = apply_overrides(composed, value_overrides, tree, lambda: schema_defaults(tree))
-    return composed, _unique(layer.name for layer in layers)
+    names: dict[str, None] = {}  # the files read, each once, in order
+    for layer in layers:
+        names[layer.name] = None
+    return composed, list(names)
 
 
 def schema_defaults(tree: TypeNode) -> dict[str, Any]:

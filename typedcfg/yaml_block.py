@@ -324,9 +324,17 @@ def parse_block(
             if level.children is not None:
                 child = level.children.get(key, child)
         path = (*level.path, key)
-        if plain is not None:  # the usual line, without a call to value()
+        if plain is not None:  # the usual line: _Reader.scalar inline, without value()
             origins[path] = Origin(kind, file, line_no, match.start(3) + 1)
-            value = reader.scalar(plain, child)
+            if child is not None and child.text and plain not in NULLS:
+                value = plain
+            else:
+                try:
+                    value = parse_scalar(plain)
+                except ValueError:
+                    return None
+            if value.__class__ is str and "${" in value:
+                reader.interpolated = True
         elif flow is None and single is None and double is None and empty_map is None:
             if desc_value and len(stack) == 2 and key in ("desc", "value"):
                 return None  # a desc/value entry whose value is not on its line
