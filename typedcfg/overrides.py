@@ -90,16 +90,16 @@ class Override(Record):
 
 
 # Hydra's key grammar: ID ('.' (ID | INT_UNSIGNED))*; checked against hydra-core by a property test.
-_KEY = re.compile(
-    r"[A-Za-z_][A-Za-z0-9_\-]*(?:\.(?:[A-Za-z_][A-Za-z0-9_\-]*|0|[1-9](?:_?[0-9])*))*\Z"
-)
-_SIMPLE_VALUE = re.compile(r"[A-Za-z0-9_.+\-/@%]+\Z")
+# These four are compiled on first use (re's own cache): the usual token takes _QUICK alone, and
+# compiling a pattern costs more at import than a match does.
+_KEY = r"[A-Za-z_][A-Za-z0-9_\-]*(?:\.(?:[A-Za-z_][A-Za-z0-9_\-]*|0|[1-9](?:_?[0-9])*))*\Z"
+_SIMPLE_VALUE = r"[A-Za-z0-9_.+\-/@%]+\Z"
 # Hydra's grammar for numbers (OverrideLexer: INT and FLOAT); checked against hydra-core's
 # parser by a property test.
-_HYDRA_INT = re.compile(r"[+-]?(?:0|[1-9](?:_?[0-9])*)\Z")
+_HYDRA_INT = r"[+-]?(?:0|[1-9](?:_?[0-9])*)\Z"
 # POINT_FLOAT: INT_UNSIGNED '.' | INT_UNSIGNED? '.' DIGITS; EXPONENT_FLOAT: (INT_UNSIGNED |
 # POINT_FLOAT) EXPONENT. INT_UNSIGNED has no leading zeros, so ``007`` is a string in Hydra.
-_HYDRA_FLOAT = re.compile(
+_HYDRA_FLOAT = (
     r"[+-]?(?:(?:0|[1-9](?:_?[0-9])*)(?:\.(?:[0-9](?:_?[0-9])*)?)?|\.[0-9](?:_?[0-9])*)"
     r"(?:[eE][+-]?[0-9](?:_?[0-9])*)?\Z"
 )
@@ -123,7 +123,7 @@ def fast_value(text: str) -> Any:
     Only words made of letters, digits and ``_ . + - / @ %`` are handled here; anything else
     returns ``NO_VALUE`` and goes to hydra-core's parser.
     """
-    if not _SIMPLE_VALUE.match(text):
+    if not re.match(_SIMPLE_VALUE, text):
         return NO_VALUE
     lowered = text.lower()
     if lowered == "true":
@@ -137,11 +137,11 @@ def fast_value(text: str) -> Any:
         return special
     first = text[0]
     if first.isdigit() or first in "+-.":
-        if _HYDRA_INT.match(text):
+        if re.match(_HYDRA_INT, text):
             if len(text) > 4000:  # int() refuses more than 4300 digits: let the slow path say so
                 return NO_VALUE
             return int(text.replace("_", ""))
-        if _HYDRA_FLOAT.match(text) and ("." in text or "e" in lowered):
+        if re.match(_HYDRA_FLOAT, text) and ("." in text or "e" in lowered):
             return float(text.replace("_", ""))
         if "e" in lowered or "_" in text:
             return NO_VALUE  # near-numbers: let hydra decide
@@ -228,7 +228,7 @@ def parse_override(token: str, index: int, *, origin: Origin | None = None) -> O
         return Override(Op.SET, key, path, value, None if value is None else word, origin)
     # Fast path: plain key, plain value, no prefix.
     key, eq, raw = token.partition("=")
-    if eq and raw and _KEY.match(key):
+    if eq and raw and re.match(_KEY, key):
         value = None if raw == "None" else fast_value(raw)
         if value is not NO_VALUE:
             text = raw if value is not None else None
@@ -252,7 +252,7 @@ def _parse_slow(token: str, origin: Origin) -> Override:
         parsed = _hydra_parser().parse_override(token)
     except Exception as exc:  # hydra raises HydraException / OverrideParseException
         python_value = _python_literal(raw) if eq and not token.startswith(("+", "~")) else _MISS
-        if python_value is not _MISS and _KEY.match(key):
+        if python_value is not _MISS and re.match(_KEY, key):
             path = _split_key(key, origin)
             _check_depth(python_value, path, origin)
             return Override(Op.SET, key, path, python_value, None, origin)
@@ -505,7 +505,7 @@ def _json_overrides(token: str, index: int, tree: TypeNode | None) -> list[Overr
         raise OverrideError("a JSON argument must be an object of key: value", origin=origin)
     out: list[Override] = []
     for key, value in cast("dict[object, object]", data).items():
-        if not isinstance(key, str) or not _KEY.match(key):
+        if not isinstance(key, str) or not re.match(_KEY, key):
             raise OverrideError(f"bad key {key!r} in the JSON argument", origin=origin)
         path = _split_key(key, origin)
         try:

@@ -99,17 +99,14 @@ _VALUE = (
     rf"({_PLAIN})|(\[ *(?:{_ITEM}(?: *, *{_ITEM})*)? *\])"
     r"|'([^']*)'|\"([^\"\\]*)\"|(\{ *\})"
 )
-# Groups: 1 indentation, 2 key (or '-' for a list item), 3-7 the value as plain, flow list,
-# single-quoted, double-quoted, empty mapping.
+# Groups: 1 indentation, 2 key, 3 '-' of a list item, 4-8 the value as plain, flow list,
+# single-quoted, double-quoted, empty mapping. One pattern for every line: compiling one costs
+# about a millisecond, paid by every process at import.
 _LINE = re.compile(
-    rf"( *)(?:([A-Za-z0-9_][A-Za-z0-9_./\-]*):(?: +(?:{_VALUE}))?(?: +#.*)?|#.*)? *\Z"
+    rf"( *)(?:(?:([A-Za-z0-9_][A-Za-z0-9_./\-]*):|(-)(?= ))(?: +(?:{_VALUE}))?(?: +#.*)?|#.*)? *\Z"
 )
-_LIST_ITEM = re.compile(rf"( *)(-) +(?:{_VALUE})(?: +#.*)? *\Z")
-_DOCUMENT_START = re.compile(r"---(?: +#.*)? *\Z")
-_ITEMS = re.compile(_ITEM)
-# Characters the subset never holds: control characters (and tab and CR) make libyaml refuse
-# or fold the text in ways the line reader does not follow.
-_UNUSUAL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
+# The items of a flow list that _LINE has matched (so only their boundaries are needed here).
+_ITEMS = re.compile(r"'[^']*'|\"[^\"]*\"|[^ ,\[\]]+")
 _DEEPEST = 50  # levels of indentation the line reader follows (libyaml goes to MAX_DEPTH)
 _REJECT: Any = object()
 
@@ -144,13 +141,13 @@ class _Reader:
 
     def value(self, match: re.Match[str], line: int, path: KeyPath, hint: TypeNode | None) -> Any:
         """The one-line value in groups 3-7 of ``match``, its origin (and its items') recorded."""
-        plain = match.group(3)
+        plain = match.group(4)
         if plain is not None:
-            self.origins[path] = Origin(self.kind, self.file, line, match.start(3) + 1)
+            self.origins[path] = Origin(self.kind, self.file, line, match.start(4) + 1)
             return self.scalar(plain, hint)
-        flow = match.group(4)
+        flow = match.group(5)
         if flow is not None:
-            start = match.start(4)
+            start = match.start(5)
             self.origins[path] = Origin(self.kind, self.file, line, start + 1)
             item = hint.item if hint is not None else None
             items: list[Any] = []
@@ -168,7 +165,7 @@ class _Reader:
                         return _REJECT
                 items.append(value)
             return items
-        for group in (5, 6):
+        for group in (6, 7):
             quoted = match.group(group)
             if quoted is not None:
                 # The column of the opening quote, 1-based, is the offset of the text after it.
@@ -176,7 +173,7 @@ class _Reader:
                 if "${" in quoted:
                     self.interpolated = True
                 return quoted
-        self.origins[path] = Origin(self.kind, self.file, line, match.start(7) + 1)
+        self.origins[path] = Origin(self.kind, self.file, line, match.start(8) + 1)
         return {}
 
     def scalar(self, text: str, hint: TypeNode | None) -> Any:
@@ -203,7 +200,7 @@ class _Reader:
         ):
             return True  # the schema's own model has a 'value'/'desc' field: plain data
         if "value" in lines and hint is not None and hint.kind == DICT and (
-            lines["value"][0].group(7) is None
+            lines["value"][0].group(8) is None
         ):
             return True  # a dict field's own 'value' key
         if len(out) > len(lines):
@@ -219,7 +216,7 @@ class _Reader:
                 del self.origins[(key, name, index)]
         if "desc" in lines:
             match = lines["desc"][0]
-            text = match.group(3) or match.group(5) or match.group(6)
+            text = match.group(4) or match.group(6) or match.group(7)
             if text:
                 self.descriptions[level.path] = text
         match, line = lines["value"]
@@ -228,6 +225,12 @@ class _Reader:
             return False
         top[key] = value
         return True
+
+
+def _document_start(line: str) -> bool:
+    """``---``, alone or with a comment (the start of the one document)."""
+    rest = line[3:].strip(" ") if line.startswith("---") else None
+    return rest is not None and (not rest or (rest[0] == "#" and line[3] == " "))
 
 
 def parse_block(
@@ -239,7 +242,9 @@ def parse_block(
     Everything returned is what :func:`typedcfg.yaml_loader.parse_yaml` gives for the same text,
     origins in the same order.
     """
-    if not text.isascii() or _UNUSUAL.search(text) is not None:
+    # Printable ASCII and line feeds only: control characters (tab and CR among them) make
+    # libyaml refuse or fold the text in ways the line reader does not follow.
+    if not text.isascii() or not text.replace("\n", "").isprintable():
         return None
     reader = _Reader(file, kind)
     origins = reader.origins
@@ -259,12 +264,16 @@ def parse_block(
         line_no += 1
         match = _LINE.match(line)
         if match is None:
-            match = _LIST_ITEM.match(line)
-            if match is None:
-                if not top.out and pending is None and _DOCUMENT_START.match(line):
-                    continue
-                return None
-            indent = len(match.group(1))
+            if not top.out and pending is None and _document_start(line):
+                continue
+            return None
+        indent_text, key, dash, plain, flow, single, double, empty_map = match.groups()
+        if dash is not None:  # a list item
+            if plain is None and flow is None and single is None and double is None and (
+                empty_map is None
+            ):
+                return None  # a null item, or a nested block: beyond the subset
+            indent = len(indent_text)
             if pending is not None:
                 key, key_line, key_column, child = pending
                 pending = None
@@ -282,7 +291,6 @@ def parse_block(
                 return None
             items.append(value)
             continue
-        indent_text, key, plain, flow, single, double, empty_map = match.groups()
         if key is None:
             continue  # blank or comment
         indent = len(indent_text)
@@ -325,7 +333,7 @@ def parse_block(
                 child = level.children.get(key, child)
         path = (*level.path, key)
         if plain is not None:  # the usual line: _Reader.scalar inline, without value()
-            origins[path] = Origin(kind, file, line_no, match.start(3) + 1)
+            origins[path] = Origin(kind, file, line_no, match.start(4) + 1)
             if child is not None and child.text and plain not in NULLS:
                 value = plain
             else:
