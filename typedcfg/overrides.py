@@ -90,8 +90,8 @@ class Override(Record):
 
 
 # Hydra's key grammar: ID ('.' (ID | INT_UNSIGNED))*; checked against hydra-core by a property test.
-# These four are compiled on first use (re's own cache): the usual token takes _QUICK alone, and
-# compiling a pattern costs more at import than a match does.
+# The patterns here are compiled on first use (re's own cache): the usual token needs _QUICK
+# alone, and compiling a pattern at import costs more than the cache lookups do later.
 _KEY = r"[A-Za-z_][A-Za-z0-9_\-]*(?:\.(?:[A-Za-z_][A-Za-z0-9_\-]*|0|[1-9](?:_?[0-9])*))*\Z"
 _SIMPLE_VALUE = r"[A-Za-z0-9_.+\-/@%]+\Z"
 # Hydra's grammar for numbers (OverrideLexer: INT and FLOAT); checked against hydra-core's
@@ -109,7 +109,7 @@ _MISS: Any = object()
 # The commonest token in one match: a dotted key of words, '=', and an integer, a decimal
 # number or a word. It types them as fast_value does (a property test holds it to that);
 # everything else goes through fast_value and, failing that, hydra-core's parser.
-_QUICK = re.compile(
+_QUICK = (
     r"([A-Za-z_][A-Za-z0-9_\-]*(?:\.[A-Za-z_][A-Za-z0-9_\-]*)*)="
     r"(?:([-+]?(?:0|[1-9][0-9]{0,17}))|([-+]?(?:0|[1-9][0-9]*)\.[0-9]+)|([A-Za-z][A-Za-z0-9_\-]*))\Z"
 )
@@ -214,7 +214,7 @@ def parse_override(token: str, index: int, *, origin: Origin | None = None) -> O
         OverrideError: the token is malformed, is a sweep, or calls an unknown function.
     """
     origin = origin or Origin(SourceKind.ARGV, index=index, text=token)
-    quick = _QUICK.match(token)
+    quick = re.match(_QUICK, token)
     if quick is not None:
         key, int_text, float_text, word = quick.groups()
         path: KeyPath = tuple(key.split("."))

@@ -24,8 +24,10 @@ __all__ = ["NULLS", "parse_block", "parse_scalar"]
 
 # YAML 1.2 core numbers, plus digit-group underscores between digits (``55_000``), which YAML
 # 1.1, Python and Hydra configs use.
-_INT = re.compile(r"[-+]?[0-9](?:_?[0-9])*\Z")
-_FLOAT = re.compile(
+# (Patterns here are compiled on first use, through re's cache: compiling costs more at import
+# than the lookups cost later.)
+_INT = r"[-+]?[0-9](?:_?[0-9])*\Z"
+_FLOAT = (
     r"[-+]?(?:\.[0-9](?:_?[0-9])*|[0-9](?:_?[0-9])*(?:\.(?:[0-9](?:_?[0-9])*)?)?)"
     r"(?:[eE][-+]?[0-9]+)?\Z"
 )
@@ -67,9 +69,9 @@ def parse_scalar(text: str) -> Any:
     if text[0] in _NUMERIC_START:
         if text.isdigit() and text.isascii():  # the common case, without a regex
             return int(text)
-        if _INT.match(text):
+        if re.match(_INT, text):
             return int(text)
-        if _FLOAT.match(text):
+        if re.match(_FLOAT, text):
             return float(text)
     if len(text) > 2 and text[0] == "0":
         if text[1] == "o" and all(c in "01234567" for c in text[2:]):
@@ -92,21 +94,18 @@ _FIRST = r"(?:[^\s\-?:,\[\]{}#&*!|>'\"%@`]|[-?](?=\S))"
 _CHAR = r"(?:[^\s:]|:(?=\S))"
 _WORD_FIRST = r"(?:[^\s:#]|:(?=\S))"
 _PLAIN = rf"{_FIRST}{_CHAR}*(?: +{_WORD_FIRST}{_CHAR}*)*"
-_ITEM = (
-    r"(?:(?:[A-Za-z0-9_~./+]|-[A-Za-z0-9_.])[A-Za-z0-9_~./+\-]*|'[^'\n]*'|\"[^\"\\\n]*\")"
-)
 _VALUE = (
-    rf"({_PLAIN})|(\[ *(?:{_ITEM}(?: *, *{_ITEM})*)? *\])"
+    rf"({_PLAIN})|(\[[^\[\]{{}}#]*\])"  # a flow list: its items are read by _Reader.flow
     r"|'([^']*)'|\"([^\"\\]*)\"|(\{ *\})"
 )
 # Groups: 1 indentation, 2 key, 3 '-' of a list item, 4-8 the value as plain, flow list,
-# single-quoted, double-quoted, empty mapping. One pattern for every line: compiling one costs
-# about a millisecond, paid by every process at import.
-_LINE = re.compile(
+# single-quoted, double-quoted, empty mapping. One pattern for every line (compiling it costs
+# about a millisecond).
+_LINE_PATTERN = (
     rf"( *)(?:(?:([A-Za-z0-9_][A-Za-z0-9_./\-]*):|(-)(?= ))(?: +(?:{_VALUE}))?(?: +#.*)?|#.*)? *\Z"
 )
-# The items of a flow list that _LINE has matched (so only their boundaries are needed here).
-_ITEMS = re.compile(r"'[^']*'|\"[^\"]*\"|[^ ,\[\]]+")
+# One item of a flow list: a plain word or a quoted string without escapes.
+_ITEM = r"(?:[A-Za-z0-9_~./+]|-[A-Za-z0-9_.])[A-Za-z0-9_~./+\-]*|'[^']*'|\"[^\"\\]*\""
 _DEEPEST = 50  # levels of indentation the line reader follows (libyaml goes to MAX_DEPTH)
 _REJECT: Any = object()
 
@@ -149,22 +148,7 @@ class _Reader:
         if flow is not None:
             start = match.start(5)
             self.origins[path] = Origin(self.kind, self.file, line, start + 1)
-            item = hint.item if hint is not None else None
-            items: list[Any] = []
-            for index, found in enumerate(_ITEMS.finditer(flow)):
-                item_path = (*path, index)
-                self.origins[item_path] = Origin(
-                    self.kind, self.file, line, start + found.start() + 1
-                )
-                word = found.group()
-                if word[0] in "'\"":
-                    value: Any = word[1:-1]
-                else:
-                    value = self.scalar(word, item)
-                    if value is _REJECT:
-                        return _REJECT
-                items.append(value)
-            return items
+            return self.flow(flow, start, line, path, hint.item if hint is not None else None)
         for group in (6, 7):
             quoted = match.group(group)
             if quoted is not None:
@@ -175,6 +159,45 @@ class _Reader:
                 return quoted
         self.origins[path] = Origin(self.kind, self.file, line, match.start(8) + 1)
         return {}
+
+    def flow(
+        self, flow: str, start: int, line: int, path: KeyPath, item: TypeNode | None
+    ) -> Any:
+        """The items of ``[a, 'b', 3]`` (``flow``, at offset ``start`` of its line), or
+        ``_REJECT`` unless it is items separated by commas (spaces around them allowed)."""
+        items: list[Any] = []
+        item_match = re.compile(_ITEM).match  # re caches the compiled pattern
+        end = len(flow) - 1  # the closing bracket
+        pos = 1
+        while flow[pos] == " ":
+            pos += 1
+        while pos < end:
+            found = item_match(flow, pos, end)
+            if found is None:
+                return _REJECT
+            word = found.group()
+            item_path = (*path, len(items))
+            self.origins[item_path] = Origin(self.kind, self.file, line, start + pos + 1)
+            if word[0] in "'\"":
+                value: Any = word[1:-1]
+            else:
+                value = self.scalar(word, item)
+                if value is _REJECT:
+                    return _REJECT
+            items.append(value)
+            pos += len(word)
+            while flow[pos] == " ":
+                pos += 1
+            if pos == end:
+                break
+            if flow[pos] != ",":
+                return _REJECT
+            pos += 1
+            while flow[pos] == " ":
+                pos += 1
+            if pos == end:
+                return _REJECT  # a trailing comma
+        return items
 
     def scalar(self, text: str, hint: TypeNode | None) -> Any:
         if hint is not None and hint.text and text not in NULLS:
@@ -246,6 +269,7 @@ def parse_block(
     # libyaml refuse or fold the text in ways the line reader does not follow.
     if not text.isascii() or not text.replace("\n", "").isprintable():
         return None
+    line_match = re.compile(_LINE_PATTERN).match  # re caches the compiled pattern
     reader = _Reader(file, kind)
     origins = reader.origins
     top = _Level(0, {}, (), None)
@@ -262,7 +286,7 @@ def parse_block(
     line_no = 0
     for line in text.split("\n"):
         line_no += 1
-        match = _LINE.match(line)
+        match = line_match(line)
         if match is None:
             if not top.out and pending is None and _document_start(line):
                 continue
