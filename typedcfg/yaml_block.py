@@ -90,22 +90,19 @@ def parse_scalar(text: str) -> Any:
 # - nothing: null, or a block mapping or list on the lines below.
 # A list item is '- ' and a one-line value. A comment needs a space before it unless it fills
 # the line. A '---' may open the file.
-_FIRST = r"(?:[^\s\-?:,\[\]{}#&*!|>'\"%@`]|[-?](?=\S))"
-_CHAR = r"(?:[^\s:]|:(?=\S))"
-_WORD_FIRST = r"(?:[^\s:#]|:(?=\S))"
-_PLAIN = rf"{_FIRST}{_CHAR}*(?: +{_WORD_FIRST}{_CHAR}*)*"
-_VALUE = (
-    rf"({_PLAIN})|(\[[^\[\]{{}}#]*\])"  # a flow list: its items are read by _Reader.flow
-    r"|'([^']*)'|\"([^\"\\]*)\"|(\{ *\})"
-)
-# Groups: 1 indentation, 2 key, 3 '-' of a list item, 4-8 the value as plain, flow list,
-# single-quoted, double-quoted, empty mapping. One pattern for every line (compiling it costs
-# about a millisecond).
+#
+# The pattern finds the parts of a line: 1 indentation, 2 key, 3 the '-' of a list item, 4 the
+# value text (up to a comment or trailing spaces); _Reader.value checks and reads the value. A
+# short pattern, so that compiling it (once per process) costs little.
 _LINE_PATTERN = (
-    rf"( *)(?:(?:([A-Za-z0-9_][A-Za-z0-9_./\-]*):|(-)(?= ))(?: +(?:{_VALUE}))?(?: +#.*)?|#.*)? *\Z"
+    r"( *)(?:(?:([A-Za-z0-9_][A-Za-z0-9_./\-]*):|(-)(?= ))(?: +([^ #].*?))?(?: +#.*)?|#.*)? *\Z"
 )
-# One item of a flow list: a plain word or a quoted string without escapes.
-_ITEM = r"(?:[A-Za-z0-9_~./+]|-[A-Za-z0-9_.])[A-Za-z0-9_~./+\-]*|'[^']*'|\"[^\"\\]*\""
+# A plain scalar cannot start with these (a '-' or '?' can when a non-space follows); the quotes
+# and brackets start the other forms of value.
+_INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
+_ITEM_FIRST = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_~./+")
+_ITEM_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_~./+-"
+_AFTER_DASH = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.")
 _DEEPEST = 50  # levels of indentation the line reader follows (libyaml goes to MAX_DEPTH)
 _REJECT: Any = object()
 
@@ -114,6 +111,7 @@ class _Level:
     """One open mapping: its indentation, its values and what the schema says of its keys."""
 
     __slots__ = ("children", "hint", "indent", "item", "lines", "out", "path")
+    # lines: the 'desc' and 'value' lines of a top-level mapping, as (text, offset, line)
 
     def __init__(self, indent: int, out: dict[str, Any], path: KeyPath, hint: TypeNode | None):
         self.indent = indent
@@ -122,7 +120,7 @@ class _Level:
         self.hint = hint
         self.children = hint.children if hint is not None else None
         self.item = hint.item if hint is not None else None
-        self.lines: dict[str, tuple[re.Match[str], int]] | None = None  # 'desc'/'value' lines
+        self.lines: dict[str, tuple[str, int, int]] | None = None
 
 
 class _Reader:
@@ -138,27 +136,35 @@ class _Reader:
         self.interpolated = False
         self.desc_values = 0
 
-    def value(self, match: re.Match[str], line: int, path: KeyPath, hint: TypeNode | None) -> Any:
-        """The one-line value in groups 3-7 of ``match``, its origin (and its items') recorded."""
-        plain = match.group(4)
-        if plain is not None:
-            self.origins[path] = Origin(self.kind, self.file, line, match.start(4) + 1)
-            return self.scalar(plain, hint)
-        flow = match.group(5)
-        if flow is not None:
-            start = match.start(5)
-            self.origins[path] = Origin(self.kind, self.file, line, start + 1)
-            return self.flow(flow, start, line, path, hint.item if hint is not None else None)
-        for group in (6, 7):
-            quoted = match.group(group)
-            if quoted is not None:
-                # The column of the opening quote, 1-based, is the offset of the text after it.
-                self.origins[path] = Origin(self.kind, self.file, line, match.start(group))
-                if "${" in quoted:
-                    self.interpolated = True
-                return quoted
-        self.origins[path] = Origin(self.kind, self.file, line, match.start(8) + 1)
-        return {}
+    def value(self, text: str, offset: int, line: int, path: KeyPath, hint: TypeNode | None) -> Any:
+        """The one-line value ``text`` (at ``offset`` of its line), its origin (and its items')
+        recorded; ``_REJECT`` for a value outside the subset."""
+        first = text[0]
+        origin = Origin(self.kind, self.file, line, offset + 1)
+        if first == "[":
+            if text[-1] != "]" or any(c in text[1:-1] for c in "[]{}#"):
+                return _REJECT
+            self.origins[path] = origin
+            return self.flow(text, offset, line, path, hint.item if hint is not None else None)
+        if first == "{":
+            if text[-1] != "}" or text[1:-1].strip(" "):
+                return _REJECT  # only the empty mapping
+            self.origins[path] = origin
+            return {}
+        if first == "'" or first == '"':
+            quoted = text[1:-1]
+            if len(text) < 2 or text[-1] != first or first in quoted or (
+                first == '"' and "\\" in quoted
+            ):
+                return _REJECT  # escapes, or a comment mark inside the quotes
+            self.origins[path] = origin
+            if "${" in quoted:
+                self.interpolated = True
+            return quoted
+        if not _plain(text):
+            return _REJECT
+        self.origins[path] = origin
+        return self.scalar(text, hint)
 
     def flow(
         self, flow: str, start: int, line: int, path: KeyPath, item: TypeNode | None
@@ -166,26 +172,37 @@ class _Reader:
         """The items of ``[a, 'b', 3]`` (``flow``, at offset ``start`` of its line), or
         ``_REJECT`` unless it is items separated by commas (spaces around them allowed)."""
         items: list[Any] = []
-        item_match = re.compile(_ITEM).match  # re caches the compiled pattern
         end = len(flow) - 1  # the closing bracket
         pos = 1
         while flow[pos] == " ":
             pos += 1
         while pos < end:
-            found = item_match(flow, pos, end)
-            if found is None:
-                return _REJECT
-            word = found.group()
-            item_path = (*path, len(items))
-            self.origins[item_path] = Origin(self.kind, self.file, line, start + pos + 1)
-            if word[0] in "'\"":
-                value: Any = word[1:-1]
+            first = flow[pos]
+            if first == "'" or first == '"':
+                close = flow.find(first, pos + 1, end)
+                if close < 0 or (first == '"' and "\\" in flow[pos:close]):
+                    return _REJECT
+                stop = close + 1
+                value: Any = flow[pos + 1 : close]
             else:
+                stop = end
+                for mark in (" ", ","):
+                    found = flow.find(mark, pos, stop)
+                    if found >= 0:
+                        stop = found
+                word = flow[pos:stop]
+                if word.strip(_ITEM_CHARS) or not (
+                    first in _ITEM_FIRST
+                    or (first == "-" and len(word) > 1 and word[1] in _AFTER_DASH)
+                ):
+                    return _REJECT
                 value = self.scalar(word, item)
                 if value is _REJECT:
                     return _REJECT
+            item_path = (*path, len(items))
+            self.origins[item_path] = Origin(self.kind, self.file, line, start + pos + 1)
             items.append(value)
-            pos += len(word)
+            pos = stop
             while flow[pos] == " ":
                 pos += 1
             if pos == end:
@@ -223,7 +240,7 @@ class _Reader:
         ):
             return True  # the schema's own model has a 'value'/'desc' field: plain data
         if "value" in lines and hint is not None and hint.kind == DICT and (
-            lines["value"][0].group(8) is None
+            lines["value"][0][0] != "{"
         ):
             return True  # a dict field's own 'value' key
         if len(out) > len(lines):
@@ -238,16 +255,26 @@ class _Reader:
             for index in range(len(built) if built.__class__ is list else 0):
                 del self.origins[(key, name, index)]
         if "desc" in lines:
-            match = lines["desc"][0]
-            text = match.group(4) or match.group(6) or match.group(7)
-            if text:
+            text = lines["desc"][0]
+            if text[0] in "'\"":
+                text = text[1:-1]  # a quoted description; a list or mapping has none
+            if text and text[0] not in "[{":
                 self.descriptions[level.path] = text
-        match, line = lines["value"]
-        value = self.value(match, line, level.path, hint)
+        text, offset, line = lines["value"]
+        value = self.value(text, offset, line, level.path, hint)
         if value is _REJECT:
             return False
         top[key] = value
         return True
+
+
+def _plain(text: str) -> bool:
+    """``text`` (no ' #' inside, no spaces around: the line pattern saw to that) is a plain
+    scalar of the subset."""
+    first = text[0]
+    if first in _INDICATORS and not (first in "-?" and len(text) > 1 and text[1] != " "):
+        return False
+    return ": " not in text and text[-1] != ":"
 
 
 def _document_start(line: str) -> bool:
@@ -283,19 +310,19 @@ def parse_block(
     items_indent = 0
     items_hint: TypeNode | None = None
     items_path: KeyPath = ()
+    opened = False  # a '---' was read
     line_no = 0
     for line in text.split("\n"):
         line_no += 1
         match = line_match(line)
         if match is None:
-            if not top.out and pending is None and _document_start(line):
+            if not opened and not top.out and pending is None and _document_start(line):
+                opened = True
                 continue
             return None
-        indent_text, key, dash, plain, flow, single, double, empty_map = match.groups()
+        indent_text, key, dash, found = match.groups()
         if dash is not None:  # a list item
-            if plain is None and flow is None and single is None and double is None and (
-                empty_map is None
-            ):
+            if found is None:
                 return None  # a null item, or a nested block: beyond the subset
             indent = len(indent_text)
             if pending is not None:
@@ -310,7 +337,9 @@ def parse_block(
                 items_hint = child.item if child is not None else None
             elif items is None or indent != items_indent:
                 return None
-            value = reader.value(match, line_no, (*items_path, len(items)), items_hint)
+            value = reader.value(
+                found, match.start(4), line_no, (*items_path, len(items)), items_hint
+            )
             if value is _REJECT:
                 return None
             items.append(value)
@@ -356,34 +385,37 @@ def parse_block(
             if level.children is not None:
                 child = level.children.get(key, child)
         path = (*level.path, key)
-        if plain is not None:  # the usual line: _Reader.scalar inline, without value()
+        if found is not None and found[0] not in _INDICATORS:
+            # The usual line, a plain word or number: _Reader.value and .scalar inline.
+            if ": " in found or found[-1] == ":":
+                return None
             origins[path] = Origin(kind, file, line_no, match.start(4) + 1)
-            if child is not None and child.text and plain not in NULLS:
-                value = plain
+            if child is not None and child.text and found not in NULLS:
+                value = found
             else:
                 try:
-                    value = parse_scalar(plain)
+                    value = parse_scalar(found)
                 except ValueError:
                     return None
             if value.__class__ is str and "${" in value:
                 reader.interpolated = True
-        elif flow is None and single is None and double is None and empty_map is None:
+        elif found is None:
             if desc_value and len(stack) == 2 and key in ("desc", "value"):
                 return None  # a desc/value entry whose value is not on its line
             pending = (key, line_no, indent + 1, child)
             level.out[key] = None  # keeps the key's place (and finds a repeat of it)
             continue
         else:
-            value = reader.value(match, line_no, path, child)
+            value = reader.value(found, match.start(4), line_no, path, child)
         if value is _REJECT:
             return None
         level.out[key] = value
         if desc_value and len(stack) == 2 and key in ("desc", "value"):
-            if key == "desc" and "${" in match.group(0):
+            if key == "desc" and found is not None and "${" in found:
                 return None
             if level.lines is None:
                 level.lines = {}
-            level.lines[key] = (match, line_no)
+            level.lines[key] = (found, match.start(4), line_no)
     if pending is not None:
         key, key_line, key_column, _ = pending
         path = (*level.path, key)
