@@ -6,7 +6,6 @@ the repository, and on generated files built from the constructs at the subset's
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -14,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel, Field
+from test_yaml_consume import _nan_safe
 
 from typedcfg.errors import ConfigFileError
 from typedcfg.provenance import SourceKind
@@ -73,16 +73,6 @@ class Schema(BaseModel):
 
 
 HINTS: list[TypeNode | None] = [None, schema_tree(Schema)]
-
-
-def _nan_safe(value: Any) -> Any:
-    if isinstance(value, float) and math.isnan(value):
-        return "nan"
-    if isinstance(value, dict):
-        return {k: _nan_safe(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_nan_safe(v) for v in value]
-    return value
 
 
 def libyaml(text: str, hint: TypeNode | None, desc_value: bool = True) -> Any:

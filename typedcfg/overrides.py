@@ -362,11 +362,11 @@ def split_argv(argv: Sequence[str], tree: TypeNode | None = None) -> Argv:
     i = 0
     flags_done = False
     n = len(tokens)
-    for index, token in enumerate(tokens):
+    untyped: list[object] = [*tokens]  # as untyped callers may pass them (no cast() per token)
+    for index, token in enumerate(untyped):
         # Checked up front: the flag branches below look at the token after the current one.
         # Callers from untyped code pass ints and Paths too, whatever the annotation says.
-        checked: object = token  # a typed name, not a cast() call per token
-        if not isinstance(checked, str):
+        if not isinstance(token, str):
             raise OverrideError(
                 f"argument must be a string, not {type(token).__name__}",
                 origin=Origin.argv(index, repr(token)),

@@ -410,8 +410,8 @@ def parse_block(
         if value is _REJECT:
             return None
         level.out[key] = value
-        if desc_value and len(stack) == 2 and key in ("desc", "value"):
-            if key == "desc" and found is not None and "${" in found:
+        if desc_value and len(stack) == 2 and key in ("desc", "value") and found is not None:
+            if key == "desc" and "${" in found:
                 return None
             if level.lines is None:
                 level.lines = {}
