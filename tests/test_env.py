@@ -296,6 +296,7 @@ def test_more_specific_variable_wins_inside_a_mapping() -> None:
     loaded = compose({"TRAIN_OPTIM": "{lr: 0.3, name: sgd}", "TRAIN_OPTIM__LR": "0.1"})
     assert (loaded.config.optim.lr, loaded.config.optim.name) == (0.1, "sgd")
     assert str(loaded.provenance["optim.lr"]) == "env:TRAIN_OPTIM__LR"
+    assert str(loaded.provenance["optim.name"]) == "env:TRAIN_OPTIM"  # keys of a mapping value
 
 
 def test_huge_integer_in_env_is_a_typedcfg_error() -> None:
@@ -352,3 +353,60 @@ def test_unknown_discriminator_value_is_a_located_validation_error() -> None:
             environ={"T_M__KIND": "blob", "T_M__VERSION": "1.10"},
         )
     assert str(info.value).startswith("env:T_M__KIND: m: ")
+
+
+class Adam(BaseModel):
+    kind: Literal["adam"] = "adam"
+    lr: float = 0.1
+
+
+class Sgd(BaseModel):
+    kind: Literal["sgd"] = "sgd"
+    lr: float = 0.1
+    momentum: float = 0.9
+
+
+class Grouped(BaseModel):
+    optim: Annotated[Adam | Sgd, Field(discriminator="kind")] = Adam()
+    opt: Optim = Optim()
+
+
+def load_grouped(environ: dict[str, str]) -> Grouped:
+    return typedcfg.load(Grouped, [], defaults=None, env_prefix="T_", environ=environ)
+
+
+def grouped_failure(environ: dict[str, str]) -> str:
+    with pytest.raises(OverrideError) as info:
+        load_grouped(environ)
+    return str(info.value)
+
+
+def test_a_typed_group_is_chosen_by_its_tag() -> None:
+    """``T_OPTIM=sgd`` selects the member tagged sgd, as ``optim=sgd`` does on the command line;
+    a nested variable then sets a field of that member."""
+    assert load_grouped({"T_OPTIM": "sgd"}).optim == Sgd()
+    both = typedcfg.compose(Grouped, [], defaults=None, env_prefix="T_",
+                            environ={"T_OPTIM": "sgd", "T_OPTIM__MOMENTUM": "0.5"})
+    assert both.config.optim == Sgd(momentum=0.5)
+    assert str(both.provenance["optim.kind"]) == "env:T_OPTIM"
+    assert str(both.provenance["optim.momentum"]) == "env:T_OPTIM__MOMENTUM"
+
+
+def test_a_value_and_a_key_inside_it_is_an_error_naming_both() -> None:
+    """``T_OPT=x`` with ``T_OPT__LR``: not a silent drop of either."""
+    assert grouped_failure({"T_OPT": "x", "T_OPT__LR": "0.5"}) == (
+        "env:T_OPT__LR: T_OPT sets 'opt' to a value; a variable cannot also set a key inside it\n"
+        "  hint: unset T_OPT__LR or T_OPT"
+    )
+
+
+def test_two_names_for_one_key_are_an_error_naming_both() -> None:
+    """Names match case-insensitively, so two spellings of one key would race."""
+    assert grouped_failure({"T_opt__lr": "0.3", "T_OPT__LR": "0.5"}) == (
+        "env:T_opt__lr: 'opt.lr' is set by T_OPT__LR as well\n"
+        "  hint: unset T_opt__lr or T_OPT__LR"
+    )
+    # A mapping value after keys set inside it (another spelling sorts first).
+    assert grouped_failure({"T_OPT__LR": "0.5", "T_opt": "{lr: 1}"}) == (
+        "env:T_opt: 'opt' is set by T_OPT__LR as well\n  hint: unset T_opt or T_OPT__LR"
+    )

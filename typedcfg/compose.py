@@ -16,7 +16,15 @@ from typing import Any, cast
 from ._typing import is_dict
 from .errors import CompositionError, MissingKeyError
 from .overrides import NO_VALUE, Op, Override
-from .provenance import KeyPath, Layer, Origin, PathPart, SourceKind, format_path
+from .provenance import (
+    KeyPath,
+    Layer,
+    Origin,
+    PathPart,
+    SourceKind,
+    format_path,
+    record_origins,
+)
 from .typeinfo import TypeNode, node_at, schema_traits
 
 __all__ = [
@@ -202,10 +210,10 @@ def apply_overrides(
             if previous is not None:
                 overridden.setdefault(path, []).append(previous)
         if value.__class__ is dict or value.__class__ is list:
-            _record(value, path, override.origin, origins)
+            record_origins(value, path, override.origin, origins)
             if not interpolated and _has_interpolation(value):
                 interpolated = True
-        else:  # a scalar, as most overrides set: what _record and _has_interpolation would do
+        else:  # a scalar, as most overrides set: what record_origins and _has_interpolation do
             origins[path] = override.origin
             if isinstance(value, str) and "${" in value:
                 interpolated = True
@@ -358,18 +366,6 @@ def _delete(data: dict[str, Any], path: KeyPath) -> dict[str, Any]:
         node = child
     del node[path[-1]]
     return root
-
-
-def _record(value: Any, path: KeyPath, origin: Origin, origins: dict[KeyPath, Origin]) -> None:
-    origins[path] = origin
-    mapping: dict[Any, Any] = value  # typed names, as in _locate
-    items: list[Any] = value
-    if isinstance(value, dict):
-        for key, item in mapping.items():
-            _record(item, (*path, key), origin, origins)
-    elif isinstance(value, list):
-        for i, item in enumerate(items):
-            _record(item, (*path, i), origin, origins)
 
 
 def _has_interpolation(value: Any) -> bool:

@@ -20,7 +20,15 @@ from typing import Any, cast
 
 from ._record import Record
 from .errors import MASK, OverrideError
-from .provenance import KeyPath, Layer, Origin, PathPart, SourceKind
+from .provenance import (
+    KeyPath,
+    Layer,
+    Origin,
+    PathPart,
+    SourceKind,
+    format_path,
+    record_origins,
+)
 from .typeinfo import TypeNode
 from .yaml_loader import MAX_DEPTH
 
@@ -547,6 +555,7 @@ def env_layer(
     """
     data: dict[str, Any] = {}
     origins: dict[KeyPath, Origin] = {}
+    named: dict[KeyPath, str] = {}  # the variable that set each key itself
     interpolated = False
     upper = prefix.upper()
     upper_names = {name.upper(): value for name, value in environ.items()} if hint else {}
@@ -576,18 +585,43 @@ def env_layer(
             value = raw
         if node is not None and node.text and raw and value is not None:
             value = raw
+        if node is not None and node.discriminator and isinstance(value, str) and (
+            value in node.tagged
+        ):
+            # A typed group, as on the command line: TRAIN_OPTIM=sgd selects the member.
+            value = {node.discriminator: value}
         if isinstance(value, str) and "${" in value:
             interpolated = True
         target = data
         for depth, key in enumerate(path[:-1]):
             existing: Any = target.get(key)
-            if not isinstance(existing, dict):
+            if existing is None:
                 existing = {}
                 target[key] = existing
                 origins[tuple(path[: depth + 1])] = origin
+                named[tuple(path[: depth + 1])] = name
+            elif not isinstance(existing, dict):
+                other = origins[tuple(path[: depth + 1])].text
+                raise OverrideError(
+                    f"{other} sets {format_path(tuple(path[: depth + 1]))!r} to a value; "
+                    "a variable cannot also set a key inside it",
+                    origin=origin,
+                    hint=f"unset {name} or {other}",
+                )
             target = cast("dict[str, Any]", existing)
+        if tuple(path) in named:
+            # Two names for one key (names match case-insensitively), or a value where
+            # another variable already set keys inside it. (A key inside a mapping value of a
+            # shorter name is fine: the more specific variable wins there.)
+            other = named[tuple(path)]
+            raise OverrideError(
+                f"{format_path(tuple(path))!r} is set by {other} as well",
+                origin=origin,
+                hint=f"unset {name} or {other}",
+            )
         target[path[-1]] = value
-        origins[tuple(path)] = origin
+        record_origins(value, tuple(path), origin, origins)  # a mapping value's keys too
+        named[tuple(path)] = name
     return Layer(f"env:{prefix}*", SourceKind.ENV, data, origins, interpolated=interpolated)
 
 
@@ -598,6 +632,8 @@ def _env_member(node: TypeNode, upper_names: Mapping[str, str], above: str) -> T
     so that ``T_M__VERSION`` is typed by that member's field, as the file and argv paths do.
     """
     raw = upper_names.get((above + str(node.discriminator)).upper())
+    if raw is None and above.endswith("__"):
+        raw = upper_names.get(above[:-2])  # TRAIN_OPTIM=sgd names the member itself
     if raw is None:
         return node
     for tag, member in node.tagged.items():

@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 import os
 from collections.abc import Iterator, Mapping
-from typing import cast
+from typing import Any, cast
 
 DEFAULTS_FILE = "config-defaults.yaml"
 """wandb's defaults file, read from the working directory unless another is named (here, at
@@ -31,6 +31,7 @@ __all__ = [
     "SourceKind",
     "format_path",
     "parse_path",
+    "record_origins",
 ]
 
 
@@ -271,3 +272,20 @@ class Layer:
 
     def __repr__(self) -> str:
         return f"Layer({self.name!r}, {self.kind.value}, {len(self.origins)} nodes)"
+
+
+def record_origins(
+    value: Any, path: KeyPath, origin: Origin, origins: dict[KeyPath, Origin]
+) -> None:
+    """Give ``path`` and every node below it in ``value`` (dicts and lists) the one ``origin``:
+    a value set whole by one source (an override, an environment variable)."""
+    origins[path] = origin
+    # ``value`` under the types the isinstance checks establish: typed names, no cast() calls.
+    mapping: dict[Any, Any] = value
+    items: list[Any] = value
+    if isinstance(value, dict):
+        for key, item in mapping.items():
+            record_origins(item, (*path, key), origin, origins)
+    elif isinstance(value, list):
+        for index, item in enumerate(items):
+            record_origins(item, (*path, index), origin, origins)
