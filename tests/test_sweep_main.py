@@ -343,3 +343,22 @@ def test_swept_secrets_reach_the_jobs_and_are_shown_masked(tmp_path: Path) -> No
         assert secret not in done.stdout + done.stderr
         assert secret not in written
     assert all(m["sweep"]["params"]["api_key"] == "**********" for m in metas(program).values())
+
+
+def test_a_secret_in_a_bad_sweep_or_bad_json_is_not_shown(tmp_path: Path) -> None:
+    """A sweep token that fails to expand, or a JSON argument that fails to parse, is reported
+    at its argument without the secret value in it."""
+    program = tmp_path / "train.py"
+    program.write_text(textwrap.dedent(SECRET_PROGRAM))
+    done = run(program, "--multirun", "api_key=glob(S3CR3T*)", "lr=1,2")
+    assert done.returncode == 2
+    assert done.stderr.startswith("argv[1] 'api_key=**********': glob matches no option of group")
+    done = run(program, '{"api_key": "S3CR3T-x", "lr": 2,}')
+    assert done.returncode == 2
+    assert done.stderr.startswith(
+        "argv[0] '{**********}': not an override: looks like JSON but is not valid JSON"
+    )
+    assert "S3CR3T" not in done.stdout + done.stderr
+    done = run(program, '{"api_key": "S3CR3T-x", "lr": 2')  # no closing brace
+    assert done.stderr.startswith("argv[0] '{**********}': not an override: expected key=value")
+    assert "S3CR3T" not in done.stdout + done.stderr

@@ -343,6 +343,7 @@ class MainFunction(Generic[R]):
                 lambda g: group_options(
                     self.schema, g, config_dir=opts.config_dir, defaults=opts.defaults
                 ),
+                _shown_token(schema_tree(self.schema)),
             )
         except TypedcfgError as exc:
             print(_relocated(exc, positions).render(), file=sys.stderr)
@@ -575,6 +576,16 @@ def _sigterm_interrupts() -> Generator[None, None, None]:
 
 
 # --- locations --------------------------------------------------------------------------------
+
+
+def _shown_token(tree: TypeNode) -> Callable[[str], str] | None:
+    """How a token may appear in an error: with a secret value masked (``None`` for a schema
+    without secrets, whose tokens are shown as they are)."""
+    if not schema_traits(tree).secrets:
+        return None
+    from .masking import masked_token
+
+    return lambda token: masked_token(token, tree) or token
 
 
 def _relocated(exc: TypedcfgError, positions: Sequence[int]) -> TypedcfgError:

@@ -424,9 +424,11 @@ def split_argv(argv: Sequence[str], tree: TypeNode | None = None) -> Argv:
                 i += 1
                 continue
         if "=" not in token and not token.startswith("~"):
+            # A JSON-like token may hold a secret where the schema has one: not shown then.
+            secret_json = tree is not None and token.lstrip().startswith("{")
             raise OverrideError(
                 "not an override: expected key=value",
-                origin=Origin.argv(i, token),
+                origin=Origin.argv(i, "{" + MASK + "}" if secret_json else token),
                 hint="overrides look like optim.lr=0.1, +key=value or ~key; "
                 "files go after --configs",
             )
@@ -502,6 +504,10 @@ def _json_overrides(token: str, index: int, tree: TypeNode | None) -> list[Overr
     try:
         data = json.loads(token)
     except ValueError as exc:
+        if tree is not None:
+            # The schema has a secret, and text that is not JSON cannot say where its values
+            # are: the argument is not shown at all.
+            origin = Origin.argv(index, "{" + MASK + "}")
         raise OverrideError(
             f"not an override: looks like JSON but is not valid JSON ({exc})", origin=origin
         ) from exc

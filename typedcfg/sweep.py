@@ -173,12 +173,18 @@ class Job:
         return " ".join(self.overrides) or "(no sweep)"
 
 
-def expand(tokens: Sequence[str], options_of: Callable[[str], list[str]]) -> list[Job]:
+def expand(
+    tokens: Sequence[str],
+    options_of: Callable[[str], list[str]],
+    shown: Callable[[str], str] | None = None,
+) -> list[Job]:
     """Every combination of the sweep overrides in ``tokens``, as :class:`Job` objects.
 
     Args:
         tokens: the command line, multirun flags already taken out.
         options_of: the option names of a config group (for ``glob(...)``).
+        shown: a token as errors may show it (secret values masked); the token itself when
+            ``None``.
 
     Raises:
         OverrideError: ``interval(...)`` (needs a sampler), a sweep with no values, a glob
@@ -192,7 +198,8 @@ def expand(tokens: Sequence[str], options_of: Callable[[str], list[str]]) -> lis
         done = done or token == "--"
         if not _maybe_sweep(token, after_dashes=done):
             continue
-        found = _sweep_values(token, index, options_of)
+        origin = Origin.argv(index, shown(token) if shown is not None else token)
+        found = _sweep_values(token, origin, options_of)
         if found is not None:
             key, prefix, values = found
             choices.append([f"{prefix}={v}" for v in values])
@@ -219,13 +226,12 @@ def _maybe_sweep(token: str, *, after_dashes: bool) -> bool:
 
 
 def _sweep_values(
-    token: str, index: int, options_of: Callable[[str], list[str]]
+    token: str, origin: Origin, options_of: Callable[[str], list[str]]
 ) -> tuple[str, str, list[str]] | None:
     """``(key, key element, value texts)`` for a sweep token, ``None`` for anything else."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
     from hydra.core.override_parser.types import Glob, IntervalSweep
 
-    origin = Origin.argv(index, token)
     try:
         parsed = OverridesParser.create().parse_override(token)
     except Exception:  # hydra's parse errors: the job's own composition reports them, located
