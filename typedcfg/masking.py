@@ -29,6 +29,7 @@ __all__ = [
     "mask_data",
     "masked_json",
     "masked_token",
+    "mentions_secret",
     "secret_field",
     "secret_key",
     "secret_names",
@@ -155,6 +156,12 @@ def mask_argv(tokens: Sequence[str], tree: TypeNode | None) -> list[str]:
 
 
 # --- copies of config files in run records ------------------------------------------------------
+
+
+def mentions_secret(text: str, tree: TypeNode | None) -> bool:
+    """Whether ``text`` (an argument that could not be parsed) names a secret field anywhere:
+    where it does, nothing says which of its parts is the secret, so it is not shown."""
+    return any(name in text for name in secret_names(tree))
 
 
 def secret_names(tree: TypeNode | None) -> frozenset[str]:

@@ -424,8 +424,10 @@ def split_argv(argv: Sequence[str], tree: TypeNode | None = None) -> Argv:
                 i += 1
                 continue
         if "=" not in token and not token.startswith("~"):
-            # A JSON-like token may hold a secret where the schema has one: not shown then.
-            secret_json = tree is not None and token.lstrip().startswith("{")
+            # A JSON-like token that names a secret field: not shown (which part is secret?).
+            secret_json = tree is not None and token.lstrip().startswith("{") and (
+                _mentions_secret(token, tree)
+            )
             raise OverrideError(
                 "not an override: expected key=value",
                 origin=Origin.argv(i, "{" + MASK + "}" if secret_json else token),
@@ -483,6 +485,12 @@ def _masked_json(token: str, tree: TypeNode) -> str | None:
     return masked_json(token, tree)
 
 
+def _mentions_secret(text: str, tree: TypeNode) -> bool:
+    from .masking import mentions_secret
+
+    return mentions_secret(text, tree)
+
+
 def _secret_field(key: str, tree: TypeNode) -> bool:
     from .masking import secret_field
 
@@ -504,8 +512,8 @@ def _json_overrides(token: str, index: int, tree: TypeNode | None) -> list[Overr
     try:
         data = json.loads(token)
     except ValueError as exc:
-        if tree is not None:
-            # The schema has a secret, and text that is not JSON cannot say where its values
+        if tree is not None and _mentions_secret(token, tree):
+            # It names a secret field, and text that is not JSON cannot say where its values
             # are: the argument is not shown at all.
             origin = Origin.argv(index, "{" + MASK + "}")
         raise OverrideError(
