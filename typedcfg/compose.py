@@ -152,9 +152,7 @@ def apply_overrides(
         return composed
     data = composed.data
     origins = dict(composed.origins)
-    overridden: dict[KeyPath, list[Origin]] = {}
-    for key, earlier in composed.overridden.items():
-        overridden[key] = list(earlier)
+    overridden = {k: list(v) for k, v in composed.overridden.items()}
     interpolated = composed.interpolated
     # Only a schema with a discriminated union can need a member's tag seeded (_seed_tags).
     typed_groups = tree is not None and schema_traits(tree).typed_groups
@@ -186,9 +184,7 @@ def apply_overrides(
                 hint=f"use ++{override.key}=... to replace it, or {override.key}=... to change it",
             )
         hint = node_at(tree, path)
-        value = override.value
-        if override.text is not None and hint is not None and hint.text and value is not None:
-            value = override.text  # Override.typed_value, inline: a str field keeps the text
+        value = override.typed_value(hint)
         merge = op is Op.SET and value.__class__ is dict and current.__class__ is dict
         if hint is not None and hint.discriminator and isinstance(value, str) and (
             value in hint.tagged
@@ -204,19 +200,13 @@ def apply_overrides(
             data = _seed_tags(data, path, tree, schema_defaults, override, origins, overridden)
         data = _set(data, path, value, merge, override, origins, overridden)
         if not merge and current is not _MISS:
-            if current.__class__ is dict or current.__class__ is list:
-                _forget_below(origins, path, current)
+            _forget_below(origins, path, current)
             previous = origins.get(path)
             if previous is not None:
                 overridden.setdefault(path, []).append(previous)
-        if value.__class__ is dict or value.__class__ is list:
-            record_origins(value, path, override.origin, origins)
-            if not interpolated and _has_interpolation(value):
-                interpolated = True
-        else:  # a scalar, as most overrides set: what record_origins and _has_interpolation do
-            origins[path] = override.origin
-            if isinstance(value, str) and "${" in value:
-                interpolated = True
+        record_origins(value, path, override.origin, origins)
+        if not interpolated and _has_interpolation(value):
+            interpolated = True
     return Composed(data, origins, overridden, dict(composed.descriptions), interpolated)
 
 

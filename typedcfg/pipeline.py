@@ -327,7 +327,7 @@ def compose_data(
     group_overrides: list[Override] = []
     value_overrides: list[Override] = []
     for override in parts.overrides:
-        if hydra_free and override.key.startswith("hydra") and _is_hydra_key(override.key):
+        if hydra_free and _is_hydra_key(override.key):
             continue
         if repo.root is not None and _selects_group(override, repo):
             group_overrides.append(override)
@@ -340,10 +340,8 @@ def compose_data(
         files.append((defaults_path, SourceKind.DEFAULTS_FILE))
     if primary is not None:
         files.append((primary, SourceKind.CONFIG_FILE))
-    for path in configs:
-        files.append((os.fspath(path), SourceKind.CONFIG_FILE))
-    for path, _ in parts.configs:
-        files.append((path, SourceKind.CONFIG_FILE))
+    files += [(os.fspath(p), SourceKind.CONFIG_FILE) for p in configs]
+    files += [(path, SourceKind.CONFIG_FILE) for path, _ in parts.configs]
     layers = compose_files(files, repo, Choices.from_overrides(group_overrides), tree, primary)
     if env_prefix:
         layers.append(env_layer(os.environ if environ is None else environ, env_prefix, tree))
@@ -351,10 +349,7 @@ def compose_data(
     if hydra_free and "hydra" in composed.data:
         composed = drop_key(composed, "hydra")
     composed = apply_overrides(composed, value_overrides, tree, lambda: schema_defaults(tree))
-    names: dict[str, None] = {}  # the files read, each once, in order
-    for layer in layers:
-        names[layer.name] = None
-    return composed, list(names)
+    return composed, list(dict.fromkeys(layer.name for layer in layers))
 
 
 def schema_defaults(tree: TypeNode) -> dict[str, Any]:

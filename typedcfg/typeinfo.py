@@ -169,14 +169,7 @@ def node_at(tree: TypeNode | None, path: tuple[Any, ...]) -> TypeNode | None:
     for part in path:
         if node is None:
             return None
-        # TypeNode.child, inline: this runs for every override and every file.
-        children = node.children
-        if children is not None and isinstance(part, str):
-            found = children.get(part)
-            if found is not None:
-                node = found
-                continue
-        node = node.item
+        node = node.child(part)
     return node
 
 
@@ -409,20 +402,16 @@ def schema_tree(schema: Any) -> TypeNode:
             f"{schema!r} is not a schema: expected a pydantic BaseModel subclass, "
             "a pydantic dataclass or a dataclass"
         )
-    return _cached_tree(schema)
-
-
-@functools.lru_cache(maxsize=256)
-def _cached_tree(schema: type) -> TypeNode:
     tree = _Builder().model(schema)
-    if len(_TREES) < 256:
-        _TREES[schema] = tree
+    if len(_TREES) >= _MAX_TREES:  # programs that make models on the fly: drop the oldest
+        del _TREES[next(iter(_TREES))]
+    _TREES[schema] = tree
     return tree
 
 
-# Schemas whose tree was built, looked up before anything else (the tree of a class
-# never changes). Bounded like the cache above, for programs that make models on the fly.
+# The trees built, per schema class (the tree of a class never changes).
 _TREES: dict[type, TypeNode] = {}
+_MAX_TREES = 256
 
 
 class Traits(Record):

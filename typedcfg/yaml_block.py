@@ -100,9 +100,12 @@ _LINE_PATTERN = (
 # A plain scalar cannot start with these (a '-' or '?' can when a non-space follows); the quotes
 # and brackets start the other forms of value.
 _INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
-_ITEM_FIRST = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_~./+")
-_ITEM_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_~./+-"
-_AFTER_DASH = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.")
+# A plain word in a flow list: these characters, starting with one but '-' (or with '-' and a
+# word character or '.').
+_WORD = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_"
+_ITEM_CHARS = _WORD + "~./+-"
+_ITEM_FIRST = frozenset(_WORD + "~./+")
+_AFTER_DASH = frozenset(_WORD + ".")
 _DEEPEST = 50  # levels of indentation the line reader follows (libyaml goes to MAX_DEPTH)
 _REJECT: Any = object()
 
@@ -386,19 +389,11 @@ def parse_block(
                 child = level.children.get(key, child)
         path = (*level.path, key)
         if found is not None and found[0] not in _INDICATORS:
-            # The usual line, a plain word or number: _Reader.value and .scalar inline.
+            # The usual line, a plain word or number: what _Reader.value does for it, inline.
             if ": " in found or found[-1] == ":":
                 return None
             origins[path] = Origin(kind, file, line_no, match.start(4) + 1)
-            if child is not None and child.text and found not in NULLS:
-                value = found
-            else:
-                try:
-                    value = parse_scalar(found)
-                except ValueError:
-                    return None
-            if value.__class__ is str and "${" in value:
-                reader.interpolated = True
+            value = reader.scalar(found, child)
         elif found is None:
             if desc_value and len(stack) == 2 and key in ("desc", "value"):
                 return None  # a desc/value entry whose value is not on its line
