@@ -36,3 +36,24 @@ def pytest_configure(config: pytest.Config) -> None:
     # wandb and Hydra must never phone home or write into the repository from tests.
     os.environ.setdefault("WANDB_MODE", "offline")
     os.environ.setdefault("WANDB_SILENT", "true")
+
+
+@pytest.fixture(scope="session")
+def slurm(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """A real single-node Slurm cluster (munged, slurmctld, slurmd) for the session.
+
+    Started on first use, stopped after the last test; ``SLURM_CONF`` is set for the session so
+    that ``sbatch``, ``squeue`` and submitit (in tests and in the programs they start) reach it.
+    See tests/slurm_cluster.py.
+    """
+    import slurm_cluster
+
+    missing = slurm_cluster.available()
+    if missing is not None:  # .ci/run installs the packages and runs as root
+        pytest.fail(f"the Slurm tests need a Slurm installation: {missing}")
+    with pytest.MonkeyPatch.context() as patch, slurm_cluster.running(
+        tmp_path_factory.mktemp("slurm")
+    ) as cluster:
+        for name, value in cluster.env().items():
+            patch.setenv(name, value)
+        yield cluster
