@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
+CORPUS = REPO / "tests" / "corpus"
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 SCRIPT = REPO / "examples" / "10_from_hydra" / "walkthrough.py"
-TREE = "../shared/corpus/hydra-template/configs"
+TREE = "tests/corpus/hydra-template/configs"
 
 
 def usage_commands() -> list[list[str]]:

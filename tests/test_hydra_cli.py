@@ -1,6 +1,6 @@
 """``typedcfg infer`` and ``typedcfg check`` over a Hydra config tree (``--config-name``).
 
-The Lightning-Hydra template (``../shared/corpus/hydra-template/configs``) is the real tree: its
+The Lightning-Hydra template (``tests/corpus/hydra-template/configs``) is the real tree: its
 inferred schema must validate every option of every group, and a broken copy of one option
 must fail at that option's file:line:col.
 """
@@ -24,7 +24,9 @@ from typedcfg.cli import load_schema
 from typedcfg.hydra_tree import check_tree, infer_tree, tree_variants
 
 REPO = Path(__file__).resolve().parent.parent
-TEMPLATE = REPO.parent / "shared" / "corpus" / "hydra-template" / "configs"
+TEMPLATE = REPO / "tests" / "corpus" / "hydra-template" / "configs"
+# How messages show the tree to a command run from the repository root (relative to it).
+SHOWN = "tests/corpus/hydra-template/configs"
 # What the template reads from the environment and from Hydra's run directory.
 TEMPLATE_ENV = {"PROJECT_ROOT": "/data/project", "COMET_API_TOKEN": "c", "NEPTUNE_API_TOKEN": "n"}
 RUN_DIR = "paths.output_dir=outputs/run1"
@@ -114,7 +116,7 @@ def test_inferred_template_schema_validates_every_option(template_schema: Path) 
         "--config-name", "train", "--all-options", "--verbose", RUN_DIR, env=TEMPLATE_ENV,
     )  # fmt: skip
     assert result.returncode == 1, result.stdout + result.stderr
-    assert result.stdout == mandatory_monitor(str(TEMPLATE))
+    assert result.stdout == mandatory_monitor(SHOWN)
     lines = result.stderr.splitlines()
     assert lines[-1] == "typedcfg check: 1 problem in 1 of 32 compositions of train"
     assert "FAILED  train callbacks=early_stopping" in lines
@@ -175,7 +177,7 @@ def test_check_without_all_options_composes_once(template_schema: Path) -> None:
     )  # fmt: skip
     assert result.returncode == 1
     assert result.stdout == (
-        f"{TEMPLATE}/logger/comet.yaml:5:12: logger.comet.api_key: cannot resolve "
+        f"{SHOWN}/logger/comet.yaml:5:12: logger.comet.api_key: cannot resolve "
         'interpolation: KeyError raised while resolving interpolation: "Environment variable '
         "'COMET_API_TOKEN' not found\"\n"
         "  in: train\n"
@@ -188,7 +190,7 @@ def test_infer_notes_values_it_cannot_type() -> None:
     result = run("infer", "--config-dir", str(TEMPLATE), "--config-name", "train", RUN_DIR)
     assert result.returncode == 0, result.stderr
     assert (
-        f"note: {TEMPLATE}/paths/default.yaml:4:11: paths.root_dir: left untyped (Any): cannot "
+        f"note: {SHOWN}/paths/default.yaml:4:11: paths.root_dir: left untyped (Any): cannot "
         'resolve interpolation: KeyError raised while resolving interpolation: "Environment '
         "variable 'PROJECT_ROOT' not found\"\n"
     ) in result.stderr

@@ -14,7 +14,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "examples" / "10_from_hydra"
-TREE = "../shared/corpus/hydra-template/configs"
+TREE = "tests/corpus/hydra-template/configs"
 TOKENS = ("PROJECT_ROOT", "COMET_API_TOKEN", "NEPTUNE_API_TOKEN")
 
 

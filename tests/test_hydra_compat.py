@@ -1,7 +1,7 @@
 """typedcfg composes the Lightning-Hydra template exactly as ``hydra.compose`` does.
 
-The tree is ``../shared/corpus/hydra-template/configs`` relative to the repository root (CI
-clones the repository with ``shared/`` beside it). Hydra's result is taken before resolution
+The tree is ``tests/corpus/hydra-template/configs`` (kept in the repository, see
+``tests/corpus/SOURCES.md``). Hydra's result is taken before resolution
 and without its ``hydra`` key, which typedcfg leaves out by design.
 """
 
@@ -29,7 +29,7 @@ from typedcfg.provenance import SourceKind
 from typedcfg.typeinfo import schema_tree
 
 REPO = Path(__file__).resolve().parent.parent
-TEMPLATE = REPO / ".." / "shared" / "corpus" / "hydra-template" / "configs"
+TEMPLATE = REPO / "tests" / "corpus" / "hydra-template" / "configs"
 
 
 class Anything(BaseModel):
@@ -71,7 +71,7 @@ def typedcfg_tree(config_dir: Path | str, name: str, overrides: Sequence[str]) -
 LOCATED = re.compile(r"(argv\[\d+\] '[^']*'|[^\s:]+\.yaml:\d+:\d+): ")
 # The tree as users name it: relative to the repository root, the working directory of
 # the tests that resolve paths and show locations.
-RELATIVE = "../shared/corpus/hydra-template/configs"
+RELATIVE = "tests/corpus/hydra-template/configs"
 
 OVERRIDE_SETS = [
     pytest.param([], id="no-overrides"),
@@ -91,7 +91,7 @@ OVERRIDE_SETS = [
 
 
 def test_template_is_there() -> None:
-    """The corpus tree is found where CI puts it (beside the repository)."""
+    """The corpus tree is in the repository (tests/corpus/)."""
     assert (TEMPLATE / "train.yaml").is_file(), f"missing corpus tree at {TEMPLATE}"
 
 

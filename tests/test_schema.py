@@ -29,7 +29,7 @@ from typedcfg.validate import validate
 from typedcfg.yaml_loader import parse_yaml, read_text
 
 REPO = Path(__file__).resolve().parent.parent
-CORPUS = REPO.parent / "shared" / "corpus"
+CORPUS = REPO / "tests" / "corpus"
 EXAMPLE = REPO / "examples" / "07_ci_check"
 
 
@@ -286,8 +286,8 @@ def corpus_files() -> list[Path]:
     return sorted((CORPUS / "wandb-defaults").glob("*.yaml"))
 
 
-def test_the_corpus_is_beside_the_clone() -> None:
-    """../shared/corpus holds the 40 real wandb files (CI checks out shared/ beside the repo)."""
+def test_the_corpus_is_in_the_repository() -> None:
+    """tests/corpus holds the 40 real wandb files and the Lightning-Hydra template."""
     assert len(corpus_files()) == 40
     assert (CORPUS / "hydra-template" / "configs" / "train.yaml").is_file()
 

@@ -22,7 +22,7 @@ from typedcfg.yaml_block import parse_block
 from typedcfg.yaml_loader import _parse, parse_yaml
 
 REPO = Path(__file__).resolve().parent.parent
-CORPUS = REPO.parent / "shared" / "corpus"
+CORPUS = REPO / "tests" / "corpus"
 KIND = SourceKind.CONFIG_FILE
 
 

@@ -14,7 +14,7 @@ from typedcfg.provenance import SourceKind
 from typedcfg.yaml_loader import Document, _parse, parse_yaml
 
 REPO = Path(__file__).resolve().parent.parent
-CORPUS = REPO.parent / "shared" / "corpus"
+CORPUS = REPO / "tests" / "corpus"
 
 
 def _consumable(path: Path) -> bool:

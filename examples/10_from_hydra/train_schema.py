@@ -1,6 +1,6 @@
 """Schema inferred by typedcfg.
 
-From ../shared/corpus/hydra-template/configs/train.yaml, composed 32 times
+From tests/corpus/hydra-template/configs/train.yaml, composed 32 times
 (as written, then with each option of every group).
 Review the types (Any marks values that were null or unresolved in every
 composition), then add descriptions and constraints.

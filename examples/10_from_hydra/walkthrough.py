@@ -1,7 +1,7 @@
 """Coming from Hydra: compose the Lightning-Hydra template's own tree, typed, with provenance.
 
 Nothing is copied: the commands and the script read the template's ``configs/`` directory
-where it lies (``../shared/corpus/hydra-template/configs`` from the repository root).
+where it lies (``tests/corpus/hydra-template/configs`` from the repository root).
 
 First, from the command line (run from the repository root), infer a schema for the whole tree
 (``train.yaml`` composed once per option of every group; ``train_schema.py`` beside this file is
@@ -14,15 +14,15 @@ template expects ``callbacks=default`` to give), which Hydra would only report w
 compositions pass.
 
 Command line:
-    python -m typedcfg infer --config-dir ../shared/corpus/hydra-template/configs \\
+    python -m typedcfg infer --config-dir tests/corpus/hydra-template/configs \\
         --config-name train --name TrainConfig \\
         paths.root_dir=. paths.output_dir=outputs/walkthrough
     python -m typedcfg explain --no-defaults \\
-        --config-dir ../shared/corpus/hydra-template/configs --config-name train \\
+        --config-dir tests/corpus/hydra-template/configs --config-name train \\
         examples/10_from_hydra/train_schema.py:TrainConfig \\
         experiment=example paths.root_dir=. paths.output_dir=outputs/walkthrough
     python -m typedcfg check --schema examples/10_from_hydra/train_schema.py:TrainConfig \\
-        --config-dir ../shared/corpus/hydra-template/configs --config-name train --all-options \\
+        --config-dir tests/corpus/hydra-template/configs --config-name train --all-options \\
         paths.root_dir=. paths.output_dir=outputs/walkthrough
 
 Then, from Python, with ``TrainConfig`` below (the inferred schema after review: constraints
@@ -57,7 +57,7 @@ from pydantic import BaseModel, ConfigDict, Field
 import typedcfg
 
 REPO = Path(__file__).resolve().parents[2]
-CONFIGS = REPO.parent / "shared" / "corpus" / "hydra-template" / "configs"
+CONFIGS = REPO / "tests" / "corpus" / "hydra-template" / "configs"
 
 
 class _Open(BaseModel):
