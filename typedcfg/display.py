@@ -11,9 +11,9 @@ import pathlib
 from collections.abc import Sequence
 from typing import Any
 
+from ._plain import as_plain
 from ._typing import is_mapping
 from .errors import MASK
-from .export import as_plain
 from .pipeline import Loaded, explain_table
 from .provenance import Origin, SourceKind
 

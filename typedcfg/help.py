@@ -20,9 +20,9 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import MISSING, dataclass
 from typing import Any
 
+from ._plain import as_plain
 from ._typing import is_mapping
 from .errors import MASK, TypedcfgError
-from .export import as_plain
 from .pipeline import CWD_DEFAULTS, find_defaults_file
 from .provenance import KeyPath, SourceKind
 from .sources import file_layer

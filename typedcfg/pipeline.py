@@ -19,6 +19,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import MISSING
 from typing import Any, Generic, TypeVar, cast
 
+from ._plain import as_plain
 from ._typing import is_list, is_mapping, is_sequence
 from .compose import (
     Composed,
@@ -133,14 +134,6 @@ def explain_table(rows: Iterable[tuple[str, str, object, Sequence[object]]]) -> 
             text += "  (overrode " + ", ".join(str(o) for o in overridden) + ")"
         lines.append(text)
     return "\n".join(lines)
-
-
-def as_plain(obj: Any) -> Any:
-    """:func:`typedcfg.export.as_plain`, imported on first use (provenance, explain, defaults):
-    a plain run never needs the export layer."""
-    from .export import as_plain as plain
-
-    return plain(obj)
 
 
 def _is_secret(value: Any) -> bool:

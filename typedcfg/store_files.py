@@ -422,7 +422,7 @@ def _secrets_of(config: object) -> tuple[frozenset[str], frozenset[str]]:
         return frozenset(), frozenset()
     from pydantic import SecretBytes, SecretStr
 
-    from .export import as_plain
+    from ._plain import as_plain
 
     values: set[str] = set()
     stack: list[object] = [as_plain(config)]
