@@ -7,9 +7,15 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "tests" / "corpus"
+
+# Property tests check values, not speed: on a loaded two-core machine (CI, or several test runs
+# at once) a per-example deadline only turns slowness into false failures.
+settings.register_profile("typedcfg", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("typedcfg")
 
 
 @pytest.fixture
