@@ -21,8 +21,8 @@ import atheris
 
 with atheris.instrument_imports():
     import typedcfg
-    from typedcfg.masking import mask_argv
-    from typedcfg.overrides import split_argv
+    from typedcfg.read.argv import split_argv
+    from typedcfg.read.masking import mask_argv
     from typedcfg.typeinfo import schema_tree
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))

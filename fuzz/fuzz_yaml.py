@@ -20,8 +20,8 @@ import atheris
 with atheris.instrument_imports():
     import typedcfg
     from typedcfg.provenance import SourceKind
+    from typedcfg.read.yaml_loader import parse_yaml
     from typedcfg.typeinfo import schema_tree
-    from typedcfg.yaml_loader import parse_yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from invalid_schemas import Basic

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 import typedcfg
 from typedcfg import Api, ConfigFileError, ConfigValidationError, RunNotFoundError, RunStoreError
-from typedcfg.api import MISSING, lookup
+from typedcfg.runs.api import MISSING, lookup
 
 
 class Optim(BaseModel):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from typedcfg.schema import json_schema
+from typedcfg.tools.json_schema import json_schema
 
 REPO = Path(__file__).resolve().parent.parent
 REF = "examples/07_ci_check/config_schema.py:TrainConfig"
@@ -275,7 +275,7 @@ def test_version() -> None:
 
 def test_schema_prints_the_json_schema() -> None:
     """schema REF prints json_schema(...) for both styles."""
-    from typedcfg.cli import load_schema
+    from typedcfg.app.cli import load_schema
 
     schema = load_schema(str(REPO / REF))
     for style in ("plain", "wandb"):
@@ -439,7 +439,7 @@ def test_pre_commit_hooks_run_the_console_script() -> None:
 
 def test_load_schema_in_process_leaves_the_import_path_alone(tmp_path: Path) -> None:
     """A schema file is imported once under its own name; sys.path is as it was afterwards."""
-    from typedcfg.cli import load_schema
+    from typedcfg.app.cli import load_schema
 
     (tmp_path / "helper_mod_for_test.py").write_text("LR = 0.5\n", encoding="utf-8")
     (tmp_path / "cfg_for_test.py").write_text(

@@ -9,11 +9,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from typedcfg.compose import apply_overrides, merge_layers, resolve_interpolations
+from typedcfg.composition.merge import apply_overrides, merge_layers, resolve_interpolations
 from typedcfg.errors import CompositionError, MissingKeyError
-from typedcfg.overrides import split_argv
 from typedcfg.provenance import KeyPath, Layer, Origin, SourceKind
-from typedcfg.sources import mapping_layer
+from typedcfg.read.argv import split_argv
+from typedcfg.read.sources import mapping_layer
 
 
 def layer(name: str, data: dict[str, Any]) -> Layer:

@@ -1,4 +1,4 @@
-"""Tests for typedcfg.export and typedcfg.wandb_values: flatten, unflatten, to_wandb, key checks."""
+"""typedcfg.export (and its wandb_values): flatten, unflatten, to_wandb, key checks."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ from typedcfg import (
     unflatten,
 )
 from typedcfg.export import display_key, key_warnings
-from typedcfg.wandb_values import json_safe
+from typedcfg.export.wandb_values import json_safe
 
 
 class Color(enum.Enum):

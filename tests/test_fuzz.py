@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 
 import typedcfg
 from typedcfg.provenance import SourceKind
+from typedcfg.read.yaml_loader import parse_yaml
 from typedcfg.typeinfo import schema_tree
-from typedcfg.yaml_loader import parse_yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from invalid_schemas import Basic, Free
@@ -151,8 +151,8 @@ def test_secret_tokens_never_show_their_value(value: str, form: str, others: lis
     """However a secret is written on the command line, no origin, error or kept argv shows it."""
     from invalid_schemas import Secret
 
-    from typedcfg.masking import mask_argv
-    from typedcfg.overrides import split_argv
+    from typedcfg.read.argv import split_argv
+    from typedcfg.read.masking import mask_argv
 
     assume("--" not in others)  # after '--' a flag is no flag: '--api_key VALUE' is two errors
     tree = schema_tree(Secret)

@@ -1,5 +1,5 @@
-"""Defaults lists and config groups (typedcfg.groups, typedcfg.defaults_entries): behaviour and
-the exact text of every composition error."""
+"""Defaults lists and config groups (typedcfg.composition.groups and .defaults_list): behaviour
+and the exact text of every composition error."""
 
 from __future__ import annotations
 

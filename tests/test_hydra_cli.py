@@ -20,8 +20,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from typedcfg.cli import load_schema
-from typedcfg.hydra_tree import check_tree, infer_tree, tree_variants
+from typedcfg.app.cli import load_schema
+from typedcfg.tools.hydra_tree import check_tree, infer_tree, tree_variants
 
 REPO = Path(__file__).resolve().parent.parent
 TEMPLATE = REPO / "tests" / "corpus" / "hydra-template" / "configs"

@@ -23,9 +23,9 @@ from pydantic import BaseModel, ConfigDict
 
 import typedcfg
 from typedcfg import CompositionError, TypedcfgError
-from typedcfg.overrides import split_argv
 from typedcfg.pipeline import compose_data
 from typedcfg.provenance import SourceKind
+from typedcfg.read.argv import split_argv
 from typedcfg.typeinfo import schema_tree
 
 REPO = Path(__file__).resolve().parent.parent
@@ -341,7 +341,7 @@ def test_generated_trees_compose_like_hydra(case: tuple[dict[str, str], list[str
 
 def _composed_twice(root: str, argv: list[str]) -> bool:
     """True when some file of the tree is composed more than once."""
-    from typedcfg.groups import Choices, GroupRepo, compose_files
+    from typedcfg.composition.groups import Choices, GroupRepo, compose_files
 
     main = os.path.join(root, "main.yaml")
     groups = [o for o in split_argv(argv).overrides if os.path.isdir(os.path.join(root, o.key))]

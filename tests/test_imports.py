@@ -68,24 +68,25 @@ def test_rarely_used_layers_are_imported_on_first_use() -> None:
     naming one of their public names loads it, and every public name resolves."""
     code = (
         "import sys, typedcfg\n"
-        "lazy = ['typedcfg.api', 'typedcfg.store', 'typedcfg.runconfig', 'typedcfg.schema']\n"
+        "lazy = ['typedcfg.runs.api', 'typedcfg.runs.store', 'typedcfg.export.runconfig',"
+        " 'typedcfg.tools.json_schema']\n"
         "print(sorted(m for m in lazy if m in sys.modules))\n"
-        "print(typedcfg.RunConfig.__module__, 'typedcfg.runconfig' in sys.modules)\n"
+        "print(typedcfg.RunConfig.__module__, 'typedcfg.export.runconfig' in sys.modules)\n"
         "print(all(getattr(typedcfg, n) is not None for n in typedcfg.__all__))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.splitlines() == ["[]", "typedcfg.runconfig True", "True"]
+    assert out.stdout.splitlines() == ["[]", "typedcfg.export.runconfig True", "True"]
 
 
 def test_functions_named_like_submodules_stay_functions() -> None:
     """`typedcfg.main` and `typedcfg.compose` are the functions even after the submodules of
     the same names were imported (a lazy name would lose to the submodule binding)."""
     code = (
-        "import typedcfg.cli, typedcfg.compose, typedcfg.main, typedcfg\n"
+        "import typedcfg.app.cli, typedcfg.composition.merge, typedcfg.app.main, typedcfg\n"
         "print(callable(typedcfg.main), typedcfg.compose.__module__, typedcfg.main.__module__)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.split() == ["True", "typedcfg.pipeline", "typedcfg.main"]
+    assert out.stdout.split() == ["True", "typedcfg.pipeline", "typedcfg.app.main"]
 
 
 def test_unknown_attribute_is_an_attribute_error() -> None:
@@ -119,9 +120,9 @@ def test_the_entry_points_sweep_markers_match_the_sweep_modules() -> None:
     """main.py recognises a sweep without importing it; its markers are the sweep modules'."""
     import importlib
 
-    from typedcfg.sweep import MULTIRUN_FLAGS
-    from typedcfg.sweep_jobs import JOB_FLAG
+    from typedcfg.sweeps.grammar import MULTIRUN_FLAGS
+    from typedcfg.sweeps.jobs import JOB_FLAG
 
-    main_module = importlib.import_module("typedcfg.main")  # typedcfg.main is the function
+    main_module = importlib.import_module("typedcfg.app.main")  # typedcfg.main is the function
     assert set(MULTIRUN_FLAGS) == main_module._MULTIRUN_FLAGS
     assert f"{JOB_FLAG}=" == main_module._JOB_PREFIX

@@ -1,4 +1,4 @@
-"""typedcfg.infer_tree: models from many composed configs (common shapes, discriminated unions)."""
+"""typedcfg.tools.infer_tree: models from many composed configs (shapes, discriminated unions)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
-from typedcfg.infer_tree import GroupSamples, tree_source
+from typedcfg.tools.infer_tree import GroupSamples, tree_source
 
 COUNTER = itertools.count()
 

@@ -1,4 +1,4 @@
-"""One job in its own process (typedcfg.sweep_jobs) and the local launcher, without a sweep CLI."""
+"""One job in its own process (typedcfg.sweeps.jobs) and the local launcher, without a sweep CLI."""
 
 from __future__ import annotations
 
@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 
 from typedcfg.errors import TypedcfgError
-from typedcfg.launchers import run_local
-from typedcfg.sweep_jobs import (
+from typedcfg.sweeps.jobs import (
     JOB_FLAG,
     JobResult,
     JobSpec,
@@ -23,6 +22,7 @@ from typedcfg.sweep_jobs import (
     summary_table,
     take_job,
 )
+from typedcfg.sweeps.launchers import run_local
 
 PROGRAM = """
 import sys
@@ -163,5 +163,5 @@ def test_program_command_for_module_functions() -> None:
     """A function of an importable module is started again by importing it."""
     command = program_command(summary_table)
     assert command[:2] == (sys.executable, "-c")
-    assert "importlib.import_module('typedcfg.sweep_jobs')" in command[2]
+    assert "importlib.import_module('typedcfg.sweeps.jobs')" in command[2]
     assert "'summary_table'.split('.')" in command[2]

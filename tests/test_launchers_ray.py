@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 import ray
 
-from typedcfg.launchers import run_ray
-from typedcfg.sweep_jobs import JobResult, JobSpec
+from typedcfg.sweeps.jobs import JobResult, JobSpec
+from typedcfg.sweeps.launchers import run_ray
 
 PROGRAM = """
 import os

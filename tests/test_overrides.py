@@ -1,4 +1,4 @@
-"""typedcfg.overrides: the command-line grammar (Hydra's, plus what wandb sweep agents send)."""
+"""typedcfg.read.argv: the command-line grammar (Hydra's, plus what wandb sweep agents send)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from typedcfg.errors import OverrideError
-from typedcfg.overrides import (
+from typedcfg.provenance import Origin
+from typedcfg.read.argv import (
     NO_VALUE,
     Op,
     Override,
@@ -23,7 +24,6 @@ from typedcfg.overrides import (
     parse_value,
     split_argv,
 )
-from typedcfg.provenance import Origin
 from typedcfg.typeinfo import schema_tree
 
 
@@ -653,8 +653,8 @@ def test_split_argv_raises_only_override_error(argv: list[str]) -> None:
 def test_plain_overrides_do_not_import_hydra() -> None:
     """Plain ``key=value`` tokens are parsed without importing hydra (or omegaconf/antlr4)."""
     code = (
-        "import sys, typedcfg, typedcfg.overrides\n"
-        "parts = typedcfg.overrides.split_argv(['a=1', 'b.c=x', '--lr=0.1', '--d', 'e=None',"
+        "import sys, typedcfg, typedcfg.read.argv\n"
+        "parts = typedcfg.read.argv.split_argv(['a=1', 'b.c=x', '--lr=0.1', '--d', 'e=None',"
         " 'f=-1e-3', 'g=true'])\n"
         "assert [o.value for o in parts.overrides] == [1, 'x', 0.1, True, None, -0.001, True]\n"
         "heavy = ('hydra', 'omegaconf', 'antlr4')\n"
@@ -667,8 +667,8 @@ def test_plain_overrides_do_not_import_hydra() -> None:
 def test_structured_override_imports_hydra_lazily() -> None:
     """A list value needs hydra-core's parser, which is imported then (the check above can fail)."""
     code = (
-        "import sys, typedcfg.overrides\n"
-        "typedcfg.overrides.split_argv(['a=[1,2]'])\n"
+        "import sys, typedcfg.read.argv\n"
+        "typedcfg.read.argv.split_argv(['a=[1,2]'])\n"
         "print('hydra' in sys.modules)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -720,7 +720,7 @@ def test_override_at_the_nesting_cap_is_accepted() -> None:
 
 def test_env_variable_nesting_over_the_cap_is_refused() -> None:
     """An environment variable with more than MAX_DEPTH parts is a located OverrideError."""
-    from typedcfg.overrides import env_layer
+    from typedcfg.read.argv import env_layer
 
     name = "T_" + "__".join(["A"] * 101)
     with pytest.raises(OverrideError) as info:
@@ -755,7 +755,7 @@ def test_the_one_match_lane_types_like_fast_value(raw: str, key: str) -> None:
 def test_the_one_match_lane_takes_the_usual_tokens() -> None:
     import re
 
-    from typedcfg.overrides import _QUICK
+    from typedcfg.read.argv import _QUICK
 
     for token in ["batch_size=64", "optim.lr=0.001", "optim.name=adam", "a.b-c=-3", "x=true"]:
         assert re.match(_QUICK, token) is not None, token

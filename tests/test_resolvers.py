@@ -1,4 +1,4 @@
-"""typedcfg.resolvers: ``${hydra:...}`` and ``${now:...}`` substituted without global state."""
+"""typedcfg.composition.interpolation: ``${hydra:...}``, ``${now:...}`` without global state."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pytest
 from omegaconf import OmegaConf
 
 from typedcfg import CompositionError
+from typedcfg.composition.interpolation import substitute_runtime
 from typedcfg.provenance import Origin, SourceKind
-from typedcfg.resolvers import substitute_runtime
 
 WHEN = datetime(2026, 11, 27, 18, 5, 9)
 ORIGINS = {("paths", "out"): Origin.at(SourceKind.CONFIG_FILE, "conf/paths.yaml", 3, 6)}
@@ -103,7 +103,7 @@ def _deep(levels: int, leaf: object) -> dict[str, object]:
 
 def test_config_too_deep_for_omegaconf_is_located_at_the_interpolation() -> None:
     """Past MAX_DEPTH levels the walk refuses the config, located at the ``${...}`` value."""
-    from typedcfg.resolvers import MAX_DEPTH
+    from typedcfg.composition.interpolation import MAX_DEPTH
 
     data = _deep(MAX_DEPTH + 500, "${name}")
     path = ("data", *["a"] * (MAX_DEPTH + 500))
@@ -118,7 +118,7 @@ def test_config_too_deep_for_omegaconf_is_located_at_the_interpolation() -> None
 
 def test_config_at_the_depth_limit_resolves_through_omegaconf() -> None:
     """A config just inside MAX_DEPTH passes the walk and OmegaConf resolves it."""
-    from typedcfg.resolvers import MAX_DEPTH
+    from typedcfg.composition.interpolation import MAX_DEPTH
 
     data = _deep(MAX_DEPTH - 1, "${name}")
     out = substitute_runtime(data, {})
@@ -146,7 +146,7 @@ def test_deeply_nested_interpolation_string_is_located(value: str) -> None:
 
 def test_nested_interpolation_within_the_limit_resolves() -> None:
     """Nesting plus key depth at the limit passes and OmegaConf resolves it."""
-    from typedcfg.resolvers import MAX_DEPTH
+    from typedcfg.composition.interpolation import MAX_DEPTH
 
     depth = MAX_DEPTH - 1  # the ${...} around the list adds one level, the key 'a' none
     value = "${oc.select:x," + "[" * depth + "]" * depth + "}"

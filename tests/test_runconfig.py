@@ -1,4 +1,4 @@
-"""Tests for typedcfg.runconfig: RunConfig's wandb.config semantics and its typed binding."""
+"""Tests for typedcfg.export.runconfig: RunConfig's wandb.config semantics and its typed binding."""
 
 from __future__ import annotations
 
@@ -81,7 +81,7 @@ def test_missing_key_errors_match_wandb() -> None:
     with pytest.raises(AttributeError) as info:
         _ = config.nope
     assert str(info.value) == (
-        "<class 'typedcfg.runconfig.RunConfig'> object has no attribute 'nope'"
+        "<class 'typedcfg.export.runconfig.RunConfig'> object has no attribute 'nope'"
     )
     with pytest.raises(KeyError):
         _ = config["nope"]

@@ -15,7 +15,7 @@ import pytest
 from pydantic import BaseModel
 
 import typedcfg
-from typedcfg import runs_cli
+from typedcfg.runs import cli as runs_cli
 
 
 class Optim(BaseModel):
@@ -225,7 +225,7 @@ def test_errors_exit_2_with_the_located_message(
 ) -> None:
     """A bad argument prints one located line on stderr, no traceback, and exits 2."""
     done = subprocess.run(
-        [sys.executable, "-m", "typedcfg.runs_cli", *argv], capture_output=True, text=True
+        [sys.executable, "-m", "typedcfg.runs.cli", *argv], capture_output=True, text=True
     )
     assert done.returncode == 2
     assert done.stdout == ""

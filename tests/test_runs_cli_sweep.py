@@ -10,7 +10,7 @@ import pytest
 from pydantic import BaseModel
 
 import typedcfg
-from typedcfg import runs_cli
+from typedcfg.runs import cli as runs_cli
 
 
 class Config(BaseModel):

@@ -20,13 +20,13 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 import typedcfg
-from typedcfg.cli import check_file, load_schema
+from typedcfg.app.cli import check_file, load_schema
 from typedcfg.errors import ConfigFileError, ConfigValidationError
 from typedcfg.provenance import SourceKind
-from typedcfg.schema import defaults_yaml, format_schema, infer_source, json_schema
+from typedcfg.read.yaml_loader import parse_yaml, read_text
+from typedcfg.tools.json_schema import defaults_yaml, format_schema, infer_source, json_schema
 from typedcfg.typeinfo import schema_tree
 from typedcfg.validate import validate
-from typedcfg.yaml_loader import parse_yaml, read_text
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "tests" / "corpus"

@@ -8,8 +8,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from typedcfg.cli import load_schema, schema_text
-from typedcfg.schema import format_schema
+from typedcfg.app.cli import load_schema, schema_text
+from typedcfg.tools.json_schema import format_schema
 
 REPO = Path(__file__).resolve().parent.parent
 SCHEMAS = REPO / "schemas"

@@ -231,8 +231,8 @@ SECRET_TOKENS = [
 @pytest.mark.parametrize("argv", SECRET_TOKENS, ids=lambda a: a[0].split("=")[0][:12])
 def test_split_argv_masks_the_origin_of_a_secret_token(argv: list[str]) -> None:
     """With the schema tree, a token setting a secret gets an origin with its value masked."""
-    from typedcfg.masking import mask_argv
-    from typedcfg.overrides import split_argv
+    from typedcfg.read.argv import split_argv
+    from typedcfg.read.masking import mask_argv
     from typedcfg.typeinfo import schema_tree
 
     tree = schema_tree(Vault)
@@ -249,7 +249,7 @@ def test_split_argv_masks_the_origin_of_a_secret_token(argv: list[str]) -> None:
 
 def test_split_argv_without_a_tree_keeps_tokens_as_given() -> None:
     """Without a schema tree nothing is known to be secret: origins show the token."""
-    from typedcfg.overrides import split_argv
+    from typedcfg.read.argv import split_argv
 
     (override,) = split_argv([f"api_key={SECRET}"]).overrides
     assert str(override.origin) == f"argv[0] 'api_key={SECRET}'"
@@ -257,7 +257,7 @@ def test_split_argv_without_a_tree_keeps_tokens_as_given() -> None:
 
 def test_unparsable_secret_token_does_not_echo_the_value() -> None:
     """A secret value the override grammar rejects gets an error that does not quote it."""
-    from typedcfg.overrides import split_argv
+    from typedcfg.read.argv import split_argv
     from typedcfg.typeinfo import schema_tree
 
     with pytest.raises(typedcfg.OverrideError) as info:
@@ -271,7 +271,7 @@ def test_unparsable_secret_token_does_not_echo_the_value() -> None:
 
 def test_masked_argv_for_a_run_record() -> None:
     """store_files.masked_argv masks by the config's schema; a plain mapping masks nothing."""
-    from typedcfg.store_files import masked_argv
+    from typedcfg.runs.files import masked_argv
 
     config = Vault(api_key=SecretStr(SECRET))
     assert masked_argv(["--api_key", SECRET, "name=x"], config) == [
@@ -282,7 +282,7 @@ def test_masked_argv_for_a_run_record() -> None:
 
 def test_copy_sources_masks_files_that_hold_a_secret(tmp_path: Path) -> None:
     """A file with a secret key, or a secret value anywhere (comments too), is copied masked."""
-    from typedcfg.store_files import copy_sources
+    from typedcfg.runs.files import copy_sources
 
     by_key = tmp_path / "by_key.yaml"
     by_key.write_text(f"db:\n  password: other-{SECRET}\nname: kept  # a comment\n")
@@ -309,7 +309,7 @@ def test_copy_sources_masks_files_that_hold_a_secret(tmp_path: Path) -> None:
 
 def test_copy_sources_without_a_schema_copies_verbatim(tmp_path: Path) -> None:
     """Without a schema config (a mapping) nothing is known to be secret: files are copied."""
-    from typedcfg.store_files import copy_sources
+    from typedcfg.runs.files import copy_sources
 
     source = tmp_path / "a.yaml"
     source.write_text("api_key: visible\n")
@@ -324,8 +324,8 @@ def test_copy_sources_without_a_schema_copies_verbatim(tmp_path: Path) -> None:
 )
 def test_tokens_that_cannot_hold_a_secret_stay_visible(argv: list[str]) -> None:
     """A plain word for a model holding a secret (a group option) and other keys stay as given."""
-    from typedcfg.masking import mask_argv
-    from typedcfg.overrides import split_argv
+    from typedcfg.read.argv import split_argv
+    from typedcfg.read.masking import mask_argv
     from typedcfg.typeinfo import schema_tree
 
     tree = schema_tree(Vault)
@@ -336,7 +336,7 @@ def test_tokens_that_cannot_hold_a_secret_stay_visible(argv: list[str]) -> None:
 
 def test_secret_flag_takes_a_value_with_an_equals_sign() -> None:
     """``--api_key abc==`` (base64 ends so) sets the secret; it is not a flag plus an override."""
-    from typedcfg.overrides import split_argv
+    from typedcfg.read.argv import split_argv
     from typedcfg.typeinfo import schema_tree
 
     (override,) = split_argv(["--api_key", "'abc=='"], schema_tree(Vault)).overrides
@@ -356,7 +356,7 @@ class Branch(BaseModel):
 
 def test_masking_terminates_on_a_recursive_schema() -> None:
     """A recursive schema with a secret: values that may reach it are masked, names are not."""
-    from typedcfg.masking import mask_argv, secret_names
+    from typedcfg.read.masking import mask_argv, secret_names
     from typedcfg.typeinfo import schema_tree
 
     tree = schema_tree(Branch)

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict
 
 import typedcfg
 from typedcfg.provenance import SourceKind
-from typedcfg.yaml_loader import parse_yaml
+from typedcfg.read.yaml_loader import parse_yaml
 
 PACKAGE = Path(typedcfg.__file__).resolve().parent
 

@@ -19,9 +19,9 @@ from pydantic import BaseModel, Field
 import typedcfg
 from typedcfg import RunStoreError, current_run, record_run
 from typedcfg.provenance import SourceKind
-from typedcfg.store import default_root, git_info
-from typedcfg.store_files import atomic_write, dump_config, load_config
-from typedcfg.yaml_loader import parse_yaml
+from typedcfg.read.yaml_loader import parse_yaml
+from typedcfg.runs.files import atomic_write, dump_config, load_config
+from typedcfg.runs.store import default_root, git_info
 
 
 class Optim(BaseModel):

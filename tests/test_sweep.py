@@ -1,4 +1,4 @@
-"""typedcfg.sweep: the --multirun flags, Hydra's sweep grammar expanded into jobs, glob options."""
+"""typedcfg.sweeps.grammar: --multirun flags, Hydra's sweep grammar expanded into jobs, globs."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from pydantic import BaseModel, Field
 
 from typedcfg.errors import OverrideError
-from typedcfg.sweep import SweepOptions, expand, group_options, take_sweep_flags
+from typedcfg.sweeps.grammar import SweepOptions, expand, group_options, take_sweep_flags
 
 
 def no_groups(group: str) -> list[str]:
@@ -141,7 +141,7 @@ def test_no_sweep_is_one_job_and_quoted_commas_are_values() -> None:
 def test_plain_tokens_do_not_import_hydra() -> None:
     """Expanding a command line without sweep syntax never loads hydra-core."""
     code = (
-        "import sys; from typedcfg.sweep import expand, take_sweep_flags\n"
+        "import sys; from typedcfg.sweeps.grammar import expand, take_sweep_flags\n"
         "flags = take_sweep_flags(['-m', 'a=1', 'b=x', '--jobs', '2'])\n"
         "assert len(expand(flags.tokens, lambda g: [])) == 1\n"
         "print(sorted(m for m in sys.modules if m.startswith('hydra')))"

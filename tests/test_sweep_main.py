@@ -183,7 +183,7 @@ def test_runs_group_by_sweep(program: Path) -> None:
     assert done.returncode == 0, done.stderr
     sweep_id = done.stderr.split()[1].rstrip(":")
     grouped = subprocess.run(
-        [sys.executable, "-m", "typedcfg.runs_cli", "group", "--sweep", sweep_id,
+        [sys.executable, "-m", "typedcfg.runs.cli", "group", "--sweep", sweep_id,
          "--metric", "loss"],
         cwd=program.parent, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
@@ -196,7 +196,7 @@ def test_runs_group_by_sweep(program: Path) -> None:
         "0.5       32          1      16         -    16   16   1",
     ]
     by_lr = subprocess.run(
-        [sys.executable, "-m", "typedcfg.runs_cli", "group", "train", "--sweep", sweep_id,
+        [sys.executable, "-m", "typedcfg.runs.cli", "group", "train", "--sweep", sweep_id,
          "--by", "optim.lr", "--json"],
         cwd=program.parent, capture_output=True, text=True, timeout=60,
     )  # fmt: skip

@@ -1,4 +1,4 @@
-"""The line reader for plain block YAML (``typedcfg.yaml_block``) gives exactly what libyaml's
+"""The line reader for plain block YAML (``typedcfg.read.line_reader``) gives exactly what libyaml's
 reading gives (values, origins in order, descriptions, flags), or gives up.
 
 libyaml's reading (``yaml_loader._parse``) is the oracle: on every real file of the corpus and
@@ -17,9 +17,9 @@ from test_yaml_consume import _nan_safe
 
 from typedcfg.errors import ConfigFileError
 from typedcfg.provenance import SourceKind
+from typedcfg.read.line_reader import parse_block
+from typedcfg.read.yaml_loader import _parse, parse_yaml
 from typedcfg.typeinfo import TypeNode, schema_tree
-from typedcfg.yaml_block import parse_block
-from typedcfg.yaml_loader import _parse, parse_yaml
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "tests" / "corpus"

@@ -11,7 +11,7 @@ import pytest
 
 from typedcfg.errors import ConfigFileError
 from typedcfg.provenance import SourceKind
-from typedcfg.yaml_loader import Document, _parse, parse_yaml
+from typedcfg.read.yaml_loader import Document, _parse, parse_yaml
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "tests" / "corpus"

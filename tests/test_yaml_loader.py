@@ -1,4 +1,4 @@
-"""typedcfg.yaml_loader: positions, the YAML 1.2 core dialect, schema-guided scalars, safety.
+"""typedcfg.read.yaml_loader: positions, the YAML 1.2 core dialect, schema-guided scalars, safety.
 
 Every behaviour is checked with both node builders: libyaml (``CParser``) and the pure-Python
 fallback that ``_make_loader`` builds when ``yaml.cyaml`` cannot be imported.
@@ -20,11 +20,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel, Field, SecretStr
 
-import typedcfg.yaml_loader as yl
+import typedcfg.read.yaml_loader as yl
 from typedcfg.errors import ConfigFileError
 from typedcfg.provenance import SourceKind
+from typedcfg.read.yaml_loader import Document, parse_scalar, parse_yaml, read_text
 from typedcfg.typeinfo import TypeNode, schema_tree
-from typedcfg.yaml_loader import Document, parse_scalar, parse_yaml, read_text
 
 KIND = SourceKind.CONFIG_FILE
 FILE = "f.yaml"

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .app.main import main
+
 # The loading path (errors, provenance, pipeline, the entry point) is imported eagerly; the
 # rest of the public names are imported on first use (PEP 562), so ``import typedcfg`` stays
 # cheap and a program loads only the layers it touches: a plain ``@typedcfg.main`` run never
@@ -33,33 +35,32 @@ from .errors import (
     TypedcfgWarning,
     UnsafeKeyWarning,
 )
-from .main import main
 from .pipeline import Loaded, compose, load
 from .provenance import Origin, Provenance, SourceKind
 
 if TYPE_CHECKING:
-    from .api import Api
-    from .export import flatten, to_wandb, unflatten
-    from .runconfig import LockedKeyWarning, RunConfig
-    from .schema import defaults_yaml, infer_source, json_schema
-    from .store import Run, RunNotFoundError, RunStoreError, current_run, record_run
+    from .export.flattened import flatten, to_wandb, unflatten
+    from .export.runconfig import LockedKeyWarning, RunConfig
+    from .runs.api import Api
+    from .runs.store import Run, RunNotFoundError, RunStoreError, current_run, record_run
+    from .tools.json_schema import defaults_yaml, infer_source, json_schema
 
 # Public name -> the module that defines it, for the lazy imports below.
 _LAZY = {
-    "Api": "api",
-    "flatten": "export",
-    "to_wandb": "export",
-    "unflatten": "export",
-    "LockedKeyWarning": "runconfig",
-    "RunConfig": "runconfig",
-    "defaults_yaml": "schema",
-    "infer_source": "schema",
-    "json_schema": "schema",
-    "Run": "store",
-    "RunNotFoundError": "store",
-    "RunStoreError": "store",
-    "current_run": "store",
-    "record_run": "store",
+    "Api": "runs.api",
+    "flatten": "export.flattened",
+    "to_wandb": "export.flattened",
+    "unflatten": "export.flattened",
+    "LockedKeyWarning": "export.runconfig",
+    "RunConfig": "export.runconfig",
+    "defaults_yaml": "tools.json_schema",
+    "infer_source": "tools.json_schema",
+    "json_schema": "tools.json_schema",
+    "Run": "runs.store",
+    "RunNotFoundError": "runs.store",
+    "RunStoreError": "runs.store",
+    "current_run": "runs.store",
+    "record_run": "runs.store",
 }
 
 
@@ -80,7 +81,7 @@ def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_LAZY))
 
 
-__version__ = "0.1.0"
+from ._version import __version__  # noqa: E402  (kept beside __all__ for readers)
 
 __all__ = [
     "Api",

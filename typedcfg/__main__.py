@@ -1,5 +1,5 @@
 """``python -m typedcfg``: the ``typedcfg`` command."""
 
-from .cli import main
+from .app.cli import main
 
 raise SystemExit(main())

@@ -21,7 +21,8 @@ from typing import Any, Generic, TypeVar, cast
 
 from ._plain import as_plain
 from ._typing import is_list, is_mapping, is_sequence
-from .compose import (
+from .composition.groups import Choices, GroupRepo, compose_files
+from .composition.merge import (
     Composed,
     apply_overrides,
     drop_key,
@@ -29,9 +30,8 @@ from .compose import (
     resolve_interpolations,
 )
 from .errors import MASK, ConfigFileError
-from .groups import Choices, GroupRepo, compose_files
-from .overrides import Op, Override, env_layer, split_argv
 from .provenance import DEFAULTS_FILE, KeyPath, Origin, Provenance, SourceKind, format_path
+from .read.argv import Op, Override, env_layer, split_argv
 from .typeinfo import TypeNode, schema_traits, schema_tree
 from .validate import validate
 
@@ -239,7 +239,7 @@ def load(
 def _masked_argv(tokens: list[str], tree: TypeNode) -> list[str]:
     """The tokens with secret values masked, for a schema that has a secret (the masking
     module is imported only then)."""
-    from .masking import mask_argv
+    from .read.masking import mask_argv
 
     return mask_argv(tokens, tree)
 

@@ -15,7 +15,7 @@ import sys
 from config_schema import Config
 
 import typedcfg
-from typedcfg.store import default_root
+from typedcfg.runs.store import default_root
 
 if __name__ == "__main__":
     api = typedcfg.Api(default_root(None, os.environ))

@@ -1,0 +1,605 @@
+"""``@typedcfg.main``: the entry point a program's ``train()`` is written against.
+
+Layer 7: the only library module (with ``cli.py``) that reads ``sys.argv``, prints and exits.
+
+The decorated function is called exactly once with the validated config::
+
+    @typedcfg.main(Config)
+    def train(cfg: Config) -> float: ...
+
+    train()                       # parses sys.argv[1:]
+    train(argv=["optim.lr=0.1"])  # parses the given tokens (tests)
+
+Before composing, the built-in flags ``--help``/``-h``, ``--cfg`` and ``--explain`` are taken
+out of the command line (up to ``--``); everything else, ``--configs`` included, goes to
+:func:`typedcfg.compose`, which owns the override grammar. A :class:`TypedcfgError` while
+composing becomes its located message on stderr and exit status 2; the function's own
+exceptions propagate untouched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import sys
+import typing
+from collections.abc import Callable, Generator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, overload
+
+from .._record import Record
+from ..errors import ConfigValidationError, SchemaError, TypedcfgError
+from ..pipeline import CWD_DEFAULTS, Loaded, compose
+from ..typeinfo import TypeNode, is_schema, schema_traits, schema_tree
+
+# Sweeps, run records and the --cfg/--explain printers are imported where they are used: a
+# plain run pays for none of them (``import typedcfg`` stays cheap, see docs/performance.md).
+if TYPE_CHECKING:
+    from ..sweeps.grammar import Job, SweepFlags, SweepOptions
+
+__all__ = ["MainFunction", "main"]
+
+T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
+R = TypeVar("R")
+
+HELP_FLAGS = ("--help", "-h")
+CFG_FLAG = "--cfg"
+EXPLAIN_FLAG = "--explain"
+_BUILTIN = (*HELP_FLAGS, CFG_FLAG, EXPLAIN_FLAG)
+
+USAGE_EXIT = 2
+"""Exit status for bad input (as argparse and click use)."""
+
+# What announces a sweep on a command line; tests check these against typedcfg.sweeps.grammar and
+# typedcfg.sweeps.jobs, which own them (imported only when one is there).
+_MULTIRUN_FLAGS = frozenset({"--multirun", "-m"})
+_JOB_PREFIX = "--typedcfg-job="
+
+RUNS_DIR_ENV = "TYPEDCFG_RUNS_DIR"
+"""Records runs under this directory when ``runs_dir=`` is not given (read here only)."""
+
+
+class LoadOptions(Record):
+    """The keyword options of :func:`typedcfg.compose` that a ``@main`` program was given."""
+
+    __slots__ = (
+        "config_dir",
+        "config_name",
+        "configs",
+        "defaults",
+        "env_prefix",
+        "environ",
+        "project",
+        "runs_dir",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        defaults: str | os.PathLike[str] | None = CWD_DEFAULTS,
+        configs: tuple[str | os.PathLike[str], ...] = (),
+        env_prefix: str | None = None,
+        environ: Mapping[str, str] | None = None,
+        config_dir: str | os.PathLike[str] | None = None,
+        config_name: str | None = None,
+        runs_dir: str | os.PathLike[str] | None = None,
+        project: str | None = None,
+    ) -> None:
+        self.defaults = defaults
+        self.configs = configs
+        self.env_prefix = env_prefix
+        self.environ = environ
+        self.config_dir = config_dir
+        self.config_name = config_name
+        self.runs_dir = runs_dir
+        self.project = project
+
+    def runs_root(self) -> str | None:
+        """Where to record runs: ``runs_dir=``, else ``$TYPEDCFG_RUNS_DIR``, else nowhere."""
+        if self.runs_dir is not None:
+            return os.fspath(self.runs_dir)
+        environ = os.environ if self.environ is None else self.environ
+        return environ.get(RUNS_DIR_ENV) or None
+
+    def compose(self, schema: type[T], tokens: Sequence[str]) -> Loaded[T]:
+        """Run :func:`typedcfg.compose` with these options."""
+        return compose(
+            schema,
+            tokens,
+            defaults=self.defaults,
+            configs=self.configs,
+            env_prefix=self.env_prefix,
+            environ=self.environ,
+            config_dir=self.config_dir,
+            config_name=self.config_name,
+        )
+
+
+class Flags(Record):
+    """The built-in flags found on a command line, and the tokens left for ``compose``.
+
+    Attributes:
+        help: ``--help`` or ``-h`` was given.
+        cfg: ``--cfg`` was given.
+        explain: ``--explain`` was given.
+        tokens: every other token, in order (``--`` and what follows it untouched).
+        positions: for each kept token, its index in the original command line.
+    """
+
+    __slots__ = ("cfg", "explain", "help", "positions", "tokens")
+
+    def __init__(
+        self,
+        help: bool,
+        cfg: bool,
+        explain: bool,
+        tokens: tuple[str, ...],
+        positions: tuple[int, ...],
+    ) -> None:
+        self.help = help
+        self.cfg = cfg
+        self.explain = explain
+        self.tokens = tokens
+        self.positions = positions
+
+
+def split_flags(argv: Sequence[str]) -> Flags:
+    """Take the built-in flags out of ``argv``; ``--`` ends flag parsing.
+
+    ``-h`` right after a bare ``--key`` is that key's value (wandb's ``${args_no_equals}``
+    writes ``--name -h`` for the value ``-h``), as :func:`typedcfg.read.argv.split_argv` reads it.
+    """
+    found: set[str] = set()
+    tokens: list[str] = []
+    positions: list[int] = []
+    done = False
+    previous: str | None = None
+    for index, token in enumerate(argv):
+        if not done and token == "--":
+            done = True
+        elif not done and token in _BUILTIN and not (token == "-h" and _takes_value(previous)):
+            found.add(token)
+            previous = None
+            continue
+        tokens.append(token)
+        positions.append(index)
+        previous = None if done else token
+    return Flags(
+        help=bool(found.intersection(HELP_FLAGS)),
+        cfg=CFG_FLAG in found,
+        explain=EXPLAIN_FLAG in found,
+        tokens=tuple(tokens),
+        positions=tuple(positions),
+    )
+
+
+def _takes_value(previous: str | None) -> bool:
+    return (
+        isinstance(previous, str)
+        and previous.startswith("--")
+        and len(previous) > 2
+        and "=" not in previous
+        and previous != "--configs"
+    )
+
+
+class MainFunction(Generic[R]):
+    """A function decorated with :func:`main`: call it to parse argv, load, and run it once.
+
+    Attributes:
+        schema: the config class.
+        options: the load options given to the decorator.
+        __wrapped__: the undecorated function.
+    """
+
+    def __init__(self, fn: Callable[[Any], R], schema: type[Any], options: LoadOptions) -> None:
+        self.schema = schema
+        self.options = options
+        self.__wrapped__ = fn
+        functools.update_wrapper(self, fn)
+
+    def __call__(self, *, argv: Sequence[str] | None = None) -> R:
+        """Parse ``argv`` (default ``sys.argv[1:]``), then run the function with the config.
+
+        Raises:
+            SystemExit: 0 after ``--help``, ``--cfg`` or ``--explain``; 2 on bad input.
+        """
+        if isinstance(argv, str):
+            raise TypeError("argv must be a list of tokens, not a string")
+        tokens = list(sys.argv[1:] if argv is None else argv)
+        job = None
+        if tokens and tokens[0].startswith(_JOB_PREFIX):  # started by a sweep's launcher
+            from ..sweeps.jobs import take_job
+
+            try:
+                job = take_job(tokens)
+            except TypedcfgError as exc:
+                print(exc.render(), file=sys.stderr)
+                raise SystemExit(USAGE_EXIT) from None
+        flags = split_flags(tokens)
+        if flags.help:
+            from .help import render_help
+
+            text, problem = render_help(
+                self.schema,
+                self.__wrapped__,
+                _prog(),
+                defaults=self.options.defaults,
+                config_dir=self.options.config_dir,
+            )
+            print(text)
+            if problem is not None:
+                print(_relocated(problem, flags.positions).render(), file=sys.stderr)
+            raise SystemExit(0)
+        try:
+            if _MULTIRUN_FLAGS.intersection(flags.tokens):
+                from ..sweeps.grammar import take_sweep_flags
+
+                sweep = take_sweep_flags(flags.tokens)
+                if sweep.multirun:
+                    raise SystemExit(self._multirun(flags, sweep))
+            loaded = self.options.compose(self.schema, flags.tokens)
+        except TypedcfgError as exc:
+            print(_relocated(exc, flags.positions).render(), file=sys.stderr)
+            raise SystemExit(USAGE_EXIT) from None
+        if flags.cfg or flags.explain:
+            from .display import config_yaml, explain_text
+
+            if flags.cfg:
+                print(config_yaml(loaded.config), end="")
+            if flags.explain:
+                print(explain_text(loaded, flags.positions))
+            raise SystemExit(0)
+        runs_dir = self.options.runs_root()
+        if job is not None:
+            return self._job(loaded, runs_dir, tokens, job)
+        if runs_dir is None:
+            return self.__wrapped__(loaded.config)
+        return self._recorded(loaded, runs_dir, tokens)
+
+    def _recorded(
+        self,
+        loaded: Loaded[Any],
+        runs_dir: str,
+        tokens: Sequence[str],
+        sweep: Mapping[str, Any] | None = None,
+        on_run: Callable[[str], None] | None = None,
+    ) -> R:
+        """Call the function inside :func:`~typedcfg.runs.store.record_run` (status, summary)."""
+        from ..runs.store import record_run
+
+        with contextlib.ExitStack() as stack:
+            try:
+                run = stack.enter_context(
+                    record_run(
+                        loaded,
+                        runs_dir=runs_dir,
+                        project=self.options.project or self.__wrapped__.__name__,
+                        run_id=None if sweep is None else f"{sweep['id']}-{sweep['job']}",
+                        argv=tokens,
+                        configs=[os.fspath(c) for c in self.options.configs],
+                        program=sys.argv[0] if sys.argv else None,
+                        sweep=sweep,
+                    )
+                )
+            except TypedcfgError as exc:  # a bad project name, an unwritable runs_dir
+                print(exc.render(), file=sys.stderr)
+                raise SystemExit(USAGE_EXIT) from None
+            if on_run is not None:
+                on_run(os.fspath(run.dir.resolve()))
+            return self.__wrapped__(loaded.config)
+
+    def _job(
+        self, loaded: Loaded[Any], runs_dir: str | None, tokens: Sequence[str], job: dict[str, Any]
+    ) -> R:
+        """Run one job of a sweep and write its outcome where the launcher reads it."""
+        import signal
+
+        from ..sweeps.jobs import reported, write_outcome
+
+        # The launcher stops a job with SIGINT. A process inherits an ignored or blocked SIGINT
+        # (Ray's workers block it, a shell's background job ignores it), and Python then never
+        # raises KeyboardInterrupt; a job restores it so that it can record how it ended.
+        with contextlib.suppress(ValueError):  # not the main thread: leave signals alone
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        outcome: dict[str, Any] = {"status": "failed", "value": None, "error": None, "run": None}
+        try:
+            if runs_dir is None:
+                value = self.__wrapped__(loaded.config)
+            else:
+                sweep = {k: v for k, v in job.items() if k != "result"}
+
+                def seen(path: str) -> None:
+                    outcome["run"] = path
+
+                value = self._recorded(loaded, runs_dir, tokens, sweep, seen)
+            outcome.update(status="finished", value=reported(value))
+            return value
+        except BaseException as exc:
+            if isinstance(exc, SystemExit) and exc.code in (None, 0):
+                outcome["status"] = "finished"
+            else:
+                text = str(exc)
+                outcome["error"] = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+            raise
+        finally:
+            write_outcome(str(job["result"]), outcome)
+
+    def _multirun(self, flags: Flags, sweep: SweepFlags) -> int:
+        """Expand, validate every job, launch, print the summary; the exit status."""
+        from ..sweeps.grammar import SweepError, expand, group_options
+        from ..sweeps.jobs import NESTED_ENV
+        from .display import config_yaml, explain_text
+
+        if os.environ.get(NESTED_ENV):
+            print("--multirun: a job of a sweep cannot start another sweep", file=sys.stderr)
+            return USAGE_EXIT
+        positions = [flags.positions[p] for p in sweep.positions]
+        opts = self.options
+        try:
+            jobs = expand(
+                sweep.tokens,
+                lambda g: group_options(
+                    self.schema, g, config_dir=opts.config_dir, defaults=opts.defaults
+                ),
+                _shown_token(schema_tree(self.schema)),
+            )
+        except TypedcfgError as exc:
+            print(_relocated(exc, positions).render(), file=sys.stderr)
+            return USAGE_EXIT
+        jobs = _masked_jobs(jobs, schema_tree(self.schema))
+        failures: list[tuple[Job, TypedcfgError]] = []
+        loaded: list[Loaded[Any]] = []
+        for job in jobs:  # every combination is checked before any job starts
+            try:
+                loaded.append(opts.compose(self.schema, job.tokens))
+            except TypedcfgError as exc:
+                failures.append((job, _relocated(exc, positions)))
+        if failures:
+            print(SweepError(failures, len(jobs)).render(), file=sys.stderr)
+            return USAGE_EXIT
+        if flags.cfg or flags.explain:
+            for job, each in zip(jobs, loaded, strict=True):
+                print(f"# job {job.index}: {job.label}")
+                print(config_yaml(each.config) if flags.cfg else "", end="")
+                if flags.explain:
+                    print(explain_text(each, positions))
+            return 0
+        return _launch(self.__wrapped__, jobs, sweep.options)
+
+    def __repr__(self) -> str:
+        return f"<typedcfg.main {getattr(self, '__qualname__', '?')}({self.schema.__name__})>"
+
+
+class _Decorator(Protocol[T_co]):
+    """What ``typedcfg.main(Schema)`` returns: takes ``fn(cfg: Schema) -> R``."""
+
+    def __call__(self, fn: Callable[[T_co], R], /) -> MainFunction[R]: ...
+
+
+# A class is also a callable, so the overloads overlap for a one-field dataclass; the class
+# overload comes first so such a schema still means "schema", never "function".
+@overload
+def main(  # type: ignore[overload-overlap]
+    schema: type[T],
+    /,
+    *,
+    defaults: str | os.PathLike[str] | None = ...,
+    configs: Sequence[str | os.PathLike[str]] = ...,
+    env_prefix: str | None = ...,
+    environ: Mapping[str, str] | None = ...,
+    config_dir: str | os.PathLike[str] | None = ...,
+    config_name: str | None = ...,
+    runs_dir: str | os.PathLike[str] | None = ...,
+    project: str | None = ...,
+) -> _Decorator[T]: ...
+
+
+@overload
+def main(schema: Callable[[T], R], /) -> MainFunction[R]: ...
+
+
+def main(
+    schema: Any,
+    /,
+    *,
+    defaults: str | os.PathLike[str] | None = CWD_DEFAULTS,
+    configs: Sequence[str | os.PathLike[str]] = (),
+    env_prefix: str | None = None,
+    environ: Mapping[str, str] | None = None,
+    config_dir: str | os.PathLike[str] | None = None,
+    config_name: str | None = None,
+    runs_dir: str | os.PathLike[str] | None = None,
+    project: str | None = None,
+) -> Any:
+    """Turn ``fn(cfg)`` into a program entry point with a typed, validated config.
+
+    Use as ``@typedcfg.main(Schema, **options)`` or bare ``@typedcfg.main`` (the schema is the
+    annotation of the function's first parameter). The options are those of
+    :func:`typedcfg.compose`.
+
+    Built-in flags: ``--help``/``-h`` (fields, types, defaults, descriptions, group options),
+    ``--cfg`` (the composed config as YAML, secrets masked), ``--explain`` (each key, its value,
+    where it came from and what it overrode); ``--configs FILE...`` adds files. All exit 0;
+    bad input prints its located message(s) on stderr and exits 2.
+
+    With ``runs_dir="runs"`` (or ``TYPEDCFG_RUNS_DIR`` set in the environment) each call is
+    recorded in ``runs/<project>/<run_id>/`` (see :func:`typedcfg.record_run`); ``project``
+    defaults to the function's name. Without either, nothing is written.
+
+    Raises:
+        SchemaError: at decoration time, when the schema is not a model or dataclass or the
+            first parameter has no annotation.
+    """
+    options = LoadOptions(
+        defaults, tuple(configs), env_prefix, environ, config_dir, config_name, runs_dir, project
+    )
+    if isinstance(schema, type):
+        schema_tree(schema)  # a bad schema fails here, at decoration time
+
+        def decorate(fn: Callable[[Any], R]) -> MainFunction[R]:
+            if not callable(fn):
+                raise TypeError(f"@typedcfg.main({schema.__name__}) decorates a function")
+            return MainFunction(fn, schema, options)
+
+        return decorate
+    if callable(schema):
+        return MainFunction(schema, _annotated_schema(schema), options)
+    raise SchemaError(
+        f"@typedcfg.main takes a schema class or a function, not {type(schema).__name__}"
+    )
+
+
+def _annotated_schema(fn: Callable[..., Any]) -> type[Any]:
+    """The class annotated on ``fn``'s first parameter (bare ``@typedcfg.main``)."""
+    name = getattr(fn, "__qualname__", repr(fn))
+    code = getattr(fn, "__code__", None)
+    if code is None or code.co_argcount < 1:
+        raise SchemaError(
+            f"{name}: @typedcfg.main needs a function whose first parameter takes the config",
+            hint="def train(cfg: Config) -> None: ...",
+        )
+    first = code.co_varnames[0]
+    try:
+        hints = typing.get_type_hints(fn)
+    except Exception as exc:  # NameError for a schema defined inside another function
+        raise SchemaError(
+            f"{name}: cannot resolve the annotation of {first!r}: {exc}",
+            hint="define the schema at module level, or name it: @typedcfg.main(Config)",
+        ) from exc
+    schema = hints.get(first)
+    if schema is None:
+        raise SchemaError(
+            f"{name}: parameter {first!r} has no annotation, so @typedcfg.main cannot tell "
+            "the schema",
+            hint=f"annotate it ({first}: Config) or name it: @typedcfg.main(Config)",
+        )
+    if not (isinstance(schema, type) and is_schema(schema)):
+        raise SchemaError(
+            f"{name}: parameter {first!r} is annotated {schema!r}, which is not a schema",
+            hint="annotate it with a pydantic model or a dataclass",
+        )
+    schema_tree(schema)
+    return schema
+
+
+def _prog() -> str:
+    return os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else "program"
+
+
+# --- sweeps -----------------------------------------------------------------------------------
+
+
+def _masked_jobs(jobs: list[Job], tree: TypeNode) -> list[Job]:
+    """The jobs with swept secret values masked where they are shown: the job label (progress,
+    summary table, errors) and ``params`` (the run store's ``meta.sweep``). The tokens the job
+    runs with keep the value."""
+    if not schema_traits(tree).secrets:
+        return jobs
+    import dataclasses
+
+    from ..errors import MASK
+    from ..read.masking import mask_argv, secret_key
+
+    return [
+        dataclasses.replace(
+            job,
+            overrides=tuple(mask_argv(job.overrides, tree)),
+            params={k: MASK if secret_key(k, tree, v) else v for k, v in job.params.items()},
+        )
+        for job in jobs
+    ]
+
+
+def _launch(fn: Callable[..., Any], jobs: Sequence[Job], options: SweepOptions) -> int:
+    """Run validated jobs with the chosen launcher; print progress and the summary table."""
+    from ..sweeps.jobs import JobResult, JobSpec, program_command, progress_line, summary_table
+    from ..sweeps.launchers import launch, new_sweep_id
+
+    sweep_id = new_sweep_id()
+    try:
+        command = program_command(fn)
+        specs = [
+            JobSpec(
+                job.index, job.label, command, job.tokens, os.getcwd(),
+                {"id": sweep_id, "job": job.index, "jobs": len(jobs), "params": job.params},
+            )
+            for job in jobs
+        ]  # fmt: skip
+        done: list[int] = []
+
+        def report(result: JobResult) -> None:
+            done.append(result.index)
+            print(progress_line(result, len(done), len(jobs)), file=sys.stderr, flush=True)
+
+        with _sigterm_interrupts():
+            outcome = launch(
+                specs,
+                options,
+                report,
+                lambda line: print(f"sweep {sweep_id}: {line}", file=sys.stderr),
+            )
+    except TypedcfgError as exc:
+        print(exc.render(), file=sys.stderr)
+        return USAGE_EXIT
+    print(summary_table(outcome.results))
+    for result in outcome.results:
+        if result.status == "failed" and result.output:
+            print(f"--- job {result.index} output (last lines) ---", file=sys.stderr)
+            print(result.output, file=sys.stderr)
+    if outcome.interrupted:
+        print(f"sweep {sweep_id} interrupted", file=sys.stderr)
+        return 130
+    return 1 if outcome.failed else 0
+
+
+@contextlib.contextmanager
+def _sigterm_interrupts() -> Generator[None, None, None]:
+    """While jobs run, SIGTERM stops the sweep as Ctrl-C does (``kill``, ``timeout``, Slurm and
+    Kubernetes send SIGTERM); otherwise the launcher would die and leave its jobs running."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set handlers; a caller's thread keeps its own
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+# --- locations --------------------------------------------------------------------------------
+
+
+def _shown_token(tree: TypeNode) -> Callable[[str], str] | None:
+    """How a token may appear in an error: with a secret value masked (``None`` for a schema
+    without secrets, whose tokens are shown as they are)."""
+    if not schema_traits(tree).secrets:
+        return None
+    from ..read.masking import masked_token
+
+    return lambda token: masked_token(token, tree) or token
+
+
+def _relocated(exc: TypedcfgError, positions: Sequence[int]) -> TypedcfgError:
+    """A copy of ``exc`` whose argv locations count the built-in flags that were taken out."""
+    from .display import origin_at
+
+    # Exceptions do not copy cleanly (copy.copy re-runs __init__ with the rendered text), so
+    # make an empty instance and give it the same facts.
+    moved = type(exc).__new__(type(exc))
+    moved.__dict__.update(exc.__dict__)
+    moved.origin = origin_at(exc.origin, positions)
+    if isinstance(exc, ConfigValidationError) and isinstance(moved, ConfigValidationError):
+        moved.issues = tuple(
+            issue.replace(origin=origin_at(issue.origin, positions))
+            for issue in exc.issues
+        )
+    return moved

@@ -1,0 +1,344 @@
+"""``typedcfg.Api``: find recorded runs, filter and order them, as wandb's public API does.
+
+Layer 6: imports :mod:`typedcfg.runs.store` and layers below.
+
+::
+
+    api = typedcfg.Api(root="runs")
+    run = api.run("mnist/k3x9a2bq")
+    run.config["optim"]["lr"] = 0.01
+    run.update()
+    best = api.runs("mnist", filters={"summary.val_loss": {"$lt": 0.5}}, order="summary.val_loss")
+
+Filter keys name where a value lives: ``config.optim.lr``, ``summary.val_loss``,
+``meta.status``, or ``id``, ``project``, ``state``, ``created_at``. A value is compared for
+equality; a mapping of operators (``$eq $ne $gt $gte $lt $lte $in $nin $exists``) compares as
+MongoDB does, and ``$and``/``$or`` take lists of filters. ``order`` is one such key, ``-`` in
+front for descending; runs without the key come last either way.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, cast
+
+from ..errors import suggest
+from ..provenance import Origin, SourceKind
+from .store import Run
+from .files import CONFIG, RunNotFoundError, RunStoreError, located
+
+__all__ = [
+    "MISSING",
+    "Api",
+    "check_filters",
+    "check_key",
+    "lookup",
+    "matches",
+    "sort_key",
+    "sort_runs",
+]
+
+
+
+class _Missing:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING: Any = _Missing()
+"""What :func:`lookup` returns for a key a run does not have."""
+
+_TOP_KEYS = ("id", "project", "state", "created_at")
+_PREFIXES = ("config.", "summary.", "meta.")
+
+
+class Api:
+    """The runs under one store root, wandb-shaped.
+
+    Args:
+        root: the store directory (``runs`` by default; relative to the working directory).
+    """
+
+    def __init__(self, root: str | os.PathLike[str] = "runs") -> None:
+        self.root = os.fspath(root)
+
+    def projects(self) -> list[str]:
+        """The project names, sorted.
+
+        Raises:
+            RunNotFoundError: the root directory does not exist.
+        """
+        root = Path(self.root)
+        if not root.is_dir():
+            raise RunNotFoundError(
+                "no run store here (the directory does not exist)",
+                origin=located(self.root),
+                hint="record runs with @typedcfg.main(..., runs_dir=...), or name the store "
+                "with --root or TYPEDCFG_RUNS_DIR",
+            )
+        return sorted(p.name for p in root.iterdir() if _visible_dir(p))
+
+    def _ids(self, project: str) -> list[str]:
+        directory = Path(self.root) / project
+        if not directory.is_dir():
+            raise RunNotFoundError(
+                "no such project",
+                origin=located(directory),
+                suggestions=suggest(project, self.projects()),
+            )
+        return sorted(p.name for p in directory.iterdir() if _visible_dir(p))
+
+    def run(self, path: str, *, schema: type[Any] | None = None) -> Run:
+        """The run at ``project/run_id`` (a bare run id is looked up in every project).
+
+        Args:
+            path: ``project/run_id``, or a run id found in exactly one project.
+            schema: validate the config against this schema in ``run.update()``.
+
+        Raises:
+            RunNotFoundError: no such project or run (with did-you-mean).
+            RunStoreError: a bare id found in several projects, or a malformed path.
+        """
+        parts = path.strip("/").split("/")
+        if len(parts) == 1:
+            parts = [self._project_of(parts[0]), parts[0]]
+        if len(parts) != 2 or not all(parts):
+            raise RunStoreError(
+                f"expected 'project/run_id', got {path!r}", origin=located(self.root)
+            )
+        project, run_id = parts
+        ids = self._ids(project)
+        if run_id not in ids or not (Path(self.root) / project / run_id / CONFIG).exists():
+            raise RunNotFoundError(
+                "no such run",
+                origin=located(Path(self.root) / project / run_id),
+                suggestions=suggest(run_id, ids),
+            )
+        return Run(self.root, project, run_id, schema=schema)
+
+    def _project_of(self, run_id: str) -> str:
+        found = [p for p in self.projects() if (Path(self.root) / p / run_id).is_dir()]
+        if len(found) == 1:
+            return found[0]
+        if not found:
+            raise RunNotFoundError(
+                f"no run {run_id!r} in any project", origin=located(self.root)
+            )
+        raise RunStoreError(
+            f"run id {run_id!r} is in several projects ({', '.join(found)})",
+            origin=located(self.root),
+            hint=f"name it as project/run_id, e.g. {found[0]}/{run_id}",
+        )
+
+    def runs(
+        self,
+        project: str | None = None,
+        filters: Mapping[str, Any] | None = None,
+        order: str | None = "-created_at",
+        *,
+        schema: type[Any] | None = None,
+    ) -> list[Run]:
+        """The runs of ``project`` (of every project when ``None``) that match ``filters``.
+
+        Args:
+            project: a project name, or ``None`` for all.
+            filters: ``{"config.optim.lr": 0.01, "summary.val_loss": {"$lt": 0.5}}``.
+            order: a key to sort by, ``-`` in front for descending (default: newest first);
+                ``None`` keeps the order of the run ids.
+            schema: bound to every run returned (see :meth:`run`).
+
+        Raises:
+            RunNotFoundError: the root or the project does not exist.
+            RunStoreError: a malformed filter (unknown key prefix or operator).
+        """
+        projects = [project] if project is not None else self.projects()
+        found = [
+            Run(self.root, name, run_id, schema=schema)
+            for name in projects
+            for run_id in self._ids(name)
+            if (Path(self.root) / name / run_id / CONFIG).exists()
+        ]
+        if filters:
+            check_filters(filters)
+            found = [run for run in found if matches(run, filters)]
+        return sort_runs(found, order) if order else found
+
+
+def _visible_dir(path: Path) -> bool:
+    return not path.name.startswith(".") and path.is_dir()
+
+
+# --- keys and values -----------------------------------------------------------------------
+
+
+def lookup(run: Run, key: str) -> Any:
+    """The value at ``key`` (``config.optim.lr``, ``summary.val_loss``, ``meta.host``, ``id``).
+
+    Dotted names follow nesting; a key that itself holds a dot is found too. Returns
+    :data:`MISSING` when the run has no such key.
+    """
+    if key in _TOP_KEYS:
+        return getattr(run, key)
+    head, _, rest = key.partition(".")
+    source: Any = {"config": run.config, "summary": run.summary, "meta": run.meta}.get(head)
+    if source is None or not rest:
+        return MISSING
+    return _walk(source, rest.split("."))
+
+
+def _walk(node: Any, parts: Sequence[str]) -> Any:
+    """Follow ``parts``, joining parts again where a key holds a dot (longest match first)."""
+    if not parts:
+        return node
+    if not isinstance(node, Mapping):
+        return MISSING
+    for size in range(len(parts), 0, -1):
+        name = ".".join(parts[:size])
+        if name in node:
+            found = _walk(node[name], parts[size:])
+            if found is not MISSING:
+                return found
+    return MISSING
+
+
+def check_key(key: str, where: str) -> None:
+    """Raise for a key that names no place a value can live, with did-you-mean."""
+    if key in _TOP_KEYS or (key.startswith(_PREFIXES) and key.partition(".")[2]):
+        return
+    raise RunStoreError(
+        f"unknown key {key!r}: keys start with config., summary. or meta. "
+        f"(or are one of {', '.join(_TOP_KEYS)})",
+        origin=Origin(SourceKind.CODE, text=where),
+        suggestions=() if key.startswith(_PREFIXES) else [f"config.{key}"],
+    )
+
+
+# --- filters ----------------------------------------------------------------------------------
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _equal(a: Any, b: Any) -> bool:
+    if _number(a) and _number(b):
+        return bool(a == b)
+    return type(a) is type(b) and bool(a == b)
+
+
+def _ordered(op: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
+    """A comparison that is false (not an error) between a number and a string, or MISSING."""
+
+    def compare(value: Any, operand: Any) -> bool:
+        if _number(value) and _number(operand):
+            return not (math.isnan(value) or math.isnan(operand)) and op(value, operand)
+        if isinstance(value, str) and isinstance(operand, str):
+            return op(value, operand)
+        return False
+
+    return compare
+
+
+def _in(value: Any, operand: Any) -> bool:
+    return any(_equal(value, item) for item in _as_list(operand, "$in"))
+
+
+def _as_list(operand: Any, name: str) -> list[Any]:
+    if not isinstance(operand, (list, tuple, set, frozenset)):
+        raise RunStoreError(
+            f"{name} takes a list, not {operand!r}", origin=Origin(SourceKind.CODE, text="filters")
+        )
+    items: list[Any] = list(cast("list[Any]", operand))
+    return items
+
+
+_OPERATORS: Mapping[str, Callable[[Any, Any], bool]] = {
+    "$eq": lambda v, o: v is not MISSING and _equal(v, o),
+    "$ne": lambda v, o: v is MISSING or not _equal(v, o),
+    "$gt": _ordered(lambda v, o: v > o),
+    "$gte": _ordered(lambda v, o: v >= o),
+    "$lt": _ordered(lambda v, o: v < o),
+    "$lte": _ordered(lambda v, o: v <= o),
+    "$in": lambda v, o: v is not MISSING and _in(v, o),
+    "$nin": lambda v, o: v is MISSING or not _in(v, o),
+    "$exists": lambda v, o: (v is not MISSING) == bool(o),
+}
+
+
+def _is_operators(condition: Any) -> bool:
+    if not isinstance(condition, Mapping):
+        return False
+    keys: list[Any] = list(cast("Iterable[Any]", condition))
+    return any(str(k).startswith("$") for k in keys)
+
+
+def check_filters(filters: Mapping[str, Any]) -> None:
+    """Raise :class:`RunStoreError` for an unknown key prefix or operator (before reading runs)."""
+    for key, condition in filters.items():
+        if key in ("$and", "$or"):
+            for part in _as_list(condition, key):
+                check_filters(part)
+            continue
+        check_key(key, "filters")
+        if _is_operators(condition):
+            for name, operand in condition.items():
+                if name not in _OPERATORS:
+                    raise RunStoreError(
+                        f"unknown operator {name!r}",
+                        origin=Origin(SourceKind.CODE, text="filters"),
+                        path=key,
+                        suggestions=suggest(name, _OPERATORS),
+                    )
+                if name in ("$in", "$nin"):
+                    _as_list(operand, name)
+
+
+def matches(run: Run, filters: Mapping[str, Any]) -> bool:
+    """True when ``run`` satisfies every condition in ``filters``."""
+    for key, condition in filters.items():
+        if key == "$and":
+            ok = all(matches(run, part) for part in condition)
+        elif key == "$or":
+            ok = any(matches(run, part) for part in condition)
+        else:
+            value = lookup(run, key)
+            if _is_operators(condition):
+                ok = all(_OPERATORS[name](value, o) for name, o in condition.items())
+            else:
+                ok = _OPERATORS["$eq"](value, condition)
+        if not ok:
+            return False
+    return True
+
+
+# --- ordering ---------------------------------------------------------------------------------
+
+
+def _nan(value: Any) -> bool:
+    return isinstance(value, float) and math.isnan(value)
+
+
+def sort_key(value: Any) -> tuple[int, Any]:
+    """A key that orders numbers, then strings, then anything else (by its text)."""
+    if _number(value):
+        return (0, value)
+    if isinstance(value, str):
+        return (1, value)
+    return (2, repr(value))
+
+
+def sort_runs(runs: Sequence[Run], order: str) -> list[Run]:
+    """``runs`` ordered by a key (``-key`` for descending); runs without the key come last."""
+    descending = order.startswith("-")
+    key = order.lstrip("+-")
+    check_key(key, "order")
+    valued = [(lookup(run, key), run) for run in runs]
+    valued = [(MISSING if _nan(v) else v, r) for v, r in valued]
+    present = [(v, r) for v, r in valued if v is not MISSING]
+    present.sort(key=lambda pair: sort_key(pair[0]), reverse=descending)
+    return [r for _, r in present] + [r for v, r in valued if v is MISSING]

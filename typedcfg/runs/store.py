@@ -1,0 +1,447 @@
+"""The embedded run store: record runs, and the :class:`Run` object that reads and updates one.
+
+Layer 6: imports layers 0-5 and :mod:`typedcfg.runs.files` (atomic writes, the lock, formats).
+The query side (:class:`typedcfg.Api`, filters, ordering) is in :mod:`typedcfg.runs.api`.
+
+A recorded run lives in ``<root>/<project>/<run_id>/``:
+
+- ``config.yaml``: the config in wandb's desc/value format (``wandb_version: 1``), readable by
+  wandb's ``config_util`` and by :func:`typedcfg.load` (``defaults=`` that file);
+- ``provenance.json``: for every key, where its value came from (file:line:col, argv[i], ...);
+- ``meta.json``: argv, the files read, start and end time, status, error, Python, host, git;
+- ``summary.json``: the values the program reports (``run.summary["val_loss"] = 0.31``);
+- ``files/``: copies of the config files the run read.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import copy
+import datetime
+import os
+import shutil
+import string
+import sys
+import tempfile
+import traceback
+from collections.abc import Generator, Iterator, Mapping, MutableMapping, Sequence
+from pathlib import Path
+from typing import Any, cast
+
+from ..errors import TypedcfgError
+from ..export.flattened import as_plain, to_wandb
+from ..provenance import KeyPath, Origin, Provenance, SourceKind
+from .files import (
+    CONFIG,
+    DELETED,
+    ENV_VAR,
+    META,
+    PROVENANCE,
+    SUMMARY,
+    RunNotFoundError,
+    RunStoreError,
+    apply_changes,
+    atomic_write,
+    atomic_write_many,
+    below,
+    changes,
+    check_name,
+    copy_sources,
+    default_root,
+    dump_config,
+    dump_json,
+    git_info,
+    load_config,
+    located,
+    locked,
+    masked_argv,
+    origin_entry,
+    origin_of,
+    provenance_entries,
+    read_json,
+)
+from ..typeinfo import is_schema
+from ..validate import validate
+from ..export.wandb_values import json_safe
+
+__all__ = [
+    "ENV_VAR",
+    "Run",
+    "RunNotFoundError",
+    "RunStoreError",
+    "Summary",
+    "current_run",
+    "default_root",
+    "git_info",
+    "record_run",
+]
+
+
+# The run being recorded. A ContextVar rather than a module global: each thread and asyncio
+# task sees the run its own ``record_run`` block set, and the token reset on exit restores the
+# outer value, so nested or concurrent recordings never see each other and nothing outlives
+# the block (no test fixture has to clean it up). It is the store's only ambient state.
+_CURRENT: contextvars.ContextVar[Run | None] = contextvars.ContextVar(
+    "typedcfg_current_run", default=None
+)
+
+
+# --- Run ----------------------------------------------------------------------------------------
+
+
+class Summary(MutableMapping[str, Any]):
+    """A run's summary: a dict of results; values are stored as JSON-safe data.
+
+    In a run being recorded, each assignment is written to ``summary.json`` at once (under the
+    run's lock, atomically). In a run read through :class:`typedcfg.Api`, changes are written
+    by ``run.update()``, as in wandb's public API.
+    """
+
+    def __init__(self, run: Run, data: Mapping[str, Any], live: bool) -> None:
+        self._run = run
+        self._data = dict(data)
+        self._live = live
+
+    def __getitem__(self, key: str) -> Any:
+        return self._data[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.update({key: value})
+
+    def __delitem__(self, key: str) -> None:
+        del self._data[key]
+        if self._live:
+            self._run.update()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def as_dict(self) -> dict[str, Any]:
+        """A plain copy of the summary."""
+        return dict(self._data)
+
+    def reset(self, data: Mapping[str, Any]) -> None:
+        """Replace the contents without writing anything (after the run's files were read)."""
+        self._data = dict(data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def update(self, *args: Any, **kwargs: Any) -> None:  # one write for many keys
+        """Set several keys at once (one write in a recorded run)."""
+        for key, value in dict(*args, **kwargs).items():
+            self._data[str(key)] = json_safe(value)
+        if self._live:
+            self._run.update()
+
+    def __repr__(self) -> str:
+        return f"Summary({self._data!r})"
+
+
+class Run:
+    """A recorded run, shaped like wandb's public ``Run``.
+
+    Attributes:
+        id: the run id (the directory name).
+        project: the project (the parent directory name).
+        dir: the run's directory.
+        config: the config as a plain nested dict; change it, then call :meth:`update`.
+        summary: the results (:class:`Summary`).
+        schema: the schema :meth:`update` validates against, or ``None``.
+    """
+
+    def __init__(
+        self, root: str | os.PathLike[str], project: str, run_id: str, *,
+        schema: type[Any] | None = None, live: bool = False,
+    ) -> None:  # fmt: skip
+        self.id = run_id
+        self.project = project
+        self.dir = Path(root) / project / run_id
+        self.schema = schema
+        self._live = live
+        self.reload()
+
+    def reload(self) -> None:
+        """Read the run's files again (unsaved changes to ``config`` and ``summary`` are lost)."""
+        data, self._descriptions = load_config(self.dir / CONFIG)
+        self._meta: dict[str, Any] = read_json(self.dir / META, {})
+        self._entries: list[dict[str, Any]] = read_json(self.dir / PROVENANCE, [])
+        self._set(data, read_json(self.dir / SUMMARY, {}))
+
+    def _set(self, config: dict[str, Any], summary: dict[str, Any]) -> None:
+        # Refill the same objects: a caller may hold ``cfg = run.config`` across an update.
+        self._base_config = config
+        self._base_summary = summary
+        if not hasattr(self, "config"):
+            self.config: dict[str, Any] = {}
+            self.summary = Summary(self, {}, self._live)
+        self.config.clear()
+        self.config.update(copy.deepcopy(config))
+        self.summary.reset(summary)
+
+    @property
+    def path(self) -> str:
+        """``project/run_id``, the form :meth:`typedcfg.Api.run` takes."""
+        return f"{self.project}/{self.id}"
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        """argv, files read, start/end, status, error, python, host, git (a copy)."""
+        return copy.deepcopy(self._meta)
+
+    @property
+    def state(self) -> str:
+        """``running``, ``finished`` or ``failed`` (wandb's name for the run status)."""
+        return str(self._meta.get("status", "unknown"))
+
+    @property
+    def created_at(self) -> str:
+        """The start time, ISO 8601 in UTC."""
+        return str(self._meta.get("start", ""))
+
+    @property
+    def provenance(self) -> Provenance:
+        """Where each key's value came from, as recorded (and as changed by :meth:`update`)."""
+        table = {tuple(e["path"]): origin_of(e) for e in self._entries}
+        return Provenance(table)
+
+    def source_of(self, path: KeyPath) -> str:
+        """Where the value at ``path`` (or its nearest recorded ancestor) came from, as text."""
+        best: dict[str, Any] | None = None
+        for entry in self._entries:
+            entry_path = tuple(entry["path"])
+            if below(path, entry_path) and (best is None or len(entry_path) > len(best["path"])):
+                best = entry
+        if best is None:
+            return "(unknown)"
+        when = best.get("at")
+        return str(best["where"]) + (f" {when}" if when else "")
+
+    def update(self) -> None:
+        """Write the changes made to ``config`` and ``summary`` since the run was read.
+
+        Only what changed is written, merged into the files as they are now under the run's
+        lock, so concurrent updates of different keys from many processes all survive (for
+        the same key the last writer wins). With a schema bound, the merged config is
+        validated first; an invalid config raises and nothing is written.
+
+        Raises:
+            ConfigValidationError: the schema rejects the new config (located at
+                ``<run dir> (run.update)`` for changed keys, ``config.yaml:line:col`` for others).
+            RunStoreError: the files cannot be read or written.
+        """
+        config_changes = changes(self._base_config, self.config, ())
+        summary_changes = changes(self._base_summary, self.summary.as_dict(), ())
+        if not config_changes and not summary_changes:
+            return
+        with locked(self.dir):
+            config, self._descriptions = load_config(self.dir / CONFIG)
+            summary = apply_changes(read_json(self.dir / SUMMARY, {}), summary_changes)
+            files: dict[str, bytes] = {}
+            entries = self._entries
+            if config_changes:
+                config = apply_changes(config, config_changes)
+                if self.schema is not None:
+                    config = self._validated(config, config_changes)
+                entries = self._entries_after(config_changes)
+                files[CONFIG] = dump_config(config, self._descriptions)
+                files[PROVENANCE] = dump_json(entries)
+            if summary_changes:
+                files[SUMMARY] = dump_json(summary)
+            atomic_write_many(self.dir, files)
+            self._entries = entries
+        self._set(config, summary)
+
+    def _validated(self, config: dict[str, Any], changes: Sequence[Any]) -> dict[str, Any]:
+        from ..read.yaml_loader import parse_yaml
+
+        text = (self.dir / CONFIG).read_text(encoding="utf-8")
+        file = os.fspath(self.dir / CONFIG)
+        origins = dict(parse_yaml(text, file, SourceKind.CONFIG_FILE).origins)
+        here = Origin(SourceKind.CODE, text=f"{self.dir} (run.update)")
+        for path, _ in changes:
+            origins = {p: o for p, o in origins.items() if not below(p, path)}
+            origins[path] = here
+        assert self.schema is not None
+        data: dict[str, Any] = json_safe(as_plain(validate(self.schema, config, origins)))
+        return data
+
+    def _entries_after(self, changes: Sequence[Any]) -> list[dict[str, Any]]:
+        entries = read_json(self.dir / PROVENANCE, [])
+        at = _now()
+        for path, value in changes:
+            entries = [e for e in entries if not below(tuple(e["path"]), path)]
+            if value is not DELETED:
+                entry = origin_entry(Origin(SourceKind.CODE, text="run.update()"), at)
+                entries.append({**entry, "path": list(path)})
+        return list(entries)
+
+    def __repr__(self) -> str:
+        return f"<Run {self.path} ({self.state})>"
+
+
+# --- recording ------------------------------------------------------------------------------
+
+
+def current_run() -> Run | None:
+    """The run being recorded by the enclosing :func:`record_run` block, or ``None``.
+
+    Like ``wandb.run``, it is ``None`` when nothing is recorded, so a program reports results
+    the same way whether or not it was started with ``runs_dir``::
+
+        if (run := typedcfg.current_run()) is not None:
+            run.summary["val_loss"] = 0.31
+    """
+    return _CURRENT.get()
+
+
+def _now() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="milliseconds")
+
+
+def _create(
+    parent: Path, run_id: str | None, files: dict[str, Any], sources: Sequence[str], config: object
+) -> str:
+    """Write the run under a temporary name, then rename the directory into place.
+
+    Readers never see a run without its config: the directory appears complete, in one
+    ``rename``, and a rename onto an existing run (never empty) fails, so ids never collide.
+    """
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".new-", dir=parent))
+    except OSError as exc:
+        message = f"cannot create: {exc.strerror or exc}"
+        raise RunStoreError(message, origin=located(parent)) from exc
+    try:
+        os.chmod(staging, 0o755)  # mkdtemp makes 0700; runs are for sharing
+        meta = files.pop(META)
+        meta["sources"] = copy_sources(sources, staging, config)
+        import secrets  # only when recording: keeps ``import typedcfg`` light
+
+        chosen = run_id or ""
+        for _ in range(1 if run_id else 20):
+            chosen = run_id or "".join(
+                secrets.choice(string.ascii_lowercase + string.digits) for _ in range(8)
+            )
+            atomic_write_many(staging, {**files, META: dump_json({**meta, "id": chosen})})
+            try:
+                os.rename(staging, parent / chosen)
+            except OSError as exc:
+                if (parent / chosen).exists():
+                    continue  # taken: draw another id (or give up on a fixed one)
+                message = f"cannot create: {exc.strerror or exc}"
+                raise RunStoreError(message, origin=located(parent / chosen)) from exc
+            atomic_write_many(parent, {})  # sync the parent: the new name must survive a crash
+            return chosen
+        raise RunStoreError("a run with this id exists already", origin=located(parent / chosen))
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def record_run(
+    loaded: Any,
+    *,
+    runs_dir: str | os.PathLike[str],
+    project: str | None = None,
+    run_id: str | None = None,
+    argv: Sequence[str] | None = None,
+    configs: Sequence[str | os.PathLike[str]] = (),
+    program: str | None = None,
+    cwd: str | os.PathLike[str] | None = None,
+    sweep: Mapping[str, Any] | None = None,
+) -> Generator[Run, None, None]:
+    """Record one run of a program in ``<runs_dir>/<project>/<run_id>/``.
+
+    On entry the run is written with status ``running``; inside the block :func:`current_run`
+    returns it; on exit the status becomes ``finished``, or ``failed`` with the error text and
+    traceback when the block raised (the exception propagates). ``SystemExit(0)`` is finished.
+
+    Args:
+        loaded: a :class:`typedcfg.Loaded` (its provenance and files read are recorded), or a
+            config object or mapping (every key's origin is then "record_run").
+        runs_dir: the store root (``"runs"``).
+        project: the project directory (default ``"uncategorized"``, as wandb's).
+        run_id: the run's id (default: eight random lowercase letters and digits).
+        argv: the command-line tokens (default: ``loaded.argv`` when it has one).
+        configs: the ``configs=`` files given in code (``--configs`` files are in argv).
+        program: the program's name or path (``sys.argv[0]``, which only main.py reads).
+        cwd: where to ask git for the commit (default: the working directory).
+        sweep: for a job of a ``--multirun`` sweep, ``{"id": ..., "job": n, "jobs": total,
+            "params": {key: value text}}``; kept as ``meta["sweep"]`` (``runs group --sweep``).
+
+    Raises:
+        RunStoreError: a bad project name or run id, a run id that exists, an unwritable store.
+    """
+    import platform
+    import socket
+
+    root = os.fspath(runs_dir)
+    project = check_name(project or "uncategorized", "project", root)
+    if run_id is not None:
+        check_name(run_id, "run id", root)
+    unwrap = getattr(loaded, "__typedcfg_config__", None)
+    config: Any = unwrap() if callable(unwrap) else loaded
+    wrapped = to_wandb(loaded, desc=True)
+    data = {key: entry["value"] for key, entry in wrapped.items()}
+    descriptions = {key: entry["desc"] for key, entry in wrapped.items() if entry["desc"]}
+    provenance = getattr(loaded, "provenance", None)
+    if not isinstance(provenance, Provenance):
+        made = Origin(SourceKind.CODE, text="record_run")
+        provenance = Provenance({(key,): made for key in data})
+    where = os.fspath(cwd) if cwd is not None else os.getcwd()
+    read: Sequence[str] = getattr(loaded, "sources", ())
+    sources = [os.fspath(s) for s in read]
+    started = _now()
+    meta: dict[str, Any] = {
+        "id": run_id, "project": project, "status": "running", "error": None,
+        "start": started, "end": None, "program": program,
+        "argv": masked_argv(argv if argv is not None else getattr(loaded, "argv", ()), config),
+        "configs": [os.fspath(c) for c in configs], "sources": sources,
+        "schema": None if isinstance(config, Mapping) else
+        f"{type(config).__module__}:{type(config).__qualname__}",
+        "python": platform.python_version(), "executable": sys.executable,
+        "host": socket.gethostname(), "pid": os.getpid(), "cwd": where, "git": git_info(where),
+    }  # fmt: skip
+    if sweep is not None:
+        meta["sweep"] = json_safe(dict(sweep))
+    files = {
+        CONFIG: dump_config(data, descriptions),
+        PROVENANCE: dump_json(provenance_entries(provenance)),
+        SUMMARY: dump_json({}),
+        META: meta,
+    }
+    chosen = _create(Path(root) / project, run_id, files, sources, cast("object", config))
+    kind: type[Any] = type(cast("object", config))
+    schema = kind if is_schema(kind) else None
+    run = Run(root, project, chosen, schema=schema, live=True)
+    token = _CURRENT.set(run)
+    try:
+        yield run
+    except BaseException as exc:
+        ok = isinstance(exc, SystemExit) and exc.code in (None, 0)
+        # The program's own exception matters more than a failure to record its end.
+        with contextlib.suppress(TypedcfgError):
+            _finish(run.dir, None if ok else exc)
+            run.reload()
+        raise
+    else:
+        _finish(run.dir, None)
+        run.reload()
+    finally:
+        _CURRENT.reset(token)
+
+
+def _finish(directory: Path, exc: BaseException | None) -> None:
+    """Write the end time and the final status (with the error when ``exc`` is given)."""
+    with locked(directory):
+        meta: dict[str, Any] = read_json(directory / META, {})
+        meta["end"] = _now()
+        meta["status"] = "failed" if exc is not None else "finished"
+        if exc is not None:
+            text = str(exc)
+            meta["error"] = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+            meta["traceback"] = "".join(traceback.format_exception(exc))
+        atomic_write(directory / META, dump_json(meta))

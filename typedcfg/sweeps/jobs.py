@@ -1,0 +1,357 @@
+"""One job of a sweep: what it is, how it runs in its own process, how it ended.
+
+Layer 5: imports layers 0-4 only; nothing here prints. :mod:`typedcfg.sweeps.launchers` schedules
+these jobs (local processes or Ray tasks); ``@typedcfg.main`` is the job's side.
+
+Every job runs in a fresh process: the program itself, started again with the job's command
+line and one extra first argument, ``--typedcfg-job={...}``, that tells ``@typedcfg.main``
+which sweep and job it is and where to write the job's outcome (status, return value, error,
+run directory). Starting the program again, rather than pickling the function into a worker,
+works for a function defined in a user's ``__main__`` script as much as in a module, gives
+each job a clean interpreter (no state leaks between jobs, no CUDA context forked), and the
+command is what a user types to reproduce the job.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, cast
+
+from ..errors import TypedcfgError
+from ..provenance import Origin, SourceKind
+
+if TYPE_CHECKING:  # the process modules load when a job runs: ``import typedcfg`` stays light
+    import subprocess
+
+__all__ = [
+    "JOB_FLAG",
+    "NESTED_ENV",
+    "JobResult",
+    "JobSpec",
+    "LauncherError",
+    "Outcome",
+    "SweepOptions",
+    "program_command",
+    "progress_line",
+    "reported",
+    "run_job",
+    "summary_table",
+    "take_job",
+    "write_outcome",
+]
+
+JOB_FLAG = "--typedcfg-job"
+"""The first argument of a job's process: ``--typedcfg-job=<JSON>``, read by ``@typedcfg.main``."""
+
+NESTED_ENV = "TYPEDCFG_SWEEP_JOB"
+"""Set in a job's environment: a job that starts ``--multirun`` again is refused (no fork bomb)."""
+
+OUTPUT_LOG = "output.log"
+"""A recorded job's stdout and stderr, copied into its run directory."""
+
+_GRACE = 10.0
+"""Seconds a job has to finish after SIGINT before it is killed."""
+
+
+class LauncherError(TypedcfgError, RuntimeError):
+    """A sweep cannot be launched (the program cannot be started again, Ray is missing...)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class SweepOptions:
+    """How to run the jobs of a sweep.
+
+    Attributes:
+        launcher: ``local`` (a pool of processes on this machine) or ``ray``.
+        jobs: how many local jobs run at once (``None``: the CPU count).
+        ray_address: the Ray cluster to join (``None``: start a local one).
+        cpus_per_job: CPUs Ray reserves for each job.
+        gpus_per_job: GPUs Ray reserves for each job.
+    """
+
+    launcher: str = "local"
+    jobs: int | None = None
+    ray_address: str | None = None
+    cpus_per_job: float = 1.0
+    gpus_per_job: float = 0.0
+
+
+@dataclasses.dataclass(frozen=True)
+class JobSpec:
+    """Everything a launcher needs to run one job, as plain data (Ray sends it to a node).
+
+    Attributes:
+        index: the job number.
+        label: the job's chosen overrides, for progress lines and the table.
+        command: the program: ``(python, script.py)``, ``(python, -m, pkg.mod)``, ...
+        tokens: the job's command line.
+        cwd: the directory the job runs in (the sweep's).
+        info: what ``--typedcfg-job`` carries (sweep id, job number, swept params).
+    """
+
+    index: int
+    label: str
+    command: tuple[str, ...]
+    tokens: tuple[str, ...]
+    cwd: str
+    info: Mapping[str, Any]
+
+
+@dataclasses.dataclass(frozen=True)
+class JobResult:
+    """How one job ended.
+
+    Attributes:
+        index: the job number.
+        label: the job's chosen overrides.
+        status: ``finished``, ``failed``, ``interrupted`` (stopped by Ctrl-C) or ``cancelled``
+            (never started).
+        value: the function's return value as JSON-safe data (``None`` when it failed).
+        error: ``Type: message`` of the job's exception, or why its process ended.
+        duration: seconds from start to end (0 for a cancelled job).
+        run: the recorded run's directory, when the sweep records runs.
+        output: the end of the job's stdout and stderr.
+    """
+
+    index: int
+    label: str
+    status: str
+    value: Any = None
+    error: str | None = None
+    duration: float = 0.0
+    run: str | None = None
+    output: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class Outcome:
+    """The results of all jobs (in job order), and whether Ctrl-C stopped the sweep."""
+
+    results: tuple[JobResult, ...]
+    interrupted: bool
+
+    @property
+    def failed(self) -> bool:
+        """True when any job did not finish."""
+        return any(r.status != "finished" for r in self.results)
+
+
+def program_command(fn: Callable[..., Any]) -> tuple[str, ...]:
+    """The command that starts this program again, for a function decorated in it.
+
+    A function defined in the ``__main__`` script re-runs that script (``python -m pkg`` when
+    it was started with ``-m``); a function of an importable module is imported and called.
+
+    Raises:
+        LauncherError: the program has no file to run again (an interactive session).
+    """
+    module = getattr(fn, "__module__", None) or "__main__"
+    if module != "__main__":
+        name = getattr(fn, "__qualname__", getattr(fn, "__name__", ""))
+        # The job imports the module from where this process found it, then calls the function
+        # (which reads the job's command line from sys.argv like a script's would).
+        file = getattr(sys.modules.get(module), "__file__", None) or ""
+        root = os.path.dirname(os.path.abspath(file))
+        for _ in range(module.count(".") + (os.path.basename(file) == "__init__.py")):
+            root = os.path.dirname(root)
+        code = (
+            f"import importlib, sys; sys.path.insert(0, {root!r}); "
+            f"fn = importlib.import_module({module!r})\n"
+            f"for part in {name!r}.split('.'): fn = getattr(fn, part)\n"
+            "fn()"
+        )
+        return (sys.executable, "-c", code)
+    main_module = sys.modules.get("__main__")
+    spec = getattr(main_module, "__spec__", None)
+    spec_name = getattr(spec, "name", None)
+    if isinstance(spec_name, str) and spec_name:
+        return (sys.executable, "-m", spec_name.removesuffix(".__main__"))
+    path = getattr(main_module, "__file__", None)
+    if isinstance(path, str) and os.path.isfile(path):
+        return (sys.executable, os.path.abspath(path))
+    raise LauncherError(
+        "--multirun starts the program again for each job, and this session has no script",
+        origin=Origin(SourceKind.ARGV, text="--multirun"),
+        hint="put the @typedcfg.main function in a script and run: python train.py --multirun ...",
+    )
+
+
+# --- one job --------------------------------------------------------------------------------
+
+
+def run_job(spec: JobSpec, cancel: Callable[[], bool] | None = None) -> JobResult:
+    """Run one job in its own process and wait for it.
+
+    Args:
+        spec: the job.
+        cancel: polled while the job runs; once it returns True the job gets SIGINT (and is
+            killed if it is still running ``_GRACE`` seconds later). A job cancelled before it
+            started never starts. A ``KeyboardInterrupt`` while waiting also interrupts it.
+    """
+    import shutil
+    import subprocess
+    import tempfile
+    import time
+
+    if cancel is not None and cancel():
+        return JobResult(spec.index, spec.label, "cancelled")
+    scratch = tempfile.mkdtemp(prefix="typedcfg-job-")
+    try:
+        result_path = os.path.join(scratch, "result.json")
+        log_path = os.path.join(scratch, OUTPUT_LOG)
+        argv = [*spec.command, f"{JOB_FLAG}={json.dumps({**spec.info, 'result': result_path})}"]
+        env = {**os.environ, NESTED_ENV: "1"}
+        start = time.monotonic()
+        with open(log_path, "wb") as log:
+            # A session of its own: a Ctrl-C at the terminal reaches the launcher only, which
+            # then interrupts each job once, so no job is interrupted twice while recording.
+            process = subprocess.Popen(
+                [*argv, *spec.tokens], cwd=spec.cwd, env=env, stdout=log,
+                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+            )  # fmt: skip
+            interrupted = _wait(process, cancel)
+        duration = time.monotonic() - start
+        with open(log_path, encoding="utf-8", errors="replace") as log:
+            output = log.read()
+        outcome: dict[str, Any] = _read_outcome(result_path)
+        run = outcome.get("run")
+        if isinstance(run, str) and os.path.isdir(run):
+            shutil.copyfile(log_path, os.path.join(run, OUTPUT_LOG))
+        status = str(outcome.get("status", "failed"))
+        error = outcome.get("error")
+        if not outcome:
+            error = _exit_text(process.returncode, output)
+        if interrupted:
+            status = "interrupted"
+        return JobResult(
+            spec.index, spec.label, status, outcome.get("value"), error, duration,
+            run if isinstance(run, str) else None, _tail(output),
+        )  # fmt: skip
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _wait(process: subprocess.Popen[bytes], cancel: Callable[[], bool] | None) -> bool:
+    """Wait for ``process``; True when it had to be interrupted."""
+    import signal
+    import subprocess
+
+    try:
+        while True:
+            try:
+                process.wait(timeout=0.2)
+                return False
+            except subprocess.TimeoutExpired:
+                if cancel is not None and cancel():
+                    break
+    except KeyboardInterrupt:
+        pass
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=_GRACE)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    return True
+
+
+def _read_outcome(path: str) -> dict[str, Any]:
+    try:
+        with open(path, encoding="utf-8") as file:
+            data: Any = json.load(file)
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return cast("dict[str, Any]", data)
+
+
+def _exit_text(code: int | None, output: str) -> str:
+    """Why a job that wrote no outcome ended: its exit status and its last line of output."""
+    lines = [line for line in output.splitlines() if line.strip()]
+    signalled = code is not None and code < 0
+    text = f"killed by signal {-(code or 0)}" if signalled else f"exit status {code}"
+    return f"{text}: {lines[-1].strip()}" if lines else text
+
+
+def _tail(output: str, lines: int = 20) -> str:
+    return "\n".join(output.splitlines()[-lines:])
+
+
+# --- the job's side (called by @typedcfg.main in the job's process) --------------------------
+
+
+def take_job(tokens: list[str]) -> dict[str, Any] | None:
+    """Remove a launcher's leading ``--typedcfg-job={...}`` from ``tokens`` and return it.
+
+    Raises:
+        LauncherError: the flag does not hold a JSON object with a ``result`` path.
+    """
+    if not tokens or not tokens[0].startswith(JOB_FLAG + "="):
+        return None
+    token = tokens.pop(0)
+    try:
+        info: Any = json.loads(token.partition("=")[2])
+    except ValueError:
+        info = None
+    if not isinstance(info, dict) or not isinstance(
+        cast("dict[str, Any]", info).get("result"), str
+    ):
+        raise LauncherError(
+            "expected a JSON object from a typedcfg launcher", origin=Origin.argv(0, token)
+        )
+    return cast("dict[str, Any]", info)
+
+
+def reported(value: Any) -> Any:
+    """A return value as the launcher shows it: JSON-safe data, else its repr."""
+    from ..export.wandb_values import json_safe
+
+    try:
+        safe = json_safe(value)
+        json.dumps(safe)
+    except Exception:  # anything json_safe cannot turn into data is shown as its repr
+        return repr(value)
+    return safe
+
+
+def write_outcome(path: str, outcome: Mapping[str, Any]) -> None:
+    """Write a job's outcome for the launcher (atomically: it never reads half of it)."""
+    data = json.dumps(outcome, default=repr).encode()
+    partial = path + ".partial"
+    with open(partial, "wb") as file:
+        file.write(data)
+    os.replace(partial, path)
+
+
+# --- the summary ----------------------------------------------------------------------------
+
+
+def summary_table(results: Sequence[JobResult], width: int = 48) -> str:
+    """One aligned row per job: job, overrides, status, return value or error, duration."""
+    rows = [["job", "overrides", "status", "result", "duration"]]
+    for r in results:
+        shown = r.error if r.status != "finished" else json.dumps(r.value, ensure_ascii=False)
+        shown = (shown or "").replace("\n", " ")
+        if len(shown) > width:
+            shown = shown[: width - 3] + "..."
+        took = f"{r.duration:.1f}s" if r.status != "cancelled" else "-"
+        rows.append([str(r.index), r.label, r.status, shown, took])
+    sizes = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
+    return "\n".join(
+        "  ".join(cell.ljust(size) for cell, size in zip(row, sizes, strict=True)).rstrip()
+        for row in rows
+    )
+
+
+def progress_line(result: JobResult, done: int, total: int) -> str:
+    """``[2/4] job 1 finished in 0.5s (optim.lr=0.1 batch_size=64)``, with the error if any."""
+    extra = f": {result.error}" if result.status != "finished" else ""
+    return (
+        f"[{done}/{total}] job {result.index} {result.status} in {result.duration:.1f}s "
+        f"({result.label}){extra}"
+    )

@@ -1,0 +1,235 @@
+"""Launchers: run the jobs of a sweep in local processes or as Ray tasks.
+
+Layer 6: imports :mod:`typedcfg.sweeps.jobs` (one job in its own process) and layers 0-4; it
+never prints (progress goes to a ``report`` callback that ``main.py`` gives).
+
+- :func:`run_local`: a pool of ``jobs`` threads, each waiting on one job's process, so at most
+  ``jobs`` processes run at once. Ctrl-C sends SIGINT to the running jobs (each records
+  itself as failed with ``KeyboardInterrupt``) and cancels the pending ones.
+- :func:`run_ray`: one Ray task per job with ``num_cpus``/``num_gpus`` reserved, so Ray
+  schedules the jobs on the cluster's resources (and sets ``CUDA_VISIBLE_DEVICES``); the task
+  starts the job's process on the node that runs it. Joins ``address`` or starts a local
+  cluster, and shuts down only a cluster it started.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import CancelledError, Future, ThreadPoolExecutor, as_completed
+from typing import Any
+
+from ..provenance import Origin, SourceKind
+from .jobs import JobResult, JobSpec, LauncherError, Outcome, SweepOptions, run_job
+
+__all__ = ["launch", "new_sweep_id", "run_local", "run_ray"]
+
+
+def new_sweep_id() -> str:
+    """Eight random lowercase letters and digits (job ``n`` records as run ``<id>-<n>``)."""
+    import secrets
+    import string
+
+    return "".join(secrets.choice(string.ascii_lowercase + string.digits) for _ in range(8))
+
+
+def launch(
+    specs: Sequence[JobSpec],
+    options: SweepOptions,
+    report: Callable[[JobResult], None],
+    announce: Callable[[str], None],
+) -> Outcome:
+    """Run the jobs with the launcher ``options`` names; ``announce`` gets one line first."""
+    if options.launcher == "ray":
+        announce(
+            f"{len(specs)} jobs on ray {options.ray_address or '(local cluster)'}, "
+            f"{options.cpus_per_job:g} CPU + {options.gpus_per_job:g} GPU per job"
+        )
+        return run_ray(
+            specs, address=options.ray_address, cpus_per_job=options.cpus_per_job,
+            gpus_per_job=options.gpus_per_job, report=report,
+        )  # fmt: skip
+    width = options.jobs or os.cpu_count() or 1
+    announce(f"{len(specs)} jobs in local processes, {min(width, len(specs))} at a time")
+    return run_local(specs, jobs=width, report=report)
+
+
+# --- local processes ------------------------------------------------------------------------
+
+
+def run_local(
+    specs: Sequence[JobSpec], *, jobs: int, report: Callable[[JobResult], None]
+) -> Outcome:
+    """Run the jobs, at most ``jobs`` at once; ``report`` is called as each one ends.
+
+    Ctrl-C (``KeyboardInterrupt`` in the calling thread) interrupts the running jobs, cancels
+    the pending ones, waits for the running ones to record their end, and returns.
+    """
+    cancel = threading.Event()
+    results: dict[int, JobResult] = {}
+    interrupted = False
+    futures: dict[Future[JobResult], JobSpec] = {}
+    with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="typedcfg-job") as pool:
+        # Submitting is inside the try too: a Ctrl-C at any moment must cancel, never leave
+        # the pool's exit waiting for every job to run to its end.
+        try:
+            for spec in specs:
+                futures[pool.submit(run_job, spec, cancel.is_set)] = spec
+            for future in as_completed(futures):
+                result = future.result()
+                results[result.index] = result
+                report(result)
+        except KeyboardInterrupt:
+            interrupted = True
+            cancel.set()
+            for future in futures:
+                future.cancel()
+        for future, spec in futures.items():
+            if spec.index not in results:
+                try:
+                    results[spec.index] = future.result()
+                except CancelledError:
+                    results[spec.index] = JobResult(spec.index, spec.label, "cancelled")
+    for spec in specs:  # never submitted: Ctrl-C came first
+        results.setdefault(spec.index, JobResult(spec.index, spec.label, "cancelled"))
+    return Outcome(tuple(results[i] for i in sorted(results)), interrupted)
+
+
+# --- Ray ------------------------------------------------------------------------------------
+
+
+def run_ray(
+    specs: Sequence[JobSpec],
+    *,
+    address: str | None,
+    cpus_per_job: float,
+    gpus_per_job: float,
+    report: Callable[[JobResult], None],
+) -> Outcome:
+    """Run each job as a Ray task with ``num_cpus``/``num_gpus`` reserved.
+
+    Joins the cluster at ``address`` (``auto``, ``ray://host:10001``, ``host:6379``), or starts
+    a local one; a cluster started here is shut down at the end. Ray must already be connected
+    or installable: ``pip install 'typedcfg[ray]'``.
+
+    Raises:
+        LauncherError: Ray is not installed, the cluster cannot be reached, or (for a local
+            cluster started here) one job needs more CPUs or GPUs than the machine has.
+    """
+    import importlib
+
+    try:
+        ray: Any = importlib.import_module("ray")
+    except ImportError as exc:
+        raise LauncherError(
+            "--launcher ray needs Ray",
+            origin=Origin(SourceKind.ARGV, text="--launcher ray"),
+            hint="pip install 'typedcfg[ray]'  (or: pip install ray)",
+        ) from exc
+    started = False
+    if not ray.is_initialized():
+        _check_reachable(address)
+        try:
+            ray.init(address=address, include_dashboard=False, log_to_driver=False)
+        except Exception as exc:  # ConnectionError, RuntimeError: Ray's errors vary by version
+            raise LauncherError(
+                f"cannot start or join a Ray cluster: {exc}",
+                origin=Origin(SourceKind.ARGV, text=f"--ray-address {address or '(local)'}"),
+            ) from exc
+        started = True
+    try:
+        if started and address is None:
+            _check_fits(ray.cluster_resources(), cpus_per_job, gpus_per_job)
+        return _ray_jobs(ray, specs, cpus_per_job, gpus_per_job, report)
+    finally:
+        if started:
+            ray.shutdown()
+
+
+def _check_reachable(address: str | None) -> None:
+    """Fail fast for a ``host:port`` nobody listens on (Ray itself retries for minutes)."""
+    import socket
+
+    if address is None or address in ("auto", "local"):
+        return
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        return  # not host:port: let Ray read it
+    try:
+        socket.create_connection((host, int(port)), timeout=5).close()
+    except OSError as exc:
+        raise LauncherError(
+            f"cannot reach the Ray cluster at {host}:{port}: {exc.strerror or exc}",
+            origin=Origin(SourceKind.ARGV, text=f"--ray-address {address}"),
+            hint="start it with 'ray start --head', or leave out --ray-address for a local one",
+        ) from exc
+
+
+def _check_fits(total: Any, cpus: float, gpus: float) -> None:
+    """A job that asks for more than the local cluster has would wait forever: say so now.
+
+    Only for a local cluster started here: a cluster that was joined may autoscale.
+    """
+    for name, flag, wanted in (("CPU", "--cpus-per-job", cpus), ("GPU", "--gpus-per-job", gpus)):
+        have = float(total.get(name, 0.0))
+        if wanted > have:
+            raise LauncherError(
+                f"each job asks for {wanted:g} {name}, and this machine's Ray cluster has "
+                f"{have:g}: no job could ever start",
+                origin=Origin(SourceKind.ARGV, text=f"{flag} {wanted:g}"),
+                hint=f"lower {flag}, or join a cluster that has them with --ray-address",
+            )
+
+
+def _ray_jobs(
+    ray: Any,
+    specs: Sequence[JobSpec],
+    cpus: float,
+    gpus: float,
+    report: Callable[[JobResult], None],
+) -> Outcome:
+    # No retries: a job that failed ran the user's code, and running it again is their call.
+    task = ray.remote(num_cpus=cpus, num_gpus=gpus, max_retries=0)(run_job)
+    refs: dict[Any, JobSpec] = {}
+    results: dict[int, JobResult] = {}
+    pending: list[Any] = []
+    interrupted = False
+    try:  # submitting too: a Ctrl-C at any moment cancels what was submitted
+        for spec in specs:
+            ref = task.remote(spec)
+            refs[ref] = spec
+            pending.append(ref)
+        while pending:
+            # A timeout hands control back to Python now and then: a blocking ray.wait would
+            # hold off the KeyboardInterrupt of a Ctrl-C until some job ends.
+            ready, pending = ray.wait(pending, num_returns=1, timeout=0.5)
+            for ref in ready:
+                result = _ray_result(ray, ref, refs[ref])
+                results[result.index] = result
+                report(result)
+    except KeyboardInterrupt:
+        interrupted = True
+        # ray.cancel raises KeyboardInterrupt in a running task: run_job passes SIGINT on to its
+        # job and returns the job's end, which ray.get then gives; a task that never started
+        # gives TaskCancelledError. (A task must not poll the driver with ray.get: Ray lends a
+        # blocked task's CPUs to other tasks, so more jobs would run than were reserved.)
+        for ref in reversed(pending):  # the last submitted first: those have not started
+            ray.cancel(ref)
+        for ref in pending:
+            result = _ray_result(ray, ref, refs[ref])
+            results[result.index] = result
+    for spec in specs:  # never submitted: Ctrl-C came first
+        results.setdefault(spec.index, JobResult(spec.index, spec.label, "cancelled"))
+    return Outcome(tuple(results[i] for i in sorted(results)), interrupted)
+
+
+def _ray_result(ray: Any, ref: Any, spec: JobSpec) -> JobResult:
+    try:
+        result: JobResult = ray.get(ref)
+    except ray.exceptions.TaskCancelledError:
+        return JobResult(spec.index, spec.label, "cancelled")
+    except ray.exceptions.RayError as exc:  # the task itself died (node lost, worker killed)
+        text = str(exc).strip().splitlines()
+        return JobResult(spec.index, spec.label, "failed", error=text[-1] if text else repr(exc))
+    return result
