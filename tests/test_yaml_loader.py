@@ -20,7 +20,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel, Field, SecretStr
 
+import typedcfg.read.files as read_files
 import typedcfg.read.yaml_loader as yl
+import typedcfg.read.yaml_walk as walk
 from typedcfg.errors import ConfigFileError
 from typedcfg.provenance import SourceKind
 from typedcfg.read.yaml_loader import Document, parse_scalar, parse_yaml, read_text
@@ -782,13 +784,13 @@ def _laughs(levels: int, width: int, leaves: int | None = None) -> str:
 def counted(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Count every value the walker builds (so 'fails fast' is checked without a clock)."""
     count = [0]
-    original = yl._Walker.value
+    original = walk._Walker.value
 
     def value(self: Any, node: Any, path: Any, hint: Any) -> Any:
         count[0] += 1
         return original(self, node, path, hint)
 
-    monkeypatch.setattr(yl._Walker, "value", value)
+    monkeypatch.setattr(walk._Walker, "value", value)
     return count
 
 
@@ -800,7 +802,7 @@ def test_billion_laughs_fails_with_the_alias_message(loader: str) -> None:
     assert location.startswith("f.yaml:")  # where the budget ran out
     assert message == (
         "aliases expand to too many values (a 'billion laughs' file?); "
-        f"the limit is {yl.ALIAS_BUDGET} values built through aliases"
+        f"the limit is {walk.ALIAS_BUDGET} values built through aliases"
     )
 
 
@@ -812,7 +814,7 @@ def test_classic_billion_laughs_stops_early(
     The budget is lowered to keep the test small; the bound below is loose (10 values per
     alias visit), and the exact bound is pinned by test_alias_budget_bounds_all_values_built.
     """
-    monkeypatch.setattr(yl, "ALIAS_BUDGET", 1000)
+    monkeypatch.setattr(walk, "ALIAS_BUDGET", 1000)
     message = error_text(_laughs(9, 10))
     assert "aliases expand to too many values" in message
     assert "the limit is 1000 values" in message
@@ -827,7 +829,7 @@ def test_alias_budget_bounds_all_values_built(
     Wide leaf lists make each alias visit expensive; the budget must count every value built
     through an alias, not only the alias visits.
     """
-    monkeypatch.setattr(yl, "ALIAS_BUDGET", 1000)
+    monkeypatch.setattr(walk, "ALIAS_BUDGET", 1000)
     with pytest.raises(ConfigFileError):
         parse(_laughs(9, 10))
     nodes_in_file = 10 * 9 + 9  # the file's own nodes
@@ -840,7 +842,7 @@ def test_wide_alias_bomb_is_refused(loader: str, monkeypatch: pytest.MonkeyPatch
     With the default budget the same shape (3 levels of 150, a 2 KB file) builds 3.4 million
     values and takes half a minute; the budget is lowered so that the test stays small.
     """
-    monkeypatch.setattr(yl, "ALIAS_BUDGET", 1000)
+    monkeypatch.setattr(walk, "ALIAS_BUDGET", 1000)
     assert "aliases expand to too many values" in error_text(_laughs(2, 100))
 
 
@@ -877,7 +879,7 @@ def test_ten_thousand_levels_is_a_file_error_not_recursion(loader: str, style: s
 
 def test_nesting_limit_is_the_documented_one(loader: str) -> None:
     """MAX_DEPTH nested lists load; one more is refused with the MAX_DEPTH message at the node."""
-    n = yl.MAX_DEPTH
+    n = walk.MAX_DEPTH
     ok = data("a: " + "[" * n + "]" * n + "\n")
     assert isinstance(ok["a"], list)
     message = error_text("a: " + "[" * (n + 1) + "]" * (n + 1) + "\n")
@@ -1264,9 +1266,9 @@ def test_recursive_aliases_are_located(loader: str, text: str, expected: str) ->
 
 def test_deep_but_not_recursive_alias_reports_the_nesting_cap(loader: str) -> None:
     """Aliases that only nest deeply (no cycle) report the nesting cap, located."""
-    lines = ["l0: &l0 [x]"] + [f"l{i}: &l{i} [*l{i - 1}]" for i in range(1, yl.MAX_DEPTH + 2)]
+    lines = ["l0: &l0 [x]"] + [f"l{i}: &l{i} [*l{i - 1}]" for i in range(1, walk.MAX_DEPTH + 2)]
     message = error_text("\n".join(lines) + "\n")
-    assert f"nesting is deeper than {yl.MAX_DEPTH} levels" in message
+    assert f"nesting is deeper than {walk.MAX_DEPTH} levels" in message
     assert message.startswith("f.yaml:")
     assert "recursive" not in message
 
@@ -1274,9 +1276,9 @@ def test_deep_but_not_recursive_alias_reports_the_nesting_cap(loader: str) -> No
 def test_read_text_refuses_a_file_over_the_size_cap(tmp_path: pathlib.Path) -> None:
     """A file one byte over MAX_FILE_BYTES is refused with its size; one at the cap is read."""
     big = tmp_path / "big.yaml"
-    big.write_bytes(b"name: " + b"x" * (yl.MAX_FILE_BYTES - 6))
-    assert len(read_text(str(big), KIND)) == yl.MAX_FILE_BYTES
-    big.write_bytes(b"name: " + b"x" * (yl.MAX_FILE_BYTES - 5))
+    big.write_bytes(b"name: " + b"x" * (read_files.MAX_FILE_BYTES - 6))
+    assert len(read_text(str(big), KIND)) == read_files.MAX_FILE_BYTES
+    big.write_bytes(b"name: " + b"x" * (read_files.MAX_FILE_BYTES - 5))
     with pytest.raises(ConfigFileError) as info:
         read_text(str(big), KIND)
     assert str(info.value).startswith(

@@ -30,7 +30,7 @@ from ..provenance import (
     record_origins,
 )
 from ..typeinfo import TypeNode
-from .yaml_loader import MAX_DEPTH
+from .yaml_walk import MAX_DEPTH
 
 __all__ = [
     "Argv",

@@ -19,66 +19,9 @@ from typing import Any
 
 from ..provenance import KeyPath, Origin, SourceKind
 from ..typeinfo import DICT, TypeNode
+from .scalars import NULLS, parse_scalar
 
-__all__ = ["NULLS", "parse_block", "parse_scalar"]
-
-# YAML 1.2 core numbers, plus digit-group underscores between digits (``55_000``), which YAML
-# 1.1, Python and Hydra configs use.
-# (Patterns here are compiled on first use, through re's cache: compiling costs more at import
-# than the lookups cost later.)
-_INT = r"[-+]?[0-9](?:_?[0-9])*\Z"
-_FLOAT = (
-    r"[-+]?(?:\.[0-9](?:_?[0-9])*|[0-9](?:_?[0-9])*(?:\.(?:[0-9](?:_?[0-9])*)?)?)"
-    r"(?:[eE][-+]?[0-9]+)?\Z"
-)
-CONSTANTS: dict[str, Any] = {
-    "": None,
-    "~": None,
-    "null": None,
-    "Null": None,
-    "NULL": None,
-    "true": True,
-    "True": True,
-    "TRUE": True,
-    "false": False,
-    "False": False,
-    "FALSE": False,
-    ".inf": float("inf"),
-    ".Inf": float("inf"),
-    ".INF": float("inf"),
-    "+.inf": float("inf"),
-    "+.Inf": float("inf"),
-    "+.INF": float("inf"),
-    "-.inf": float("-inf"),
-    "-.Inf": float("-inf"),
-    "-.INF": float("-inf"),
-    ".nan": float("nan"),
-    ".NaN": float("nan"),
-    ".NAN": float("nan"),
-}
-NULLS = frozenset(k for k, v in CONSTANTS.items() if v is None)
-_MISSING: Any = object()
-_NUMERIC_START = frozenset("0123456789+-.")
-
-
-def parse_scalar(text: str) -> Any:
-    """An unquoted scalar under the YAML 1.2 core schema (no dates, no ``yes``/``no``)."""
-    value = CONSTANTS.get(text, _MISSING)
-    if value is not _MISSING:
-        return value
-    if text[0] in _NUMERIC_START:
-        if text.isdigit() and text.isascii():  # the common case, without a regex
-            return int(text)
-        if re.match(_INT, text):
-            return int(text)
-        if re.match(_FLOAT, text):
-            return float(text)
-    if len(text) > 2 and text[0] == "0":
-        if text[1] == "o" and all(c in "01234567" for c in text[2:]):
-            return int(text[2:], 8)
-        if text[1] == "x" and all(c in "0123456789abcdefABCDEF" for c in text[2:]):
-            return int(text[2:], 16)
-    return text
+__all__ = ["parse_block"]
 
 
 # The subset, one line at a time. A key is a plain word. A value is one of:
