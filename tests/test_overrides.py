@@ -15,15 +15,8 @@ from pydantic import BaseModel
 
 from typedcfg.errors import OverrideError
 from typedcfg.provenance import Origin
-from typedcfg.read.argv import (
-    NO_VALUE,
-    Op,
-    Override,
-    fast_value,
-    parse_override,
-    parse_value,
-    split_argv,
-)
+from typedcfg.read.argv import split_argv
+from typedcfg.read.grammar import NO_VALUE, Op, Override, fast_value, parse_override, parse_value
 from typedcfg.typeinfo import schema_tree
 
 
@@ -720,7 +713,7 @@ def test_override_at_the_nesting_cap_is_accepted() -> None:
 
 def test_env_variable_nesting_over_the_cap_is_refused() -> None:
     """An environment variable with more than MAX_DEPTH parts is a located OverrideError."""
-    from typedcfg.read.argv import env_layer
+    from typedcfg.read.environment import env_layer
 
     name = "T_" + "__".join(["A"] * 101)
     with pytest.raises(OverrideError) as info:
@@ -755,7 +748,7 @@ def test_the_one_match_lane_types_like_fast_value(raw: str, key: str) -> None:
 def test_the_one_match_lane_takes_the_usual_tokens() -> None:
     import re
 
-    from typedcfg.read.argv import _QUICK
+    from typedcfg.read.grammar import _QUICK
 
     for token in ["batch_size=64", "optim.lr=0.001", "optim.name=adam", "a.b-c=-3", "x=true"]:
         assert re.match(_QUICK, token) is not None, token

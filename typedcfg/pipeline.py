@@ -31,7 +31,9 @@ from .composition.merge import (
 )
 from .errors import MASK, ConfigFileError
 from .provenance import DEFAULTS_FILE, KeyPath, Origin, Provenance, SourceKind, format_path
-from .read.argv import Op, Override, env_layer, split_argv
+from .read.argv import split_argv
+from .read.environment import env_layer
+from .read.grammar import Op, Override
 from .typeinfo import TypeNode, schema_traits, schema_tree
 from .validate import validate
 

@@ -19,7 +19,7 @@ from typing import Any, cast
 from .._record import Record
 from ..errors import CompositionError, ConfigFileError
 from ..provenance import Origin, SourceKind
-from ..read.argv import Op, Override
+from ..read.grammar import Op, Override
 from ..read.yaml_loader import Document
 
 __all__ = [

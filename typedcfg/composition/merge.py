@@ -24,7 +24,7 @@ from ..provenance import (
     format_path,
     record_origins,
 )
-from ..read.argv import NO_VALUE, Op, Override
+from ..read.grammar import NO_VALUE, Op, Override
 from ..typeinfo import TypeNode, node_at, schema_traits
 
 __all__ = [

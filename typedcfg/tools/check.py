@@ -17,7 +17,7 @@ from ..composition.groups import Choices, GroupRepo, compose_files
 from ..composition.merge import Composed, drop_key, merge_layers, resolve_interpolations
 from ..errors import ConfigValidationError, TypedcfgError, render
 from ..provenance import KeyPath, Layer, Origin, SourceKind, display_path
-from ..read.argv import parse_override
+from ..read.grammar import parse_override
 from ..typeinfo import TypeNode, schema_tree
 from ..validate import validate
 

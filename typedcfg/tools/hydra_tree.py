@@ -26,7 +26,8 @@ from ..composition.merge import Composed, resolve_interpolations
 from ..errors import ConfigFileError, TypedcfgError, render
 from ..pipeline import compose, compose_data
 from ..provenance import KeyPath, Origin, SourceKind
-from ..read.argv import Op, Override, split_argv
+from ..read.argv import split_argv
+from ..read.grammar import Op, Override
 from ..read.yaml_loader import read_text
 from ..typeinfo import TypeNode, schema_tree
 from .infer_tree import GroupSamples, tree_source
