@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from typedcfg.composition.merge import apply_overrides, merge_layers, resolve_interpolations
+from typedcfg.composition.merge import apply_overrides, merge_layers
+from typedcfg.composition.resolve import resolve_interpolations
 from typedcfg.errors import CompositionError, MissingKeyError
 from typedcfg.provenance import KeyPath, Layer, Origin, SourceKind
 from typedcfg.read.argv import split_argv

@@ -16,7 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 import typedcfg
-from typedcfg.app.main import split_flags
+from typedcfg.app.flags import split_flags
 
 PROGRAM = '''
 """A training program used by the tests."""

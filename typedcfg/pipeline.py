@@ -22,13 +22,8 @@ from typing import Any, Generic, TypeVar, cast
 from ._plain import as_plain
 from ._typing import is_list, is_mapping, is_sequence
 from .composition.groups import Choices, GroupRepo, compose_files
-from .composition.merge import (
-    Composed,
-    apply_overrides,
-    drop_key,
-    merge_layers,
-    resolve_interpolations,
-)
+from .composition.merge import Composed, apply_overrides, drop_key, merge_layers
+from .composition.resolve import resolve_interpolations
 from .errors import MASK, ConfigFileError
 from .provenance import DEFAULTS_FILE, KeyPath, Origin, Provenance, SourceKind, format_path
 from .read.argv import split_argv

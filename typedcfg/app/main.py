@@ -24,18 +24,26 @@ import functools
 import os
 import sys
 import typing
-from collections.abc import Callable, Generator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, overload
 
-from .._record import Record
-from ..errors import ConfigValidationError, SchemaError, TypedcfgError
-from ..pipeline import CWD_DEFAULTS, Loaded, compose
-from ..typeinfo import TypeNode, is_schema, schema_traits, schema_tree
+from ..errors import SchemaError, TypedcfgError
+from ..pipeline import CWD_DEFAULTS, Loaded
+from ..typeinfo import is_schema, schema_tree
+from .flags import (
+    _JOB_PREFIX,
+    _MULTIRUN_FLAGS,
+    USAGE_EXIT,
+    Flags,
+    LoadOptions,
+    split_flags,
+)
+from .multirun import _launch, _masked_jobs, _relocated, _shown_token
 
 # Sweeps, run records and the --cfg/--explain printers are imported where they are used: a
 # plain run pays for none of them (``import typedcfg`` stays cheap, see docs/performance.md).
 if TYPE_CHECKING:
-    from ..sweeps.grammar import Job, SweepFlags, SweepOptions
+    from ..sweeps.grammar import Job, SweepFlags
 
 __all__ = ["MainFunction", "main"]
 
@@ -43,144 +51,9 @@ T = TypeVar("T")
 T_co = TypeVar("T_co", covariant=True)
 R = TypeVar("R")
 
-HELP_FLAGS = ("--help", "-h")
-CFG_FLAG = "--cfg"
-EXPLAIN_FLAG = "--explain"
-_BUILTIN = (*HELP_FLAGS, CFG_FLAG, EXPLAIN_FLAG)
-
-USAGE_EXIT = 2
-"""Exit status for bad input (as argparse and click use)."""
-
-# What announces a sweep on a command line; tests check these against typedcfg.sweeps.grammar and
-# typedcfg.sweeps.jobs, which own them (imported only when one is there).
-_MULTIRUN_FLAGS = frozenset({"--multirun", "-m"})
-_JOB_PREFIX = "--typedcfg-job="
-
-RUNS_DIR_ENV = "TYPEDCFG_RUNS_DIR"
-"""Records runs under this directory when ``runs_dir=`` is not given (read here only)."""
 
 
-class LoadOptions(Record):
-    """The keyword options of :func:`typedcfg.compose` that a ``@main`` program was given."""
 
-    __slots__ = (
-        "config_dir",
-        "config_name",
-        "configs",
-        "defaults",
-        "env_prefix",
-        "environ",
-        "project",
-        "runs_dir",
-    )  # fmt: skip
-
-    def __init__(
-        self,
-        defaults: str | os.PathLike[str] | None = CWD_DEFAULTS,
-        configs: tuple[str | os.PathLike[str], ...] = (),
-        env_prefix: str | None = None,
-        environ: Mapping[str, str] | None = None,
-        config_dir: str | os.PathLike[str] | None = None,
-        config_name: str | None = None,
-        runs_dir: str | os.PathLike[str] | None = None,
-        project: str | None = None,
-    ) -> None:
-        self.defaults = defaults
-        self.configs = configs
-        self.env_prefix = env_prefix
-        self.environ = environ
-        self.config_dir = config_dir
-        self.config_name = config_name
-        self.runs_dir = runs_dir
-        self.project = project
-
-    def runs_root(self) -> str | None:
-        """Where to record runs: ``runs_dir=``, else ``$TYPEDCFG_RUNS_DIR``, else nowhere."""
-        if self.runs_dir is not None:
-            return os.fspath(self.runs_dir)
-        environ = os.environ if self.environ is None else self.environ
-        return environ.get(RUNS_DIR_ENV) or None
-
-    def compose(self, schema: type[T], tokens: Sequence[str]) -> Loaded[T]:
-        """Run :func:`typedcfg.compose` with these options."""
-        return compose(
-            schema,
-            tokens,
-            defaults=self.defaults,
-            configs=self.configs,
-            env_prefix=self.env_prefix,
-            environ=self.environ,
-            config_dir=self.config_dir,
-            config_name=self.config_name,
-        )
-
-
-class Flags(Record):
-    """The built-in flags found on a command line, and the tokens left for ``compose``.
-
-    Attributes:
-        help: ``--help`` or ``-h`` was given.
-        cfg: ``--cfg`` was given.
-        explain: ``--explain`` was given.
-        tokens: every other token, in order (``--`` and what follows it untouched).
-        positions: for each kept token, its index in the original command line.
-    """
-
-    __slots__ = ("cfg", "explain", "help", "positions", "tokens")
-
-    def __init__(
-        self,
-        help: bool,
-        cfg: bool,
-        explain: bool,
-        tokens: tuple[str, ...],
-        positions: tuple[int, ...],
-    ) -> None:
-        self.help = help
-        self.cfg = cfg
-        self.explain = explain
-        self.tokens = tokens
-        self.positions = positions
-
-
-def split_flags(argv: Sequence[str]) -> Flags:
-    """Take the built-in flags out of ``argv``; ``--`` ends flag parsing.
-
-    ``-h`` right after a bare ``--key`` is that key's value (wandb's ``${args_no_equals}``
-    writes ``--name -h`` for the value ``-h``), as :func:`typedcfg.read.argv.split_argv` reads it.
-    """
-    found: set[str] = set()
-    tokens: list[str] = []
-    positions: list[int] = []
-    done = False
-    previous: str | None = None
-    for index, token in enumerate(argv):
-        if not done and token == "--":
-            done = True
-        elif not done and token in _BUILTIN and not (token == "-h" and _takes_value(previous)):
-            found.add(token)
-            previous = None
-            continue
-        tokens.append(token)
-        positions.append(index)
-        previous = None if done else token
-    return Flags(
-        help=bool(found.intersection(HELP_FLAGS)),
-        cfg=CFG_FLAG in found,
-        explain=EXPLAIN_FLAG in found,
-        tokens=tuple(tokens),
-        positions=tuple(positions),
-    )
-
-
-def _takes_value(previous: str | None) -> bool:
-    return (
-        isinstance(previous, str)
-        and previous.startswith("--")
-        and len(previous) > 2
-        and "=" not in previous
-        and previous != "--configs"
-    )
 
 
 class MainFunction(Generic[R]):
@@ -491,115 +364,6 @@ def _prog() -> str:
 # --- sweeps -----------------------------------------------------------------------------------
 
 
-def _masked_jobs(jobs: list[Job], tree: TypeNode) -> list[Job]:
-    """The jobs with swept secret values masked where they are shown: the job label (progress,
-    summary table, errors) and ``params`` (the run store's ``meta.sweep``). The tokens the job
-    runs with keep the value."""
-    if not schema_traits(tree).secrets:
-        return jobs
-    import dataclasses
-
-    from ..errors import MASK
-    from ..read.masking import mask_argv, secret_key
-
-    return [
-        dataclasses.replace(
-            job,
-            overrides=tuple(mask_argv(job.overrides, tree)),
-            params={k: MASK if secret_key(k, tree, v) else v for k, v in job.params.items()},
-        )
-        for job in jobs
-    ]
-
-
-def _launch(fn: Callable[..., Any], jobs: Sequence[Job], options: SweepOptions) -> int:
-    """Run validated jobs with the chosen launcher; print progress and the summary table."""
-    from ..sweeps.jobs import JobResult, JobSpec, program_command, progress_line, summary_table
-    from ..sweeps.launchers import launch, new_sweep_id
-
-    sweep_id = new_sweep_id()
-    try:
-        command = program_command(fn)
-        specs = [
-            JobSpec(
-                job.index, job.label, command, job.tokens, os.getcwd(),
-                {"id": sweep_id, "job": job.index, "jobs": len(jobs), "params": job.params},
-            )
-            for job in jobs
-        ]  # fmt: skip
-        done: list[int] = []
-
-        def report(result: JobResult) -> None:
-            done.append(result.index)
-            print(progress_line(result, len(done), len(jobs)), file=sys.stderr, flush=True)
-
-        with _sigterm_interrupts():
-            outcome = launch(
-                specs,
-                options,
-                report,
-                lambda line: print(f"sweep {sweep_id}: {line}", file=sys.stderr),
-            )
-    except TypedcfgError as exc:
-        print(exc.render(), file=sys.stderr)
-        return USAGE_EXIT
-    print(summary_table(outcome.results))
-    for result in outcome.results:
-        if result.status == "failed" and result.output:
-            print(f"--- job {result.index} output (last lines) ---", file=sys.stderr)
-            print(result.output, file=sys.stderr)
-    if outcome.interrupted:
-        print(f"sweep {sweep_id} interrupted", file=sys.stderr)
-        return 130
-    return 1 if outcome.failed else 0
-
-
-@contextlib.contextmanager
-def _sigterm_interrupts() -> Generator[None, None, None]:
-    """While jobs run, SIGTERM stops the sweep as Ctrl-C does (``kill``, ``timeout``, Slurm and
-    Kubernetes send SIGTERM); otherwise the launcher would die and leave its jobs running."""
-    import signal
-    import threading
-
-    if threading.current_thread() is not threading.main_thread():
-        yield  # only the main thread may set handlers; a caller's thread keeps its own
-        return
-
-    def stop(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, stop)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
 # --- locations --------------------------------------------------------------------------------
 
 
-def _shown_token(tree: TypeNode) -> Callable[[str], str] | None:
-    """How a token may appear in an error: with a secret value masked (``None`` for a schema
-    without secrets, whose tokens are shown as they are)."""
-    if not schema_traits(tree).secrets:
-        return None
-    from ..read.masking import masked_token
-
-    return lambda token: masked_token(token, tree) or token
-
-
-def _relocated(exc: TypedcfgError, positions: Sequence[int]) -> TypedcfgError:
-    """A copy of ``exc`` whose argv locations count the built-in flags that were taken out."""
-    from .display import origin_at
-
-    # Exceptions do not copy cleanly (copy.copy re-runs __init__ with the rendered text), so
-    # make an empty instance and give it the same facts.
-    moved = type(exc).__new__(type(exc))
-    moved.__dict__.update(exc.__dict__)
-    moved.origin = origin_at(exc.origin, positions)
-    if isinstance(exc, ConfigValidationError) and isinstance(moved, ConfigValidationError):
-        moved.issues = tuple(
-            issue.replace(origin=origin_at(issue.origin, positions))
-            for issue in exc.issues
-        )
-    return moved

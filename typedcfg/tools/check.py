@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..composition.groups import Choices, GroupRepo, compose_files
-from ..composition.merge import Composed, drop_key, merge_layers, resolve_interpolations
+from ..composition.merge import Composed, drop_key, merge_layers
+from ..composition.resolve import resolve_interpolations
 from ..errors import ConfigValidationError, TypedcfgError, render
 from ..provenance import KeyPath, Layer, Origin, SourceKind, display_path
 from ..read.grammar import parse_override

@@ -22,7 +22,8 @@ from pydantic import BaseModel, ConfigDict
 
 from ..composition.defaults_list import Choices, GroupRepo, header_package
 from ..composition.groups import compose_files
-from ..composition.merge import Composed, resolve_interpolations
+from ..composition.merge import Composed
+from ..composition.resolve import resolve_interpolations
 from ..errors import ConfigFileError, TypedcfgError, render
 from ..pipeline import compose, compose_data
 from ..provenance import KeyPath, Origin, SourceKind

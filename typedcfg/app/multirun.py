@@ -1,0 +1,131 @@
+"""A ``--multirun`` from a ``@typedcfg.main`` program: jobs shown masked, launched, interrupted.
+
+The sweep grammar and the launchers live in :mod:`typedcfg.sweeps`; this is the program's side:
+what it prints, how Ctrl-C and SIGTERM stop the launch, and where a job's error points.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Callable, Generator, Sequence
+from typing import TYPE_CHECKING, Any
+
+from ..errors import ConfigValidationError, TypedcfgError
+from ..typeinfo import TypeNode, schema_traits
+from .flags import USAGE_EXIT
+
+if TYPE_CHECKING:
+    from ..sweeps.grammar import Job, SweepOptions
+
+
+def _masked_jobs(jobs: list[Job], tree: TypeNode) -> list[Job]:
+    """The jobs with swept secret values masked where they are shown: the job label (progress,
+    summary table, errors) and ``params`` (the run store's ``meta.sweep``). The tokens the job
+    runs with keep the value."""
+    if not schema_traits(tree).secrets:
+        return jobs
+    import dataclasses
+
+    from ..errors import MASK
+    from ..read.masking import mask_argv, secret_key
+
+    return [
+        dataclasses.replace(
+            job,
+            overrides=tuple(mask_argv(job.overrides, tree)),
+            params={k: MASK if secret_key(k, tree, v) else v for k, v in job.params.items()},
+        )
+        for job in jobs
+    ]
+
+
+def _launch(fn: Callable[..., Any], jobs: Sequence[Job], options: SweepOptions) -> int:
+    """Run validated jobs with the chosen launcher; print progress and the summary table."""
+    from ..sweeps.jobs import JobResult, JobSpec, program_command, progress_line, summary_table
+    from ..sweeps.launchers import launch, new_sweep_id
+
+    sweep_id = new_sweep_id()
+    try:
+        command = program_command(fn)
+        specs = [
+            JobSpec(
+                job.index, job.label, command, job.tokens, os.getcwd(),
+                {"id": sweep_id, "job": job.index, "jobs": len(jobs), "params": job.params},
+            )
+            for job in jobs
+        ]  # fmt: skip
+        done: list[int] = []
+
+        def report(result: JobResult) -> None:
+            done.append(result.index)
+            print(progress_line(result, len(done), len(jobs)), file=sys.stderr, flush=True)
+
+        with _sigterm_interrupts():
+            outcome = launch(
+                specs,
+                options,
+                report,
+                lambda line: print(f"sweep {sweep_id}: {line}", file=sys.stderr),
+            )
+    except TypedcfgError as exc:
+        print(exc.render(), file=sys.stderr)
+        return USAGE_EXIT
+    print(summary_table(outcome.results))
+    for result in outcome.results:
+        if result.status == "failed" and result.output:
+            print(f"--- job {result.index} output (last lines) ---", file=sys.stderr)
+            print(result.output, file=sys.stderr)
+    if outcome.interrupted:
+        print(f"sweep {sweep_id} interrupted", file=sys.stderr)
+        return 130
+    return 1 if outcome.failed else 0
+
+
+@contextlib.contextmanager
+def _sigterm_interrupts() -> Generator[None, None, None]:
+    """While jobs run, SIGTERM stops the sweep as Ctrl-C does (``kill``, ``timeout``, Slurm and
+    Kubernetes send SIGTERM); otherwise the launcher would die and leave its jobs running."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set handlers; a caller's thread keeps its own
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _shown_token(tree: TypeNode) -> Callable[[str], str] | None:
+    """How a token may appear in an error: with a secret value masked (``None`` for a schema
+    without secrets, whose tokens are shown as they are)."""
+    if not schema_traits(tree).secrets:
+        return None
+    from ..read.masking import masked_token
+
+    return lambda token: masked_token(token, tree) or token
+
+
+def _relocated(exc: TypedcfgError, positions: Sequence[int]) -> TypedcfgError:
+    """A copy of ``exc`` whose argv locations count the built-in flags that were taken out."""
+    from .display import origin_at
+
+    # Exceptions do not copy cleanly (copy.copy re-runs __init__ with the rendered text), so
+    # make an empty instance and give it the same facts.
+    moved = type(exc).__new__(type(exc))
+    moved.__dict__.update(exc.__dict__)
+    moved.origin = origin_at(exc.origin, positions)
+    if isinstance(exc, ConfigValidationError) and isinstance(moved, ConfigValidationError):
+        moved.issues = tuple(
+            issue.replace(origin=origin_at(issue.origin, positions))
+            for issue in exc.issues
+        )
+    return moved
