@@ -27,7 +27,17 @@ ROOMS = [
     "app",
     "package",
 ]
-GROUND = {"provenance", "_record", "_typing", "_plain", "_version", "errors", "typeinfo"}
+GROUND = {
+    "provenance",
+    "_record",
+    "_typing",
+    "_plain",
+    "_version",
+    "_typenode",
+    "_typebuild",
+    "errors",
+    "typeinfo",
+}
 
 
 def room_of(module: str) -> str:
