@@ -271,7 +271,7 @@ def test_unparsable_secret_token_does_not_echo_the_value() -> None:
 
 def test_masked_argv_for_a_run_record() -> None:
     """store_files.masked_argv masks by the config's schema; a plain mapping masks nothing."""
-    from typedcfg.runs.files import masked_argv
+    from typedcfg.runs.snapshot import masked_argv
 
     config = Vault(api_key=SecretStr(SECRET))
     assert masked_argv(["--api_key", SECRET, "name=x"], config) == [
@@ -282,7 +282,7 @@ def test_masked_argv_for_a_run_record() -> None:
 
 def test_copy_sources_masks_files_that_hold_a_secret(tmp_path: Path) -> None:
     """A file with a secret key, or a secret value anywhere (comments too), is copied masked."""
-    from typedcfg.runs.files import copy_sources
+    from typedcfg.runs.snapshot import copy_sources
 
     by_key = tmp_path / "by_key.yaml"
     by_key.write_text(f"db:\n  password: other-{SECRET}\nname: kept  # a comment\n")
@@ -309,7 +309,7 @@ def test_copy_sources_masks_files_that_hold_a_secret(tmp_path: Path) -> None:
 
 def test_copy_sources_without_a_schema_copies_verbatim(tmp_path: Path) -> None:
     """Without a schema config (a mapping) nothing is known to be secret: files are copied."""
-    from typedcfg.runs.files import copy_sources
+    from typedcfg.runs.snapshot import copy_sources
 
     source = tmp_path / "a.yaml"
     source.write_text("api_key: visible\n")

@@ -42,7 +42,8 @@ if TYPE_CHECKING:
     from .export.flattened import flatten, to_wandb, unflatten
     from .export.runconfig import LockedKeyWarning, RunConfig
     from .runs.api import Api
-    from .runs.store import Run, RunNotFoundError, RunStoreError, current_run, record_run
+    from .runs.record import current_run, record_run
+    from .runs.store import Run, RunNotFoundError, RunStoreError
     from .tools.json_schema import defaults_yaml, infer_source, json_schema
 
 # Public name -> the module that defines it, for the lazy imports below.
@@ -59,8 +60,8 @@ _LAZY = {
     "Run": "runs.store",
     "RunNotFoundError": "runs.store",
     "RunStoreError": "runs.store",
-    "current_run": "runs.store",
-    "record_run": "runs.store",
+    "current_run": "runs.record",
+    "record_run": "runs.record",
 }
 
 

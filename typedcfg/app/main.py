@@ -139,7 +139,7 @@ class MainFunction(Generic[R]):
         on_run: Callable[[str], None] | None = None,
     ) -> R:
         """Call the function inside :func:`~typedcfg.runs.store.record_run` (status, summary)."""
-        from ..runs.store import record_run
+        from ..runs.record import record_run
 
         with contextlib.ExitStack() as stack:
             try:

@@ -34,14 +34,10 @@ from ..errors import TypedcfgError
 from ..provenance import KeyPath, Origin, SourceKind
 from .store import Run, default_root
 from .files import RunStoreError
-from ..read.yaml_loader import parse_scalar
+from .grouping import _group
+from .tables import _filters, _json_value, _table, _text
 
 __all__ = ["add_runs_parser", "main", "run"]
-
-# Two-character operators first, so that ``a<=1`` is not read as ``a<`` ``=1``.
-_WHERE_OPS = (
-    ("<=", "$lte"), (">=", "$gte"), ("!=", "$ne"), ("<", "$lt"), (">", "$gt"), ("=", "$eq")
-)  # fmt: skip
 
 
 def add_runs_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -143,35 +139,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 # --- arguments ------------------------------------------------------------------------------
 
 
-def _qualified(key: str, default: str) -> str:
-    """``optim.lr`` -> ``config.optim.lr`` (``default`` is the prefix for bare keys)."""
-    if key in ("id", "project", "state", "created_at") or key.startswith(
-        ("config.", "summary.", "meta.")
-    ):
-        return key
-    return f"{default}.{key}"
-
-
-def _filters(where: Sequence[str], sweep: str | None = None) -> dict[str, Any]:
-    conditions: list[dict[str, Any]] = []
-    if sweep is not None:
-        conditions.append({"meta.sweep.id": {"$eq": sweep}})
-    for text in where:
-        for symbol, op in _WHERE_OPS:
-            key, found, value = text.partition(symbol)
-            if found and key.strip():
-                conditions.append({_qualified(key.strip(), "config"): {op: parse_scalar(value)}})
-                break
-        else:
-            raise RunStoreError(
-                f"expected KEY=VALUE (or != < <= > >=), got {text!r}",
-                origin=Origin(SourceKind.ARGV, text=f"--where {text}"),
-            )
-    filters = {"$and": conditions} if conditions else {}
-    check_filters(filters)
-    return filters
-
-
 def _find(api: Api, ref: str) -> Run:
     """A run from ``project/id``, a bare id, or the path of a run directory."""
     if os.path.isfile(os.path.join(ref, "config.yaml")):
@@ -183,42 +150,6 @@ def _find(api: Api, ref: str) -> Run:
 
 
 # --- values as text ---------------------------------------------------------------------------
-
-
-def _text(value: Any) -> str:
-    if value is MISSING:
-        return "-"
-    if isinstance(value, float):
-        return f"{value:.6g}"
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False)
-    if value is None:
-        return "null"
-    return str(value)
-
-
-def _json_value(value: Any) -> Any:
-    return None if value is MISSING else value
-
-
-def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], out: TextIO) -> None:
-    """A rich table on a terminal (when rich is installed), aligned plain text otherwise."""
-    if out.isatty():
-        # rich is optional: imported by name so that type checkers need not have it either.
-        try:
-            console: Any = importlib.import_module("rich.console")
-            tables: Any = importlib.import_module("rich.table")
-        except ImportError:
-            pass
-        else:
-            table = tables.Table(*headers)
-            for row in rows:
-                table.add_row(*row)
-            console.Console(file=out).print(table)
-            return
-    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
-    for line in [list(headers), *rows]:
-        print("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip(), file=out)
 
 
 def _leaves(data: Any, path: KeyPath = ()) -> dict[str, tuple[KeyPath, Any]]:
@@ -348,96 +279,6 @@ def _same(a: Any, b: Any) -> bool:
         return json.dumps(value, sort_keys=True, default=repr)
 
     return text(a) == text(b)
-
-
-def _group(api: Api, args: argparse.Namespace, out: TextIO) -> int:
-    if args.project is None and args.sweep is None:
-        raise RunStoreError(
-            "name a project (runs group PROJECT --by KEY) or a sweep (runs group --sweep ID)",
-            origin=Origin(SourceKind.ARGV, text="runs group"),
-        )
-    found = api.runs(args.project, _filters(args.where, args.sweep), order="created_at")
-    if args.sweep is not None and not found:
-        raise RunStoreError(
-            f"no runs of sweep {args.sweep!r}"
-            + (f" in project {args.project!r}" if args.project else ""),
-            origin=Origin(SourceKind.ARGV, text=f"--sweep {args.sweep}"),
-            hint="the sweep id is printed when the sweep starts; see it with: typedcfg runs ls",
-        )
-    by = [_qualified(k, "config") for k in (args.by or _swept_keys(found))]
-    if not by:
-        raise RunStoreError(
-            "--by KEY is required: these runs come from no --multirun sweep, so there are no "
-            "swept keys to group them by",
-            origin=Origin(SourceKind.ARGV, text="runs group"),
-        )
-    metric = _qualified(args.metric, "summary") if args.metric else None
-    for key in [*by, *([metric] if metric else [])]:
-        check_key(key, "--by" if key in by else "--metric")
-    groups: dict[str, tuple[list[Any], list[Run]]] = {}
-    results: list[dict[str, Any]] = []
-    for r in found:
-        values = [lookup(r, k) for k in by]
-        ident = json.dumps([_json_value(v) for v in values], sort_keys=True, default=repr)
-        groups.setdefault(ident, (values, []))[1].append(r)
-    for values, members in sorted(groups.values(), key=lambda g: [sort_key(v) for v in g[0]]):
-        row: dict[str, Any] = {
-            "group": {k.partition(".")[2]: _json_value(v) for k, v in zip(by, values, strict=True)},
-            "count": len(members),
-            "runs": [m.path for m in members],
-        }
-        if metric:
-            row.update(_stats([lookup(m, metric) for m in members]))
-        results.append(row)
-    if args.json:
-        print(json.dumps({"by": by, "metric": metric, "groups": results}, indent=2), file=out)
-        return 0
-    if not results:
-        print(f"no runs in {api.root}/{args.project or ''}", file=out)
-        return 0
-    headers = [k.partition(".")[2] for k in by] + ["count"]
-    if metric:
-        name = metric.partition(".")[2]
-        headers += [f"{name} mean", "std", "min", "max", "n"]
-    rows: list[list[str]] = []
-    for row in results:
-        group: dict[str, Any] = row["group"]
-        cells = [_text(v) for v in group.values()] + [str(row["count"])]
-        if metric:
-            cells += [_text(MISSING if row[k] is None else row[k]) for k in _STATS]
-            cells.append(str(row["n"]))
-        rows.append(cells)
-    _table(headers, rows, out)
-    return 0
-
-
-_STATS = ("mean", "std", "min", "max")
-
-
-def _swept_keys(found: Sequence[Run]) -> list[str]:
-    """The keys a sweep varied (``meta.sweep.params``), in the order of the command line."""
-    keys: dict[str, None] = {}
-    for r in found:
-        sweep: Any = r.meta.get("sweep")
-        params: Any = (
-            cast("dict[str, Any]", sweep).get("params") if isinstance(sweep, dict) else None
-        )
-        if isinstance(params, dict):
-            keys.update(dict.fromkeys(str(k) for k in cast("dict[str, Any]", params)))
-    return list(keys)
-
-
-def _stats(values: Sequence[Any]) -> dict[str, Any]:
-    """Mean, sample standard deviation, min and max of the numbers among ``values``."""
-    numbers = [float(v) for v in values if isinstance(v, (int, float)) and type(v) is not bool]
-    numbers = [v for v in numbers if v == v]  # NaN says nothing about a group
-    return {
-        "n": len(numbers),
-        "mean": statistics.fmean(numbers) if numbers else None,
-        "std": statistics.stdev(numbers) if len(numbers) > 1 else None,
-        "min": min(numbers) if numbers else None,
-        "max": max(numbers) if numbers else None,
-    }
 
 
 def _push(api: Api, args: argparse.Namespace, out: TextIO) -> int:
