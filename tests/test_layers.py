@@ -7,6 +7,7 @@ once, and docs/architecture.md must list the same rooms in the same order.
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "typedcfg"
@@ -102,6 +103,23 @@ def test_the_check_sees_imports_going_up() -> None:
     main = imported_modules(PACKAGE / "app" / "main.py")
     assert "pipeline" in main and room_of("sweeps.grammar") == "sweeps"
     assert "read.yaml_loader" in imported_modules(PACKAGE / "read" / "sources.py")
+
+
+def test_architecture_lists_the_rooms_in_this_order() -> None:
+    """docs/architecture.md's room table and ROOMS agree, so the picture cannot drift."""
+    rows = re.findall(r"^\| (\d+) \| `([a-z_]+)/?` \|", ARCHITECTURE.read_text(), re.MULTILINE)
+    assert [name for _, name in rows] == ROOMS[:-1]
+    assert [int(number) for number, _ in rows] == list(range(len(ROOMS) - 1))
+
+
+def test_no_module_is_much_over_400_lines() -> None:
+    """Modules are split along their seams before they grow past ~400 lines."""
+    long = {
+        module_name(path): n
+        for path in PACKAGE.rglob("*.py")
+        if (n := len(path.read_text().splitlines())) > 420
+    }
+    assert long == {}
 
 
 def test_no_eval_or_exec_in_the_package() -> None:

@@ -1,7 +1,4 @@
-"""Plain data from a user's config object: the one conversion every later stage starts from.
-
-Layer 0: imports nothing from typedcfg but the type guards.
-"""
+"""Plain data from a user's config object: the one conversion every later stage starts from."""
 
 from __future__ import annotations
 

@@ -1,7 +1,5 @@
 """Type guards for plain config data, so both type checkers know what an ``isinstance`` found.
 
-Layer 0: imports nothing from typedcfg.
-
 Config data is ``Any`` (whatever YAML, the environment or the command line produced). After
 ``isinstance(value, dict)`` pyright sees ``dict[Unknown, Unknown]``, which strict mode rejects
 as soon as a key or item is used; these guards say ``dict[Any, Any]`` instead. Each costs a

@@ -1,7 +1,5 @@
 """The exception tree, the warnings, the one message renderer and did-you-mean.
 
-Layer 1: imports only :mod:`typedcfg.provenance`.
-
 Every exception carries facts (``path``, ``origin``, ``hint``, ``suggestions``); :func:`render`
 turns them into the one text format users read, location first, compiler style::
 

@@ -1,6 +1,6 @@
 """``load()`` and ``compose()``: the one place that orders the stages and fixes precedence.
 
-Layer 5. Precedence, lowest to highest (the list in :func:`compose` is the only statement of
+Precedence, lowest to highest (the list in :func:`compose` is the only statement of
 it in the code):
 
 1. schema field defaults (pydantic fills them in)

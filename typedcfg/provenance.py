@@ -1,7 +1,5 @@
 """Where every value came from: key paths, origins and the provenance table.
 
-Layer 0: imports nothing from typedcfg.
-
 A key path is a tuple of parts (``("optim", "lr")``, ``("layers", 2)``); its text form is
 ``optim.lr`` / ``layers[2]``. An :class:`Origin` names one place a value was written: a file
 position, a command-line argument, an environment variable, a schema default or code.

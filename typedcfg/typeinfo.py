@@ -1,7 +1,5 @@
 """What the schema says about each key: a small tree built once per schema class.
 
-Layer 1: imports :mod:`typedcfg.errors` and :mod:`typedcfg.provenance` only.
-
 The loaders use it to read scalars the way the field wants them (an unquoted ``007`` bound to a
 ``str`` field stays ``"007"``), the validator to find unknown keys and suggest names, and the
 entry point to print ``--help``. Building it walks the annotations of pydantic models, pydantic

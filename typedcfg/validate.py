@@ -1,7 +1,5 @@
 """Validation: pydantic runs once, and every problem is mapped back to where it came from.
 
-Layer 4: imports layers 0-3.
-
 Two passes, reported together: typedcfg's own walk finds keys the schema does not know (with
 did-you-mean from the fields at that path; models may opt out with ``extra="allow"`` or
 ``"ignore"`` in their own config), then pydantic validates and each of its errors is translated

@@ -10,11 +10,11 @@ against the schema), and the last diff shows the corrected key and where it now 
 
 Usage:
     python train.py
-    python -m typedcfg.runs.cli ls toy
-    python -m typedcfg.runs.cli group toy --by optim.lr --metric val_loss
-    python -m typedcfg.runs.cli diff toy/lr0.01-bs16 toy/lr0.1-bs64
+    python -m typedcfg runs ls toy
+    python -m typedcfg runs group toy --by optim.lr --metric val_loss
+    python -m typedcfg runs diff toy/lr0.01-bs16 toy/lr0.1-bs64
     python fix_run.py toy/lr0.1-bs64
-    python -m typedcfg.runs.cli diff toy/lr0.01-bs16 toy/lr0.1-bs64
+    python -m typedcfg runs diff toy/lr0.01-bs16 toy/lr0.1-bs64
 
 Running train.py again skips the runs that are already recorded.
 """

@@ -10,7 +10,7 @@ side by side: same config, same loss, whichever launcher ran it.
 Usage:
     python train.py --multirun optim.lr=0.1,0.01 data.batch_size=16,64 --jobs 2
     python train.py --multirun optim.lr=0.1,0.01 data.batch_size=16,64 --launcher ray
-    python -m typedcfg.runs.cli group toy --by optim.lr --by data.batch_size --metric val_loss
+    python -m typedcfg runs group toy --by optim.lr --by data.batch_size --metric val_loss
     python train.py --multirun optim.lr=0.1,-1 data.batch_size=16,64
 
 Run them from this directory (Ray: `pip install 'typedcfg[ray]'`). The last one exits with

@@ -1,6 +1,6 @@
 """The ``typedcfg`` command: ``check``, ``schema``, ``defaults``, ``infer``, ``explain``.
 
-Layer 7: the only module besides ``main.py`` that reads ``sys.argv``, prints and exits.
+With :mod:`typedcfg.app.main`, the only library module that reads ``sys.argv``, prints and exits.
 
 A schema is named ``package.module:Model`` (imported with the working directory on the path)
 or ``path/to/file.py:Model``. ``check`` and ``infer`` also take a config tree

@@ -1,6 +1,6 @@
 """What ``--cfg`` and ``--explain`` print: the config as YAML, the explain table as typed.
 
-Layer 6: pure functions of a :class:`typedcfg.Loaded` (``main.py`` prints what they return, for
+Pure functions of a :class:`typedcfg.Loaded` (``main.py`` prints what they return, for
 one run and for each job of a sweep).
 """
 

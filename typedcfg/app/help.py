@@ -1,6 +1,6 @@
 """``--help`` for ``@typedcfg.main`` programs: every key with its type, default and description.
 
-Layer 6: imports the pipeline's modules, never :mod:`typedcfg.main`.
+Reads the schema and the defaults file; never imports :mod:`typedcfg.app.main`.
 
 Descriptions are written once and found in three places, first match wins:
 ``Field(description=...)`` (or dataclass metadata), the attribute docstring under the field in

@@ -1,6 +1,6 @@
 """``@typedcfg.main``: the entry point a program's ``train()`` is written against.
 
-Layer 7: the only library module (with ``cli.py``) that reads ``sys.argv``, prints and exits.
+With :mod:`typedcfg.app.cli`, the only library module that reads ``sys.argv``, prints and exits.
 
 The decorated function is called exactly once with the validated config::
 

@@ -1,8 +1,5 @@
 """The pieces of Hydra-style composition that :mod:`typedcfg.composition.groups` puts together.
 
-Layer 2: imports :mod:`typedcfg.provenance`, :mod:`typedcfg.errors`, :mod:`typedcfg.read.argv`,
-:mod:`typedcfg.read.yaml_loader`.
-
 - reading ``defaults:`` lists (:func:`read_entries`) and ``# @package`` headers;
 - the package rules: where an entry's keys go (:func:`final_package`) and the key its choice
   is addressed by (:func:`override_key`);

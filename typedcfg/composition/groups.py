@@ -1,8 +1,5 @@
 """Hydra-style composition: defaults lists, config groups, packages, ``_self_``.
 
-Layer 2 (part of the sources stage): imports :mod:`typedcfg.provenance`, :mod:`typedcfg.errors`,
-:mod:`typedcfg.typeinfo`, :mod:`typedcfg.read.yaml_loader`, :mod:`typedcfg.read.argv`.
-
 A file may start with a ``defaults:`` list. Its entries name other files (``- base``), group
 options (``- optim: adam``, ``- optional local: default``, ``- db@backup: mysql``,
 ``- override /trainer: gpu``) and ``_self_`` (where the file's own keys go; last when absent).

@@ -1,7 +1,5 @@
 """Hydra's runtime interpolations, substituted before OmegaConf resolves the rest.
 
-Layer 3: imports :mod:`typedcfg.provenance` and :mod:`typedcfg.errors`.
-
 Hydra registers ``${hydra:...}`` and ``${now:...}`` as global OmegaConf resolvers. typedcfg keeps
 no global state, so instead :func:`substitute_runtime` rewrites those interpolations in a new
 copy of the data, with Hydra's meaning, and leaves every other ``${...}`` for OmegaConf:

@@ -1,7 +1,5 @@
 """Merging layers and applying overrides, remembering which origin won every key.
 
-Layer 3: imports layers 0-2.
-
 Rules: mappings merge key by key; scalars and lists replace. Nothing given is mutated: a merge
 copies only the mappings it changes and shares the rest. The origin table maps every key path
 to the origin of the value that won; ``overridden`` keeps, per leaf, the origins it replaced.

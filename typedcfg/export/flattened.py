@@ -1,7 +1,5 @@
 """Export: the flattened ``wandb.config`` view, its inverse, and ``to_wandb()`` with key checks.
 
-Layer 4: imports layers 0-1 (and :mod:`typedcfg.typeinfo` for schema descriptions).
-
 wandb never warns about keys it will mangle: a top-level ``"--lr"`` is stored as ``"lr"``, a
 leading ``_`` hides the key from ``run.config.keys()``, and a dot inside a key makes it
 impossible to tell from nesting once the UI flattens names (``optim.lr``). :func:`to_wandb`

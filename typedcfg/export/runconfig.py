@@ -1,7 +1,5 @@
 """``RunConfig``: the mutable, ``wandb.config``-compatible run configuration, optionally typed.
 
-Layer 5: imports layers 0-4.
-
 Code written against ``wandb.config`` keeps working: ``config.x = v``, ``config["x"] = v``,
 ``update(d, allow_val_change=None)`` from a dict, an argparse ``Namespace``, absl ``FLAGS``, an
 OmegaConf ``DictConfig``, a dataclass or a pydantic model, ``setdefaults``, ``update_locked`` and

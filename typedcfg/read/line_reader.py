@@ -1,7 +1,5 @@
 """Plain block YAML read line by line, and YAML 1.2 core scalars.
 
-Layer 2: imports :mod:`typedcfg.provenance`, :mod:`typedcfg.typeinfo`.
-
 Most config files are block mappings of plain words and numbers, with a few one-line lists.
 :func:`parse_block` reads a file written only in that subset straight into values and origins,
 one regular expression per line. Building PyYAML nodes costs more than that, most of all for

@@ -1,7 +1,5 @@
 """Secret values in command-line tokens: which tokens set a secret field, and their masked text.
 
-Layer 2: imports :mod:`typedcfg.errors` and :mod:`typedcfg.typeinfo`.
-
 A ``SecretStr`` field's value is masked wherever typedcfg shows a *value*; but an argv token
 such as ``api_key=S3CR3T`` is also shown as a *location* (``argv[0] 'api_key=S3CR3T'``), in
 error messages, ``explain()``, provenance and run records. :func:`typedcfg.read.argv.split_argv`

@@ -1,8 +1,5 @@
 """Inputs as layers: the defaults file, ``--configs`` files, mappings from code.
 
-Layer 2: imports :mod:`typedcfg.provenance`, :mod:`typedcfg.errors`, :mod:`typedcfg.typeinfo`,
-:mod:`typedcfg.read.yaml_loader`.
-
 Every file is read in both formats: wandb's ``key: {desc: ..., value: ...}`` entries (with an
 optional ``wandb_version: 1``) and plain YAML, mixed freely per top-level key. ``desc`` texts are
 kept on the layer for ``--help``, JSON Schema and exports.

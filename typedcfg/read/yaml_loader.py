@@ -1,7 +1,5 @@
 """Safe YAML with a position for every node, in one pass over PyYAML's node graph.
 
-Layer 2: imports :mod:`typedcfg.provenance`, :mod:`typedcfg.errors`, :mod:`typedcfg.typeinfo`.
-
 Why not ``yaml.safe_load``: it forgets positions, keeps the last of two duplicate keys, reads
 YAML 1.1 (``NO`` is ``False``, ``1e-3`` a string, ``1:30`` the number 90) and expands aliases
 without a bound. Here libyaml (or the pure-Python parser as a fallback) only *composes* nodes,

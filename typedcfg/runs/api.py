@@ -1,7 +1,5 @@
 """``typedcfg.Api``: find recorded runs, filter and order them, as wandb's public API does.
 
-Layer 6: imports :mod:`typedcfg.runs.store` and layers below.
-
 ::
 
     api = typedcfg.Api(root="runs")

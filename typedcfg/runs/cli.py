@@ -1,6 +1,6 @@
 """``typedcfg runs ...``: list, compare and group recorded runs; push them to wandb.
 
-Layer 7, part of the ``typedcfg`` command (``cli.py`` adds these subcommands with
+Part of the ``typedcfg`` command (``app/cli.py`` adds these subcommands with
 :func:`add_runs_parser`); it prints, and reads the environment for ``TYPEDCFG_RUNS_DIR``.
 Also runnable alone: ``python -m typedcfg.runs.cli ls``.
 

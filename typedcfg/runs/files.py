@@ -3,7 +3,6 @@
 Also here: the store root (``--root`` / ``TYPEDCFG_RUNS_DIR`` / ``runs``), name checks, the git
 commit of the working tree, and copies of the config files a run read.
 
-Layer 6 (below :mod:`typedcfg.runs.store`): imports layers 0-1.
 
 Durability: every file is replaced atomically (a temp file in the same directory, fsync,
 ``os.replace``, fsync of the directory), so a reader sees the old or the new version, never

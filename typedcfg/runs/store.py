@@ -1,7 +1,7 @@
 """The embedded run store: record runs, and the :class:`Run` object that reads and updates one.
 
-Layer 6: imports layers 0-5 and :mod:`typedcfg.runs.files` (atomic writes, the lock, formats).
-The query side (:class:`typedcfg.Api`, filters, ordering) is in :mod:`typedcfg.runs.api`.
+The query side (:class:`typedcfg.Api`, filters, ordering) is in :mod:`typedcfg.runs.api`;
+recording (:func:`typedcfg.record_run`) is in :mod:`typedcfg.runs.record`.
 
 A recorded run lives in ``<root>/<project>/<run_id>/``:
 

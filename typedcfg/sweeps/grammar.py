@@ -1,6 +1,6 @@
 """Sweeps: ``--multirun`` flags, the sweep grammar expanded into jobs, and pre-launch checks.
 
-Layer 6: imports layers 0-5 (no printing, no exiting; :mod:`typedcfg.main` does both).
+No printing, no exiting here: :mod:`typedcfg.app.main` does both.
 
 A sweep is a command line whose overrides may hold several values, in Hydra's grammar, read by
 hydra-core's own override parser (imported only here, and only for ``--multirun``)::

@@ -1,6 +1,6 @@
 """One job of a sweep: what it is, how it runs in its own process, how it ended.
 
-Layer 5: imports layers 0-4 only; nothing here prints. :mod:`typedcfg.sweeps.launchers` schedules
+Nothing here prints. :mod:`typedcfg.sweeps.launchers` schedules
 these jobs (local processes or Ray tasks); ``@typedcfg.main`` is the job's side.
 
 Every job runs in a fresh process: the program itself, started again with the job's command

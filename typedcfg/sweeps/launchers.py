@@ -1,7 +1,6 @@
 """Launchers: run the jobs of a sweep in local processes or as Ray tasks.
 
-Layer 6: imports :mod:`typedcfg.sweeps.jobs` (one job in its own process) and layers 0-4; it
-never prints (progress goes to a ``report`` callback that ``main.py`` gives).
+It never prints (progress goes to a ``report`` callback that ``app/main.py`` gives).
 
 - :func:`run_local`: a pool of ``jobs`` threads, each waiting on one job's process, so at most
   ``jobs`` processes run at once. Ctrl-C sends SIGINT to the running jobs (each records

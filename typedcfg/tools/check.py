@@ -1,8 +1,7 @@
 """Checking config files against a schema: every problem, located.
 
-Layer 6: imports the composition and validation stages. ``typedcfg check`` prints what
-:func:`check_file` and :func:`error_problems` find; :class:`Problem` renders one problem as a
-compiler-style line or a GitHub Actions annotation.
+``typedcfg check`` prints what :func:`check_file` and :func:`error_problems` find;
+:class:`Problem` renders one problem as a compiler-style line or a GitHub Actions annotation.
 """
 
 from __future__ import annotations

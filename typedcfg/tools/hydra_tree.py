@@ -1,7 +1,5 @@
 """Every composition of a config tree, for ``typedcfg infer`` and ``typedcfg check --all-options``.
 
-Layer 6: imports :mod:`typedcfg.pipeline` and lower layers.
-
 A *variant* is the primary config composed with the user's overrides plus at most one group
 choice: the primary as written, then ``group=option`` for every option of every group that a
 defaults list selects (``trainer=gpu``, ``logger=csv``, ``experiment=example``), then

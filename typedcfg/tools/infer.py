@@ -1,7 +1,5 @@
 """Models from a YAML file: the Python source of pydantic models that fit it.
 
-Layer 4: imports :mod:`typedcfg.provenance` and :mod:`typedcfg.read.yaml_loader`.
-
 ``typedcfg infer`` uses it so a wandb or Hydra project can adopt a typed schema in one step:
 nested mappings become nested models, lists become ``list[...]`` of their items' common type,
 every value found becomes the field's default and ``desc`` texts become descriptions.

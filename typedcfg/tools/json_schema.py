@@ -1,7 +1,5 @@
 """Schemas for tools: JSON Schema for YAML editors, ``config-defaults.yaml``, inferred models.
 
-Layer 4: imports layers 0-3 (:mod:`typedcfg.typeinfo`, :mod:`typedcfg.read.yaml_loader`, ...).
-
 - :func:`json_schema` turns a typedcfg schema into a JSON Schema, either for plain YAML files or
   for wandb's desc/value ``config-defaults.yaml`` form. It starts from pydantic's own JSON
   Schema (descriptions, defaults, enums, constraints, discriminated unions) and closes every

@@ -1,6 +1,5 @@
 """Schema references: ``package.module:Model`` or ``path/to/file.py:Model``, imported.
 
-Layer 6: imports :mod:`typedcfg.errors`, :mod:`typedcfg.provenance` and :mod:`typedcfg.typeinfo`.
 Used by the ``typedcfg`` command (``check --schema REF``, ``schema REF`` ...).
 """
 
