@@ -23,11 +23,9 @@ from ._plain import as_plain
 from ._typing import is_list, is_mapping, is_sequence
 from .composition.groups import Choices, GroupRepo, compose_files
 from .composition.merge import Composed, apply_overrides, drop_key, merge_layers
-from .composition.resolve import resolve_interpolations
 from .errors import MASK, ConfigFileError
 from .provenance import DEFAULTS_FILE, KeyPath, Origin, Provenance, SourceKind, format_path
 from .read.argv import split_argv
-from .read.environment import env_layer
 from .read.grammar import Op, Override
 from .typeinfo import TypeNode, schema_traits, schema_tree
 from .validate import validate
@@ -203,6 +201,8 @@ def compose(
         config_name=config_name,
     )
     if composed.interpolated:
+        from .composition.resolve import resolve_interpolations
+
         composed = resolve_interpolations(composed, schema_defaults(tree))
     config = validate(schema, composed.data, composed.origins, tree)
     shown = _masked_argv(tokens, tree) if schema_traits(tree).secrets else tokens
@@ -334,6 +334,8 @@ def compose_data(
     files += [(path, SourceKind.CONFIG_FILE) for path, _ in parts.configs]
     layers = compose_files(files, repo, Choices.from_overrides(group_overrides), tree, primary)
     if env_prefix:
+        from .read.environment import env_layer
+
         layers.append(env_layer(os.environ if environ is None else environ, env_prefix, tree))
     composed = merge_layers(layers)
     if hydra_free and "hydra" in composed.data:

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import TypeVar
 
 from .._record import Record
+from ..errors import ConfigValidationError, TypedcfgError
 from ..pipeline import CWD_DEFAULTS, Loaded, compose
 
 __all__ = ["Flags", "LoadOptions", "split_flags"]
@@ -165,3 +166,20 @@ class LoadOptions(Record):
             config_dir=self.config_dir,
             config_name=self.config_name,
         )
+
+
+def _relocated(exc: TypedcfgError, positions: Sequence[int]) -> TypedcfgError:
+    """A copy of ``exc`` whose argv locations count the built-in flags that were taken out."""
+    from .display import origin_at
+
+    # Exceptions do not copy cleanly (copy.copy re-runs __init__ with the rendered text), so
+    # make an empty instance and give it the same facts.
+    moved = type(exc).__new__(type(exc))
+    moved.__dict__.update(exc.__dict__)
+    moved.origin = origin_at(exc.origin, positions)
+    if isinstance(exc, ConfigValidationError) and isinstance(moved, ConfigValidationError):
+        moved.issues = tuple(
+            issue.replace(origin=origin_at(issue.origin, positions))
+            for issue in exc.issues
+        )
+    return moved

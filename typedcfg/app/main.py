@@ -36,9 +36,9 @@ from .flags import (
     USAGE_EXIT,
     Flags,
     LoadOptions,
+    _relocated,
     split_flags,
 )
-from .multirun import _launch, _masked_jobs, _relocated, _shown_token
 
 # Sweeps, run records and the --cfg/--explain printers are imported where they are used: a
 # plain run pays for none of them (``import typedcfg`` stays cheap, see docs/performance.md).
@@ -204,6 +204,7 @@ class MainFunction(Generic[R]):
         from ..sweeps.grammar import SweepError, expand, group_options
         from ..sweeps.jobs import NESTED_ENV
         from .display import config_yaml, explain_text
+        from .multirun import _launch, _masked_jobs, _shown_token
 
         if os.environ.get(NESTED_ENV):
             print("--multirun: a job of a sweep cannot start another sweep", file=sys.stderr)

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Generator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ConfigValidationError, TypedcfgError
+from ..errors import TypedcfgError
 from ..typeinfo import TypeNode, schema_traits
 from .flags import USAGE_EXIT
 
@@ -114,18 +114,3 @@ def _shown_token(tree: TypeNode) -> Callable[[str], str] | None:
     return lambda token: masked_token(token, tree) or token
 
 
-def _relocated(exc: TypedcfgError, positions: Sequence[int]) -> TypedcfgError:
-    """A copy of ``exc`` whose argv locations count the built-in flags that were taken out."""
-    from .display import origin_at
-
-    # Exceptions do not copy cleanly (copy.copy re-runs __init__ with the rendered text), so
-    # make an empty instance and give it the same facts.
-    moved = type(exc).__new__(type(exc))
-    moved.__dict__.update(exc.__dict__)
-    moved.origin = origin_at(exc.origin, positions)
-    if isinstance(exc, ConfigValidationError) and isinstance(moved, ConfigValidationError):
-        moved.issues = tuple(
-            issue.replace(origin=origin_at(issue.origin, positions))
-            for issue in exc.issues
-        )
-    return moved

@@ -23,7 +23,6 @@ from .desc_value import read_top
 from .files import read_text
 from .line_reader import parse_block
 from .scalars import _CORE, parse_scalar
-from .yaml_errors import _reader_error, _syntax_error
 from .yaml_walk import _CONTAINER, _PLAIN, _TEXT, MAX_DEPTH, Document, _origin, _Walker
 
 __all__ = ["Document", "parse_scalar", "parse_yaml", "read_text"]
@@ -131,10 +130,14 @@ def _parse(
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
+        from .yaml_errors import _syntax_error
+
         raise _syntax_error(exc, file, kind, text) from exc
     except ReaderError as exc:
         # libyaml counts the offset in bytes of the UTF-8 text, PyYAML's Reader in characters.
         in_bytes = not issubclass(_Loader, Reader)
+        from .yaml_errors import _reader_error
+
         raise _reader_error(exc, file, kind, text, in_bytes) from exc
     except yaml.YAMLError as exc:
         raise ConfigFileError(f"invalid YAML: {exc}", origin=Origin(kind, file)) from exc
