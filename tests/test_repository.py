@@ -8,6 +8,7 @@ each came from.
 
 from __future__ import annotations
 
+import ast
 import re
 import subprocess
 from pathlib import Path
@@ -96,3 +97,39 @@ def test_the_corpus_is_in_the_repository() -> None:
     for name in wandb_files:
         owner, _, rest = name.removesuffix(".yaml").partition("__")
         assert f"| `{name}` | {owner}/{rest} |" in sources, name
+
+
+def _imported_modules(path: Path) -> set[Path]:
+    """The package modules that ``path`` imports relatively (``from ..runs.store import x``)."""
+    found: set[Path] = set()
+    package = path.parent
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.level:
+            base = package
+            for _ in range(node.level - 1):
+                base = base.parent
+            parts = node.module.split(".") if node.module else []
+            target = base.joinpath(*parts)
+            found.update([target] if parts else [target / a.name for a in node.names])
+    return found
+
+
+def test_every_module_of_the_package_is_tracked() -> None:
+    """A module left out of git (``runs/`` in .gitignore once hid ``typedcfg/runs/``) works in
+    the checkout that has it and breaks every fresh clone: every module the package imports
+    is a tracked file, and (in a git work tree) every file of the package is tracked."""
+    tracked = set(tracked_files())
+    root = REPO / "typedcfg"
+    package = sorted(p for p in tracked if p.is_relative_to(root) and p.suffix == ".py")
+    missing = {
+        str(module.relative_to(REPO))
+        for path in package
+        for module in _imported_modules(path)
+        if module.with_suffix(".py") not in tracked
+        and module / "__init__.py" not in tracked
+        and module.parent / "__init__.py" not in tracked  # a name from a package's __init__
+    }
+    assert sorted(missing) == []
+    if (REPO / ".git").exists():
+        on_disk = {p for p in (REPO / "typedcfg").rglob("*.py") if "__pycache__" not in p.parts}
+        assert sorted(str(p.relative_to(REPO)) for p in on_disk - tracked) == []

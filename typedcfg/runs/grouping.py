@@ -1,0 +1,105 @@
+"""Runs grouped by config keys, with count, mean, std, min and max of a metric (``runs group``)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+from collections.abc import Sequence
+from typing import Any, TextIO, cast
+
+from ..provenance import Origin, SourceKind
+from .api import MISSING, Api, check_key, lookup, sort_key
+from .files import RunStoreError
+from .store import Run
+from .tables import _filters, _json_value, _qualified, _table, _text
+
+
+def _group(api: Api, args: argparse.Namespace, out: TextIO) -> int:
+    if args.project is None and args.sweep is None:
+        raise RunStoreError(
+            "name a project (runs group PROJECT --by KEY) or a sweep (runs group --sweep ID)",
+            origin=Origin(SourceKind.ARGV, text="runs group"),
+        )
+    found = api.runs(args.project, _filters(args.where, args.sweep), order="created_at")
+    if args.sweep is not None and not found:
+        raise RunStoreError(
+            f"no runs of sweep {args.sweep!r}"
+            + (f" in project {args.project!r}" if args.project else ""),
+            origin=Origin(SourceKind.ARGV, text=f"--sweep {args.sweep}"),
+            hint="the sweep id is printed when the sweep starts; see it with: typedcfg runs ls",
+        )
+    by = [_qualified(k, "config") for k in (args.by or _swept_keys(found))]
+    if not by:
+        raise RunStoreError(
+            "--by KEY is required: these runs come from no --multirun sweep, so there are no "
+            "swept keys to group them by",
+            origin=Origin(SourceKind.ARGV, text="runs group"),
+        )
+    metric = _qualified(args.metric, "summary") if args.metric else None
+    for key in [*by, *([metric] if metric else [])]:
+        check_key(key, "--by" if key in by else "--metric")
+    groups: dict[str, tuple[list[Any], list[Run]]] = {}
+    results: list[dict[str, Any]] = []
+    for r in found:
+        values = [lookup(r, k) for k in by]
+        ident = json.dumps([_json_value(v) for v in values], sort_keys=True, default=repr)
+        groups.setdefault(ident, (values, []))[1].append(r)
+    for values, members in sorted(groups.values(), key=lambda g: [sort_key(v) for v in g[0]]):
+        row: dict[str, Any] = {
+            "group": {k.partition(".")[2]: _json_value(v) for k, v in zip(by, values, strict=True)},
+            "count": len(members),
+            "runs": [m.path for m in members],
+        }
+        if metric:
+            row.update(_stats([lookup(m, metric) for m in members]))
+        results.append(row)
+    if args.json:
+        print(json.dumps({"by": by, "metric": metric, "groups": results}, indent=2), file=out)
+        return 0
+    if not results:
+        print(f"no runs in {api.root}/{args.project or ''}", file=out)
+        return 0
+    headers = [k.partition(".")[2] for k in by] + ["count"]
+    if metric:
+        name = metric.partition(".")[2]
+        headers += [f"{name} mean", "std", "min", "max", "n"]
+    rows: list[list[str]] = []
+    for row in results:
+        group: dict[str, Any] = row["group"]
+        cells = [_text(v) for v in group.values()] + [str(row["count"])]
+        if metric:
+            cells += [_text(MISSING if row[k] is None else row[k]) for k in _STATS]
+            cells.append(str(row["n"]))
+        rows.append(cells)
+    _table(headers, rows, out)
+    return 0
+
+
+_STATS = ("mean", "std", "min", "max")
+
+
+def _swept_keys(found: Sequence[Run]) -> list[str]:
+    """The keys a sweep varied (``meta.sweep.params``), in the order of the command line."""
+    keys: dict[str, None] = {}
+    for r in found:
+        sweep: Any = r.meta.get("sweep")
+        params: Any = (
+            cast("dict[str, Any]", sweep).get("params") if isinstance(sweep, dict) else None
+        )
+        if isinstance(params, dict):
+            keys.update(dict.fromkeys(str(k) for k in cast("dict[str, Any]", params)))
+    return list(keys)
+
+
+def _stats(values: Sequence[Any]) -> dict[str, Any]:
+    """Mean, sample standard deviation, min and max of the numbers among ``values``."""
+    numbers = [float(v) for v in values if isinstance(v, (int, float)) and type(v) is not bool]
+    numbers = [v for v in numbers if v == v]  # NaN says nothing about a group
+    return {
+        "n": len(numbers),
+        "mean": statistics.fmean(numbers) if numbers else None,
+        "std": statistics.stdev(numbers) if len(numbers) > 1 else None,
+        "min": min(numbers) if numbers else None,
+        "max": max(numbers) if numbers else None,
+    }

@@ -1,0 +1,122 @@
+"""What a run records about where it ran: git state, copies of its config files, argv masked."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, cast
+
+from ..errors import TypedcfgError
+from ..provenance import SourceKind
+from ..read.masking import mask_argv, mask_data, secret_names
+from ..read.yaml_loader import parse_yaml
+from ..typeinfo import is_schema, schema_tree
+from .files import FILES, _dump, read_bytes
+
+
+def git_info(cwd: str | os.PathLike[str]) -> dict[str, Any] | None:
+    """``{"commit": sha, "dirty": bool}`` when ``cwd`` is in a git work tree, else ``None``.
+
+    No ``git`` executable, no repository, or a repository without commits all give ``None``:
+    recording a run never fails because of git.
+    """
+
+    import subprocess  # only when recording: keeps ``import typedcfg`` light
+
+    def git(*args: str) -> str | None:
+        try:
+            done = subprocess.run(
+                ["git", *args], cwd=cwd, capture_output=True, text=True, timeout=10, check=False
+            )
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return done.stdout if done.returncode == 0 else None
+
+    commit = git("rev-parse", "HEAD")
+    if commit is None:
+        return None
+    status = git("status", "--porcelain", "--untracked-files=no")
+    return {"commit": commit.strip(), "dirty": bool(status and status.strip())}
+
+
+def copy_sources(
+    names: Sequence[str], directory: Path, config: object = None
+) -> list[dict[str, Any]]:
+    """Copy each config file read into ``files/``; ``{path, sha256, copy}`` per file.
+
+    A file that holds a secret of ``config``'s schema (a key naming a secret field, or a secret
+    value anywhere in its text) is not copied as it is: its copy is the file's data with those
+    values masked, marked ``"masked": true``, and has no ``sha256`` (a hash of a short file can
+    give a guessable secret away).
+    """
+    import hashlib
+
+    names_, values = _secrets_of(config)
+    out: list[dict[str, Any]] = []
+    for index, name in enumerate(names):
+        entry: dict[str, Any] = {"path": name}
+        data = read_bytes(Path(name)) if os.path.isfile(name) else None
+        if data is not None:
+            masked = _masked_copy(data, name, names_, values) if names_ or values else None
+            entry["copy"] = f"{FILES}/{index}-{Path(name).name}"
+            if masked is None:
+                entry["sha256"] = hashlib.sha256(data).hexdigest()
+            else:
+                entry["masked"] = True
+            (directory / FILES).mkdir(exist_ok=True)
+            (directory / entry["copy"]).write_bytes(data if masked is None else masked)
+        out.append(entry)
+    return out
+
+
+def masked_argv(tokens: Sequence[str], config: object) -> list[str]:
+    """The argv a run record keeps: values given to ``config``'s secret fields masked."""
+    kind = type(config)
+    return mask_argv(list(tokens), schema_tree(kind) if is_schema(kind) else None)
+
+
+def _secrets_of(config: object) -> tuple[frozenset[str], frozenset[str]]:
+    """The secret field names of ``config``'s schema, and the secret values it holds."""
+    kind = type(config)
+    if config is None or not is_schema(kind):
+        return frozenset(), frozenset()
+    from pydantic import SecretBytes, SecretStr
+
+    from .._plain import as_plain
+
+    values: set[str] = set()
+    stack: list[object] = [as_plain(config)]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, SecretStr) and item.get_secret_value():
+            values.add(item.get_secret_value())
+        elif isinstance(item, SecretBytes) and item.get_secret_value():
+            values.add(item.get_secret_value().decode("utf-8", "replace"))
+        elif isinstance(item, dict):
+            stack.extend(cast("dict[object, object]", item).values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(cast("list[object] | tuple[object, ...]", item))
+    return secret_names(schema_tree(kind)), frozenset(values)
+
+
+def _masked_copy(
+    raw: bytes, name: str, names: frozenset[str], values: frozenset[str]
+) -> bytes | None:
+    """The file's data with its secrets masked, as YAML; ``None`` when it holds no secret.
+
+    Comments and layout are lost in a masked copy: a secret may sit in a comment too.
+    """
+    text = raw.decode("utf-8", "replace")
+    found = any(value in text for value in values)
+    try:
+        data: object = parse_yaml(text, name, SourceKind.CONFIG_FILE, desc_value=False).data
+    except TypedcfgError:
+        data = None  # read once already, so unlikely; mask by names found in the text instead
+        found = found or any(key in text for key in names)
+    masked = mask_data(data, names, values)
+    if not found and masked == data:
+        return None
+    header = "# typedcfg: a copy of this file with its secret values masked; comments dropped\n"
+    body = "" if masked is None else _dump(cast("Mapping[str, Any]", masked))
+    return (header + body).encode("utf-8")
