@@ -21,9 +21,13 @@ import ray
 
 from typedcfg.sweeps.jobs import JobResult, JobSpec
 from typedcfg.sweeps.launchers import run_ray
+from typedcfg.sweeps.output import SweepOutput
 
 PROGRAM = """
 import os
+import sys
+import time
+from pathlib import Path
 
 from pydantic import BaseModel
 
@@ -33,10 +37,19 @@ import typedcfg
 class Config(BaseModel):
     lr: float = 0.1
     width: int = 8
+    wait: bool = False
 
 
 @typedcfg.main(Config, runs_dir="runs")
 def train(cfg: Config) -> dict:
+    print(f"lr {cfg.lr} width {cfg.width}")
+    print("on stderr", file=sys.stderr)
+    if cfg.wait:  # until the launcher's console has shown the line: output must be live
+        print(f"ready {cfg.lr}")
+        deadline = time.monotonic() + 60
+        while not Path(f"go-{cfg.lr}").exists() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        print("went" if Path(f"go-{cfg.lr}").exists() else "never saw go")
     if cfg.lr == 0.5 and cfg.width == 16:
         raise RuntimeError("out of memory")
     return {"score": cfg.lr * cfg.width, "cpus": os.environ.get("OMP_NUM_THREADS")}
@@ -88,6 +101,15 @@ def test_ray_sweep_runs_every_job_and_reports_the_failure(tmp_path: Path) -> Non
         f"{sweep_id}-2": "finished",
         f"{sweep_id}-3": "failed",
     }
+    # Each job's lines reach the driver's stderr, prefixed, in the order the job wrote them,
+    # and are kept in the run's output.log.
+    stderr = done.stderr.splitlines()
+    for n, (lr, width) in enumerate([(0.1, 8), (0.1, 16), (0.5, 8), (0.5, 16)]):
+        mine = [line for line in stderr if line.startswith(f"[{n}] ")]
+        assert mine[:2] == [f"[{n}] lr {lr} width {width}", f"[{n}] on stderr"]
+        log = (root / f"{sweep_id}-{n}" / "output.log").read_text().splitlines()
+        assert [f"[{n}] {line}" for line in log] == mine
+    assert stderr[-1] == "RuntimeError: out of memory"  # the failed job's tail, after the table
 
 
 @pytest.fixture
@@ -104,12 +126,17 @@ def test_joined_cluster_is_left_running(cluster: None, tmp_path: Path) -> None:
     """run_ray uses an initialized Ray, runs the jobs as tasks, and does not shut it down."""
     (tmp_path / "train.py").write_text(textwrap.dedent(PROGRAM))
     specs = [
-        JobSpec(n, f"lr={lr}", (sys.executable, "train.py"), (f"lr={lr}",), str(tmp_path),
+        JobSpec(n, f"lr={lr}", (sys.executable, "train.py"), (f"lr={lr}", "wait=true"),
+                str(tmp_path),
                 {"id": "joined", "job": n, "jobs": 2, "params": {"lr": str(lr)}})
         for n, lr in enumerate((0.25, 0.5))
     ]  # fmt: skip
     seen: list[JobResult] = []
-    outcome = run_ray(specs, address=None, cpus_per_job=1, gpus_per_job=0, report=seen.append)
+    console = Console(tmp_path)
+    outcome = run_ray(
+        specs, address=None, cpus_per_job=1, gpus_per_job=0, report=seen.append,
+        output=SweepOutput(console, sweep_id="joined", quiet=False),
+    )  # fmt: skip
     assert ray.is_initialized()
     assert sorted(r.index for r in seen) == [0, 1]
     assert [(r.index, r.status, r.value) for r in outcome.results] == [
@@ -121,6 +148,28 @@ def test_joined_cluster_is_left_running(cluster: None, tmp_path: Path) -> None:
         str(tmp_path / "runs" / "train" / "joined-0"),
         str(tmp_path / "runs" / "train" / "joined-1"),
     ]
+    # Each job waited until its 'ready' line had reached this console: the output is live.
+    for n, lr in enumerate((0.25, 0.5)):
+        assert [line for line in console.lines if line.startswith(f"[{n}] ")] == [
+            f"[{n}] lr {lr} width 8", f"[{n}] on stderr", f"[{n}] ready {lr}", f"[{n}] went",
+        ]  # fmt: skip
+    assert [r.log for r in outcome.results] == [
+        str(tmp_path / "runs" / "train" / f"joined-{n}" / "output.log") for n in (0, 1)
+    ]
+
+
+class Console:
+    """Keeps the lines written; creates ``go-LR`` when a job says ``ready LR``."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.lines: list[str] = []
+
+    def __call__(self, text: str) -> None:
+        self.lines.append(text.removesuffix("\n"))
+        words = text.split()
+        if len(words) == 3 and words[1] == "ready":
+            (self.folder / f"go-{words[2]}").touch()
 
 
 def test_local_cluster_too_small_for_one_job(tmp_path: Path) -> None:

@@ -59,6 +59,17 @@ def test_multirun_takes_its_flags_and_keeps_positions() -> None:
     assert flags.options == SweepOptions("ray", 3, "auto", 0.5, 1.0)
 
 
+def test_output_flags_are_taken_with_multirun_only() -> None:
+    """--quiet-jobs and --logs DIR are sweep flags with -m; '-m' right after --quiet-jobs is
+    the flag; without -m they are left for the override grammar."""
+    flags = take_sweep_flags(["--quiet-jobs", "-m", "a=1,2", "--logs", "out/logs"])
+    assert (flags.multirun, flags.tokens, flags.positions) == (True, ("a=1,2",), (2,))
+    assert flags.options == SweepOptions(quiet_jobs=True, logs="out/logs")
+    assert take_sweep_flags(["-m", "--logs=x"]).options.logs == "x"
+    plain = take_sweep_flags(["--quiet-jobs", "--logs", "x"])
+    assert (plain.multirun, plain.tokens) == (False, ("--quiet-jobs", "--logs", "x"))
+
+
 def test_multirun_after_double_dash_is_an_override() -> None:
     """After '--', '-m' is not the flag: it is left for the override grammar."""
     assert take_sweep_flags(["--", "-m"]).multirun is False
@@ -86,8 +97,13 @@ def test_dash_m_after_a_bare_key_is_its_value() -> None:
             "argv[1] '--gpus-per-job=-1': expected a number >= 0, got '-1'",
         ),
         (["-m", "--launcher"], "argv[1] '--launcher': --launcher needs a value"),
+        (["-m", "--logs"], "argv[1] '--logs': --logs needs a value"),
+        (["-m", "--quiet-jobs=yes"], "argv[1] '--quiet-jobs=yes': --quiet-jobs takes no value"),
     ],
-    ids=["unknown-launcher", "zero-jobs", "jobs-word", "negative-gpus", "no-value"],
+    ids=[
+        "unknown-launcher", "zero-jobs", "jobs-word", "negative-gpus", "no-value", "no-logs",
+        "quiet-value",
+    ],
 )
 def test_bad_launcher_flags_are_located(argv: list[str], message: str) -> None:
     """A bad launcher flag is an OverrideError at the argument that holds it."""

@@ -140,9 +140,15 @@ def test_local_sweep_with_a_failing_job(program: Path) -> None:
     stderr = done.stderr.splitlines()
     sweep_id = stderr[0].split()[1].rstrip(":")
     assert stderr[0] == f"sweep {sweep_id}: 4 jobs in local processes, 2 at a time"
-    # Jobs end in any order: the counter counts up, each job is reported once.
-    assert [line.split()[0] for line in stderr[1:5]] == ["[1/4]", "[2/4]", "[3/4]", "[4/4]"]
-    assert sorted(" ".join(line.split()[1:4]) for line in stderr[1:5]) == [
+    # Jobs end in any order: the counter counts up, each job is reported once; each job's
+    # own lines come before its progress line.
+    progress = [line for line in stderr if line.startswith("[") and "/4] job " in line]
+    assert [line.split()[0] for line in progress] == ["[1/4]", "[2/4]", "[3/4]", "[4/4]"]
+    for n, loss in enumerate(["3.2", "6.4", "0.32"]):
+        assert stderr.index(f"[{n}] loss {loss}") < stderr.index(
+            next(line for line in progress if line.split()[1:3] == ["job", str(n)])
+        )
+    assert sorted(" ".join(line.split()[1:4]) for line in progress) == [
         "job 0 finished", "job 1 finished", "job 2 finished", "job 3 failed",
     ]  # fmt: skip
     assert next(line for line in stderr if "job 3 failed" in line).endswith(

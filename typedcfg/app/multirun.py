@@ -42,9 +42,14 @@ def _masked_jobs(jobs: list[Job], tree: TypeNode) -> list[Job]:
 
 
 def _launch(fn: Callable[..., Any], jobs: Sequence[Job], options: SweepOptions) -> int:
-    """Run validated jobs with the chosen launcher; print progress and the summary table."""
+    """Run validated jobs with the chosen launcher; show their output, progress, the summary.
+
+    Everything but the summary table goes to stderr, through one :class:`SweepOutput`, so a
+    job's line and a progress line never mix; the table goes to stdout.
+    """
     from ..sweeps.jobs import JobResult, JobSpec, program_command, progress_line, summary_table
     from ..sweeps.launchers import launch, new_sweep_id
+    from ..sweeps.output import SweepOutput
 
     sweep_id = new_sweep_id()
     try:
@@ -56,31 +61,44 @@ def _launch(fn: Callable[..., Any], jobs: Sequence[Job], options: SweepOptions) 
             )
             for job in jobs
         ]  # fmt: skip
+        output = SweepOutput(
+            _to_stderr, sweep_id=sweep_id, quiet=options.quiet_jobs, logs=options.logs
+        )
         done: list[int] = []
 
         def report(result: JobResult) -> None:
             done.append(result.index)
-            print(progress_line(result, len(done), len(jobs)), file=sys.stderr, flush=True)
+            output.say(progress_line(result, len(done), len(jobs)))
 
         with _sigterm_interrupts():
             outcome = launch(
-                specs,
-                options,
-                report,
-                lambda line: print(f"sweep {sweep_id}: {line}", file=sys.stderr),
-            )
+                specs, options, report, lambda line: output.say(f"sweep {sweep_id}: {line}"),
+                output,
+            )  # fmt: skip
     except TypedcfgError as exc:
         print(exc.render(), file=sys.stderr)
         return USAGE_EXIT
-    print(summary_table(outcome.results))
+    print(summary_table(outcome.results), flush=True)
     for result in outcome.results:
         if result.status == "failed" and result.output:
-            print(f"--- job {result.index} output (last lines) ---", file=sys.stderr)
+            kept = f"; all of it in {_shown_path(result.log)}" if result.log else ""
+            print(f"--- job {result.index} output (last lines{kept}) ---", file=sys.stderr)
             print(result.output, file=sys.stderr)
     if outcome.interrupted:
         print(f"sweep {sweep_id} interrupted", file=sys.stderr)
         return 130
     return 1 if outcome.failed else 0
+
+
+def _to_stderr(text: str) -> None:
+    sys.stderr.write(text)
+    sys.stderr.flush()
+
+
+def _shown_path(path: str) -> str:
+    """``path`` relative to the working directory when it is below it (as a user types it)."""
+    relative = os.path.relpath(path)
+    return path if relative.startswith("..") else relative
 
 
 @contextlib.contextmanager

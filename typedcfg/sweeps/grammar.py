@@ -49,7 +49,10 @@ LAUNCHERS = ("local", "ray")
 
 # Flags that take a value, as ``--flag value`` or ``--flag=value``, read only with --multirun
 # (without it they are ordinary ``--key value`` overrides, as wandb's sweep agents write them).
-_VALUE_FLAGS = ("--launcher", "--jobs", "--ray-address", "--cpus-per-job", "--gpus-per-job")
+_VALUE_FLAGS = (
+    "--launcher", "--jobs", "--ray-address", "--cpus-per-job", "--gpus-per-job", "--logs",
+)  # fmt: skip
+_SWITCHES = ("--quiet-jobs",)  # flags without a value, read only with --multirun
 
 
 @dataclasses.dataclass(frozen=True)
@@ -89,10 +92,14 @@ def take_sweep_flags(tokens: Sequence[str]) -> SweepFlags:
     while i < len(tokens):
         token = tokens[i]
         name = token.partition("=")[0]
-        if done or (not _is_multirun(tokens, i) and name not in _VALUE_FLAGS):
+        if done or (not _is_multirun(tokens, i) and name not in (*_VALUE_FLAGS, *_SWITCHES)):
             done = done or token == "--"
             kept.append(token)
             positions.append(i)
+        elif name in _SWITCHES:
+            if token != name:
+                raise OverrideError(f"{name} takes no value", origin=Origin.argv(i, token))
+            values[name] = ("", Origin.argv(i, token))
         elif name in _VALUE_FLAGS:
             if "=" in token:
                 values[name] = (token.partition("=")[2], Origin.argv(i, token))
@@ -115,7 +122,7 @@ def _is_multirun(tokens: Sequence[str], i: int) -> bool:
     before = tokens[i - 1] if i else ""
     takes_value = (
         before.startswith("--") and len(before) > 2 and "=" not in before
-        and before not in (*MULTIRUN_FLAGS, *_VALUE_FLAGS, "--configs")
+        and before not in (*MULTIRUN_FLAGS, *_VALUE_FLAGS, *_SWITCHES, "--configs")
     )  # fmt: skip
     return tokens[i] == "--multirun" or not takes_value
 
@@ -133,6 +140,8 @@ def _options(values: dict[str, tuple[str, Origin]]) -> SweepOptions:
         ray_address=values["--ray-address"][0] if "--ray-address" in values else None,
         cpus_per_job=_number(*values.get("--cpus-per-job", ("1", None)), least=0.0),
         gpus_per_job=_number(*values.get("--gpus-per-job", ("0", None)), least=0.0),
+        quiet_jobs="--quiet-jobs" in values,
+        logs=values["--logs"][0] if "--logs" in values else None,
     )
 
 

@@ -19,13 +19,11 @@ import json
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 from ..errors import TypedcfgError
 from ..provenance import Origin, SourceKind
-
-if TYPE_CHECKING:  # the process modules load when a job runs: ``import typedcfg`` stays light
-    import subprocess
+from .output import Tail, follow
 
 __all__ = [
     "JOB_FLAG",
@@ -50,11 +48,9 @@ JOB_FLAG = "--typedcfg-job"
 NESTED_ENV = "TYPEDCFG_SWEEP_JOB"
 """Set in a job's environment: a job that starts ``--multirun`` again is refused (no fork bomb)."""
 
-OUTPUT_LOG = "output.log"
-"""A recorded job's stdout and stderr, copied into its run directory."""
-
 _GRACE = 10.0
 """Seconds a job has to finish after SIGINT before it is killed."""
+
 
 
 class LauncherError(TypedcfgError, RuntimeError):
@@ -71,6 +67,8 @@ class SweepOptions:
         ray_address: the Ray cluster to join (``None``: start a local one).
         cpus_per_job: CPUs Ray reserves for each job.
         gpus_per_job: GPUs Ray reserves for each job.
+        quiet_jobs: show only progress lines and the summary, not the jobs' own lines.
+        logs: a folder that keeps every job's output (``<sweep>-<job>.log``).
     """
 
     launcher: str = "local"
@@ -78,6 +76,8 @@ class SweepOptions:
     ray_address: str | None = None
     cpus_per_job: float = 1.0
     gpus_per_job: float = 0.0
+    quiet_jobs: bool = False
+    logs: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -115,6 +115,8 @@ class JobResult:
         duration: seconds from start to end (0 for a cancelled job).
         run: the recorded run's directory, when the sweep records runs.
         output: the end of the job's stdout and stderr.
+        log: the file that keeps all of the job's output (``--logs``, else the run's
+            ``output.log``), once the launcher has kept it.
     """
 
     index: int
@@ -125,6 +127,7 @@ class JobResult:
     duration: float = 0.0
     run: str | None = None
     output: str = ""
+    log: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -183,14 +186,26 @@ def program_command(fn: Callable[..., Any]) -> tuple[str, ...]:
 # --- one job --------------------------------------------------------------------------------
 
 
-def run_job(spec: JobSpec, cancel: Callable[[], bool] | None = None) -> JobResult:
-    """Run one job in its own process and wait for it.
+def run_job(
+    spec: JobSpec,
+    cancel: Callable[[], bool] | None = None,
+    sink: Callable[[bytes], None] | None = None,
+) -> JobResult:
+    """Run one job in its own process and wait for it, passing on its output as it comes.
 
     Args:
         spec: the job.
         cancel: polled while the job runs; once it returns True the job gets SIGINT (and is
             killed if it is still running ``_GRACE`` seconds later). A job cancelled before it
             started never starts. A ``KeyboardInterrupt`` while waiting also interrupts it.
+        sink: gets the job's stdout and stderr (one pipe, in the order written) as bytes, in
+            chunks as they arrive: a :meth:`~typedcfg.sweeps.output.JobOutput.feed`. The
+            pipe is read all the time, so a job that prints a lot never blocks on it; a sink
+            that raises is dropped and the job goes on. Python jobs run with
+            ``PYTHONUNBUFFERED=1`` (unless the environment sets it), so their lines come live.
+
+    Returns:
+        How the job ended; ``output`` holds its last lines.
     """
     import shutil
     import subprocess
@@ -202,25 +217,22 @@ def run_job(spec: JobSpec, cancel: Callable[[], bool] | None = None) -> JobResul
     scratch = tempfile.mkdtemp(prefix="typedcfg-job-")
     try:
         result_path = os.path.join(scratch, "result.json")
-        log_path = os.path.join(scratch, OUTPUT_LOG)
         argv = [*spec.command, f"{JOB_FLAG}={json.dumps({**spec.info, 'result': result_path})}"]
-        env = {**os.environ, NESTED_ENV: "1"}
+        env = {"PYTHONUNBUFFERED": "1", **os.environ, NESTED_ENV: "1"}
         start = time.monotonic()
-        with open(log_path, "wb") as log:
-            # A session of its own: a Ctrl-C at the terminal reaches the launcher only, which
-            # then interrupts each job once, so no job is interrupted twice while recording.
-            process = subprocess.Popen(
-                [*argv, *spec.tokens], cwd=spec.cwd, env=env, stdout=log,
-                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
-            )  # fmt: skip
-            interrupted = _wait(process, cancel)
+        # A session of its own: a Ctrl-C at the terminal reaches the launcher only, which
+        # then interrupts each job once, so no job is interrupted twice while recording.
+        process = subprocess.Popen(
+            [*argv, *spec.tokens], cwd=spec.cwd, env=env, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+        )  # fmt: skip
+        tail = Tail(sink)
+        with process:
+            interrupted = follow(process, cancel, tail, grace=_GRACE)
         duration = time.monotonic() - start
-        with open(log_path, encoding="utf-8", errors="replace") as log:
-            output = log.read()
+        output = tail.text()
         outcome: dict[str, Any] = _read_outcome(result_path)
         run = outcome.get("run")
-        if isinstance(run, str) and os.path.isdir(run):
-            shutil.copyfile(log_path, os.path.join(run, OUTPUT_LOG))
         status = str(outcome.get("status", "failed"))
         error = outcome.get("error")
         if not outcome:
@@ -229,34 +241,10 @@ def run_job(spec: JobSpec, cancel: Callable[[], bool] | None = None) -> JobResul
             status = "interrupted"
         return JobResult(
             spec.index, spec.label, status, outcome.get("value"), error, duration,
-            run if isinstance(run, str) else None, _tail(output),
+            run if isinstance(run, str) else None, output,
         )  # fmt: skip
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-
-
-def _wait(process: subprocess.Popen[bytes], cancel: Callable[[], bool] | None) -> bool:
-    """Wait for ``process``; True when it had to be interrupted."""
-    import signal
-    import subprocess
-
-    try:
-        while True:
-            try:
-                process.wait(timeout=0.2)
-                return False
-            except subprocess.TimeoutExpired:
-                if cancel is not None and cancel():
-                    break
-    except KeyboardInterrupt:
-        pass
-    process.send_signal(signal.SIGINT)
-    try:
-        process.wait(timeout=_GRACE)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-    return True
 
 
 def _read_outcome(path: str) -> dict[str, Any]:
@@ -276,10 +264,6 @@ def _exit_text(code: int | None, output: str) -> str:
     signalled = code is not None and code < 0
     text = f"killed by signal {-(code or 0)}" if signalled else f"exit status {code}"
     return f"{text}: {lines[-1].strip()}" if lines else text
-
-
-def _tail(output: str, lines: int = 20) -> str:
-    return "\n".join(output.splitlines()[-lines:])
 
 
 # --- the job's side (called by @typedcfg.main in the job's process) --------------------------

@@ -1,6 +1,7 @@
 """Launchers: run the jobs of a sweep in local processes or as Ray tasks.
 
-It never prints (progress goes to a ``report`` callback that ``app/main.py`` gives).
+It never prints: progress goes to a ``report`` callback, and each job's output to its
+:class:`~typedcfg.sweeps.output.JobOutput`, both given by ``app/multirun.py``.
 
 - :func:`run_local`: a pool of ``jobs`` threads, each waiting on one job's process, so at most
   ``jobs`` processes run at once. Ctrl-C sends SIGINT to the running jobs (each records
@@ -8,11 +9,13 @@ It never prints (progress goes to a ``report`` callback that ``app/main.py`` giv
 - :func:`run_ray`: one Ray task per job with ``num_cpus``/``num_gpus`` reserved, so Ray
   schedules the jobs on the cluster's resources (and sets ``CUDA_VISIBLE_DEVICES``); the task
   starts the job's process on the node that runs it. Joins ``address`` or starts a local
-  cluster, and shuts down only a cluster it started.
+  cluster, and shuts down only a cluster it started. A task sends its job's output, chunk by
+  chunk, to a small actor that the driver empties every 0.2 s into the jobs' outputs.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from collections.abc import Callable, Sequence
@@ -21,6 +24,7 @@ from typing import Any
 
 from ..provenance import Origin, SourceKind
 from .jobs import JobResult, JobSpec, LauncherError, Outcome, SweepOptions, run_job
+from .output import JobOutput, SweepOutput
 
 __all__ = ["launch", "new_sweep_id", "run_local", "run_ray"]
 
@@ -38,8 +42,13 @@ def launch(
     options: SweepOptions,
     report: Callable[[JobResult], None],
     announce: Callable[[str], None],
+    output: SweepOutput | None = None,
 ) -> Outcome:
-    """Run the jobs with the launcher ``options`` names; ``announce`` gets one line first."""
+    """Run the jobs with the launcher ``options`` names; ``announce`` gets one line first.
+
+    Each job's output goes to ``output`` (``None``: shown nowhere, kept only in the run
+    directory of a recorded job).
+    """
     if options.launcher == "ray":
         announce(
             f"{len(specs)} jobs on ray {options.ray_address or '(local cluster)'}, "
@@ -47,25 +56,43 @@ def launch(
         )
         return run_ray(
             specs, address=options.ray_address, cpus_per_job=options.cpus_per_job,
-            gpus_per_job=options.gpus_per_job, report=report,
+            gpus_per_job=options.gpus_per_job, report=report, output=output,
         )  # fmt: skip
     width = options.jobs or os.cpu_count() or 1
     announce(f"{len(specs)} jobs in local processes, {min(width, len(specs))} at a time")
-    return run_local(specs, jobs=width, report=report)
+    return run_local(specs, jobs=width, report=report, output=output)
 
 
 # --- local processes ------------------------------------------------------------------------
 
 
 def run_local(
-    specs: Sequence[JobSpec], *, jobs: int, report: Callable[[JobResult], None]
+    specs: Sequence[JobSpec],
+    *,
+    jobs: int,
+    report: Callable[[JobResult], None],
+    output: SweepOutput | None = None,
 ) -> Outcome:
     """Run the jobs, at most ``jobs`` at once; ``report`` is called as each one ends.
 
+    Each job's output is fed to ``output`` as it comes, by the thread that waits for the job.
     Ctrl-C (``KeyboardInterrupt`` in the calling thread) interrupts the running jobs, cancels
     the pending ones, waits for the running ones to record their end, and returns.
     """
+    sweep_output = SweepOutput() if output is None else output
     cancel = threading.Event()
+
+    def one(spec: JobSpec) -> JobResult:
+        if cancel.is_set():
+            return JobResult(spec.index, spec.label, "cancelled")
+        job = sweep_output.open(spec.index)
+        try:
+            result = run_job(spec, cancel.is_set, job.feed)
+        except BaseException:
+            job.close()  # the program could not be started: the log file is closed all the same
+            raise
+        return job.finish(result)
+
     results: dict[int, JobResult] = {}
     interrupted = False
     futures: dict[Future[JobResult], JobSpec] = {}
@@ -74,7 +101,7 @@ def run_local(
         # the pool's exit waiting for every job to run to its end.
         try:
             for spec in specs:
-                futures[pool.submit(run_job, spec, cancel.is_set)] = spec
+                futures[pool.submit(one, spec)] = spec
             for future in as_completed(futures):
                 result = future.result()
                 results[result.index] = result
@@ -105,12 +132,14 @@ def run_ray(
     cpus_per_job: float,
     gpus_per_job: float,
     report: Callable[[JobResult], None],
+    output: SweepOutput | None = None,
 ) -> Outcome:
     """Run each job as a Ray task with ``num_cpus``/``num_gpus`` reserved.
 
-    Joins the cluster at ``address`` (``auto``, ``ray://host:10001``, ``host:6379``), or starts
-    a local one; a cluster started here is shut down at the end. Ray must already be connected
-    or installable: ``pip install 'typedcfg[ray]'``.
+    Each job's output reaches ``output`` while it runs (see :class:`_OutputHub`). Joins the
+    cluster at ``address`` (``auto``, ``ray://host:10001``, ``host:6379``), or starts a local
+    one; a cluster started here is shut down at the end. Ray must already be connected or
+    installable: ``pip install 'typedcfg[ray]'``.
 
     Raises:
         LauncherError: Ray is not installed, the cluster cannot be reached, or (for a local
@@ -140,7 +169,8 @@ def run_ray(
     try:
         if started and address is None:
             _check_fits(ray.cluster_resources(), cpus_per_job, gpus_per_job)
-        return _ray_jobs(ray, specs, cpus_per_job, gpus_per_job, report)
+        sweep_output = SweepOutput() if output is None else output
+        return _ray_jobs(ray, specs, cpus_per_job, gpus_per_job, report, sweep_output)
     finally:
         if started:
             ray.shutdown()
@@ -181,43 +211,104 @@ def _check_fits(total: Any, cpus: float, gpus: float) -> None:
             )
 
 
+class _OutputHub:
+    """A Ray actor between the tasks and the driver: tasks push their job's output chunks, the
+    driver drains them.
+
+    A task must not wait on the driver (Ray lends a blocked task's CPUs to other tasks, so
+    more jobs would run than were reserved), so it pushes without waiting; Ray runs one
+    caller's calls on an actor in order, so a job's chunks stay in order. The task waits once,
+    after its job has ended, for its last push to arrive, so the driver has every chunk of a
+    job before it sees the job's result.
+    """
+
+    def __init__(self) -> None:
+        self.chunks: list[tuple[int, bytes]] = []
+
+    def push(self, index: int, chunk: bytes) -> None:
+        """Keep ``chunk`` of job ``index``."""
+        if chunk:
+            self.chunks.append((index, chunk))
+
+    def drain(self) -> list[tuple[int, bytes]]:
+        """The chunks pushed since the last call, in the order they came."""
+        chunks, self.chunks = self.chunks, []
+        return chunks
+
+
+def _ray_task(spec: JobSpec, hub: Any) -> JobResult:
+    """The Ray task of one job: run it, its output pushed to ``hub`` as it comes."""
+    import importlib
+
+    ray: Any = importlib.import_module("ray")
+    result = run_job(spec, sink=lambda chunk: hub.push.remote(spec.index, chunk))
+    # Every push before this one has arrived once it returns. A cancel now comes after the
+    # job's end, and must not lose it.
+    with contextlib.suppress(KeyboardInterrupt, ray.exceptions.RayError):
+        ray.get(hub.push.remote(spec.index, b""))
+    return result
+
+
 def _ray_jobs(
     ray: Any,
     specs: Sequence[JobSpec],
     cpus: float,
     gpus: float,
     report: Callable[[JobResult], None],
+    output: SweepOutput,
 ) -> Outcome:
     # No retries: a job that failed ran the user's code, and running it again is their call.
-    task = ray.remote(num_cpus=cpus, num_gpus=gpus, max_retries=0)(run_job)
+    task = ray.remote(num_cpus=cpus, num_gpus=gpus, max_retries=0)(_ray_task)
+    hub = ray.remote(num_cpus=0)(_OutputHub).remote()
+    outputs: dict[int, JobOutput] = {}
+
+    def drain() -> None:
+        for index, chunk in ray.get(hub.drain.remote()):
+            if index not in outputs:
+                outputs[index] = output.open(index)
+            outputs[index].feed(chunk)
+
+    def finish(result: JobResult) -> JobResult:
+        if result.status == "cancelled" and result.index not in outputs:
+            return result
+        job = outputs.get(result.index) or outputs.setdefault(
+            result.index, output.open(result.index)
+        )
+        return job.finish(result)
+
     refs: dict[Any, JobSpec] = {}
     results: dict[int, JobResult] = {}
     pending: list[Any] = []
     interrupted = False
     try:  # submitting too: a Ctrl-C at any moment cancels what was submitted
         for spec in specs:
-            ref = task.remote(spec)
+            ref = task.remote(spec, hub)
             refs[ref] = spec
             pending.append(ref)
         while pending:
             # A timeout hands control back to Python now and then: a blocking ray.wait would
             # hold off the KeyboardInterrupt of a Ctrl-C until some job ends.
-            ready, pending = ray.wait(pending, num_returns=1, timeout=0.5)
+            ready, pending = ray.wait(pending, num_returns=1, timeout=0.2)
+            drain()
             for ref in ready:
-                result = _ray_result(ray, ref, refs[ref])
+                result = finish(_ray_result(ray, ref, refs[ref]))
                 results[result.index] = result
                 report(result)
     except KeyboardInterrupt:
         interrupted = True
         # ray.cancel raises KeyboardInterrupt in a running task: run_job passes SIGINT on to its
         # job and returns the job's end, which ray.get then gives; a task that never started
-        # gives TaskCancelledError. (A task must not poll the driver with ray.get: Ray lends a
-        # blocked task's CPUs to other tasks, so more jobs would run than were reserved.)
+        # gives TaskCancelledError.
         for ref in reversed(pending):  # the last submitted first: those have not started
             ray.cancel(ref)
-        for ref in pending:
-            result = _ray_result(ray, ref, refs[ref])
-            results[result.index] = result
+        ended = [_ray_result(ray, ref, refs[ref]) for ref in pending]
+        drain()
+        for result in ended:
+            results[result.index] = finish(result)
+    finally:
+        for job in outputs.values():
+            job.close()  # a job whose task died, or an error on the way: its log is closed
+        ray.kill(hub)
     for spec in specs:  # never submitted: Ctrl-C came first
         results.setdefault(spec.index, JobResult(spec.index, spec.label, "cancelled"))
     return Outcome(tuple(results[i] for i in sorted(results)), interrupted)
