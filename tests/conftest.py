@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import textwrap
 from pathlib import Path
 
@@ -57,9 +58,19 @@ def slurm(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-
     missing = slurm_cluster.available()
     if missing is not None:  # .ci/run installs the packages and runs as root
         pytest.fail(f"the Slurm tests need a Slurm installation: {missing}")
-    with pytest.MonkeyPatch.context() as patch, slurm_cluster.running(
-        tmp_path_factory.mktemp("slurm")
-    ) as cluster:
-        for name, value in cluster.env().items():
-            patch.setenv(name, value)
-        yield cluster
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt  # pytest then tears down: the daemons are stopped
+
+    # A CI timeout or kill sends SIGTERM, which would end pytest with the daemons still running.
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        with (
+            pytest.MonkeyPatch.context() as patch,
+            slurm_cluster.running(tmp_path_factory.mktemp("slurm")) as cluster,
+        ):
+            for name, value in cluster.env().items():
+                patch.setenv(name, value)
+            yield cluster
+    finally:
+        signal.signal(signal.SIGTERM, previous)

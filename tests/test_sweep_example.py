@@ -1,4 +1,4 @@
-"""examples/09_sweep: the Usage commands run (local and Ray sweeps, grouping, a bad sweep)."""
+"""examples/09_sweep: the Usage commands run (local, Ray and Slurm sweeps, grouping, a bad one)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from slurm_cluster import Cluster
 from usage import usage_commands
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "09_sweep"
@@ -21,8 +22,11 @@ ROWS = [
 ]
 
 
-def test_example_09_usage_commands(tmp_path: Path) -> None:
-    """Both sweeps finish 4 jobs with the same losses; groups hold one run of each; bad: 2."""
+def test_example_09_usage_commands(tmp_path: Path, slurm: Cluster) -> None:
+    """The three sweeps finish 4 jobs with the same losses; groups hold one run of each; bad: 2.
+
+    The Slurm sweep runs on the test cluster (the ``slurm`` fixture sets ``SLURM_CONF``).
+    """
     shutil.copy(EXAMPLE / "train.py", tmp_path / "train.py")
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", RAY_AUTH_MODE="disabled")
     for name in ("TYPEDCFG_RUNS_DIR", "RAY_ADDRESS"):
@@ -40,21 +44,22 @@ def test_example_09_usage_commands(tmp_path: Path) -> None:
                 timeout=180,
             )
         )
-    local, on_ray, grouped, bad = done
-    for sweep in (local, on_ray):
+    local, on_ray, on_slurm, grouped, bad = done
+    for sweep in (local, on_ray, on_slurm):
         assert sweep.returncode == 0, sweep.stderr
         lines = sweep.stdout.splitlines()
         assert lines[0] == HEADER
         assert [line.split()[:5] for line in lines[1:]] == ROWS  # then the duration
     assert "4 jobs in local processes, 2 at a time" in local.stderr
     assert "4 jobs on ray (local cluster), 1 CPU + 0 GPU per job" in on_ray.stderr
+    assert "4 jobs on Slurm (the default partition, 1 CPU, 60 min per job)" in on_slurm.stderr
     assert (grouped.returncode, grouped.stderr) == (0, "")
     assert grouped.stdout.splitlines() == [
         "optim.lr  data.batch_size  count  val_loss mean  std  min     max     n",
-        "0.01      16               2      1.8455         0    1.8455  1.8455  2",
-        "0.01      64               2      1.9214         0    1.9214  1.9214  2",
-        "0.1       16               2      0.8782         0    0.8782  0.8782  2",
-        "0.1       64               2      1.3294         0    1.3294  1.3294  2",
+        "0.01      16               3      1.8455         0    1.8455  1.8455  3",
+        "0.01      64               3      1.9214         0    1.9214  1.9214  3",
+        "0.1       16               3      0.8782         0    0.8782  0.8782  3",
+        "0.1       64               3      1.3294         0    1.3294  1.3294  3",
     ]
     assert bad.returncode == 2
     assert bad.stderr.splitlines() == [
@@ -64,4 +69,4 @@ def test_example_09_usage_commands(tmp_path: Path) -> None:
         "  in job 3 of 4: optim.lr=-1 data.batch_size=64",
         "2 of 4 sweep combinations are invalid; no job ran",
     ]
-    assert len(list((tmp_path / "runs" / "toy").iterdir())) == 8
+    assert len(list((tmp_path / "runs" / "toy").iterdir())) == 12

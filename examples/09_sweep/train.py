@@ -1,20 +1,23 @@
-"""A 2x2 sweep run locally and on Ray, every job validated first, results grouped by config.
+"""A 2x2 sweep run locally, on Ray and on Slurm, every job validated first, results grouped.
 
 `train.py` is an ordinary `@typedcfg.main` program. With `--multirun`, the comma lists become
 a grid of 4 jobs (Hydra's sweep grammar); all 4 configs are composed and validated before any
 job starts, then each job runs in its own process and is recorded in `runs/toy/` with the
 sweep's id. The first sweep runs in local processes, the second as Ray tasks on a local Ray
-cluster (1 CPU each). `typedcfg runs group` then puts the two runs of each configuration
-side by side: same config, same loss, whichever launcher ran it.
+cluster (1 CPU each), the third as one Slurm job array. `typedcfg runs group` then puts the
+three runs of each configuration side by side: same config, same loss, whichever launcher ran
+it.
 
 Usage:
     python train.py --multirun optim.lr=0.1,0.01 data.batch_size=16,64 --jobs 2
     python train.py --multirun optim.lr=0.1,0.01 data.batch_size=16,64 --launcher ray
+    python train.py --multirun optim.lr=0.1,0.01 data.batch_size=16,64 --launcher slurm
     python -m typedcfg runs group toy --by optim.lr --by data.batch_size --metric val_loss
     python train.py --multirun optim.lr=0.1,-1 data.batch_size=16,64
 
-Run them from this directory (Ray: `pip install 'typedcfg[ray]'`). The last one exits with
-status 2 and runs nothing: two of its four combinations have a negative learning rate.
+Run them from this directory (Ray: `pip install 'typedcfg[ray]'`; Slurm: `pip install
+'typedcfg[slurm]'` on a machine where `sbatch` works). The last one exits with status 2 and
+runs nothing: two of its four combinations have a negative learning rate.
 """
 
 from __future__ import annotations

@@ -168,7 +168,7 @@ class MainFunction(Generic[R]):
         """Run one job of a sweep and write its outcome where the launcher reads it."""
         import signal
 
-        from ..sweeps.jobs import reported, write_outcome
+        from ..sweeps.jobs import interrupt_once, reported, write_outcome
 
         # The launcher stops a job with SIGINT. A process inherits an ignored or blocked SIGINT
         # (Ray's workers block it, a shell's background job ignores it), and Python then never
@@ -176,6 +176,9 @@ class MainFunction(Generic[R]):
         with contextlib.suppress(ValueError):  # not the main thread: leave signals alone
             signal.signal(signal.SIGINT, signal.default_int_handler)
             signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+            # SIGTERM too: Slurm ends a job with it (time limit, scancel, preemption), as do
+            # kill and container runtimes; the job then records how it ended before it exits.
+            signal.signal(signal.SIGTERM, interrupt_once)
         outcome: dict[str, Any] = {"status": "failed", "value": None, "error": None, "run": None}
         try:
             if runs_dir is None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import os
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -45,14 +46,17 @@ __all__ = [
 ]
 
 MULTIRUN_FLAGS = ("--multirun", "-m")
-LAUNCHERS = ("local", "ray")
+LAUNCHERS = ("local", "ray", "slurm")
 
 # Flags that take a value, as ``--flag value`` or ``--flag=value``, read only with --multirun
 # (without it they are ordinary ``--key value`` overrides, as wandb's sweep agents write them).
+_SLURM_FLAGS = ("--partition", "--timeout-min", "--mem-gb", "--slurm-array-parallelism", "--slurm")
 _VALUE_FLAGS = (
     "--launcher", "--jobs", "--ray-address", "--cpus-per-job", "--gpus-per-job", "--logs",
+    *_SLURM_FLAGS,
 )  # fmt: skip
 _SWITCHES = ("--quiet-jobs",)  # flags without a value, read only with --multirun
+_SBATCH_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -86,6 +90,7 @@ def take_sweep_flags(tokens: Sequence[str]) -> SweepFlags:
     if not multirun:
         return SweepFlags(False, SweepOptions(), tuple(tokens), tuple(range(len(tokens))))
     values: dict[str, tuple[str, Origin]] = {}
+    sbatch: list[tuple[str, Origin]] = []  # --slurm KEY=VALUE, repeatable
     kept: list[str] = []
     positions: list[int] = []
     i, done = 0, False
@@ -102,14 +107,17 @@ def take_sweep_flags(tokens: Sequence[str]) -> SweepFlags:
             values[name] = ("", Origin.argv(i, token))
         elif name in _VALUE_FLAGS:
             if "=" in token:
-                values[name] = (token.partition("=")[2], Origin.argv(i, token))
+                found = (token.partition("=")[2], Origin.argv(i, token))
             elif i + 1 < len(tokens) and not tokens[i + 1].startswith("--"):
-                values[name] = (tokens[i + 1], Origin.argv(i, f"{token} {tokens[i + 1]}"))
+                found = (tokens[i + 1], Origin.argv(i, f"{token} {tokens[i + 1]}"))
                 i += 1
             else:
                 raise OverrideError(f"{token} needs a value", origin=Origin.argv(i, token))
+            if name == "--slurm":
+                sbatch.append(found)
+            values[name] = found
         i += 1
-    return SweepFlags(True, _options(values), tuple(kept), tuple(positions))
+    return SweepFlags(True, _options(values, sbatch), tuple(kept), tuple(positions))
 
 
 def _is_multirun(tokens: Sequence[str], i: int) -> bool:
@@ -127,13 +135,25 @@ def _is_multirun(tokens: Sequence[str], i: int) -> bool:
     return tokens[i] == "--multirun" or not takes_value
 
 
-def _options(values: dict[str, tuple[str, Origin]]) -> SweepOptions:
+def _options(
+    values: dict[str, tuple[str, Origin]], sbatch: Sequence[tuple[str, Origin]] = ()
+) -> SweepOptions:
     launcher, where = values.get("--launcher", ("local", None))
     if launcher not in LAUNCHERS:
         raise OverrideError(
             f"unknown launcher {launcher!r}; the launchers are {', '.join(LAUNCHERS)}",
             origin=where,
         )
+    if launcher != "slurm":
+        for flag in _SLURM_FLAGS:
+            if flag in values:
+                raise OverrideError(
+                    f"{flag} is a flag of the Slurm launcher",
+                    origin=values[flag][1],
+                    hint="add --launcher slurm",
+                )
+    timeout = values.get("--timeout-min", ("60", None))
+    parallel = values.get("--slurm-array-parallelism")
     return SweepOptions(
         launcher=launcher,
         jobs=None if "--jobs" not in values else int(_number(*values["--jobs"], whole=True)),
@@ -142,7 +162,24 @@ def _options(values: dict[str, tuple[str, Origin]]) -> SweepOptions:
         gpus_per_job=_number(*values.get("--gpus-per-job", ("0", None)), least=0.0),
         quiet_jobs="--quiet-jobs" in values,
         logs=values["--logs"][0] if "--logs" in values else None,
+        partition=values["--partition"][0] if "--partition" in values else None,
+        timeout_min=int(_number(*timeout, whole=True)),
+        mem_gb=_number(*values["--mem-gb"], least=0.0) if "--mem-gb" in values else None,
+        array_parallelism=None if parallel is None else int(_number(*parallel, whole=True)),
+        slurm=tuple(_sbatch_option(*each) for each in sbatch),
     )
+
+
+def _sbatch_option(text: str, origin: Origin) -> tuple[str, str]:
+    """``constraint=a100`` as ``("constraint", "a100")``: any sbatch option, for sbatch to check."""
+    key, equals, value = text.partition("=")
+    if not equals or not _SBATCH_KEY.fullmatch(key):
+        raise OverrideError(
+            f"expected --slurm KEY=VALUE with an sbatch option as KEY, got {text!r}",
+            origin=origin,
+            hint="for example --slurm constraint=a100 or --slurm qos=high",
+        )
+    return key, value
 
 
 def _number(text: str, origin: Origin | None, *, whole: bool = False, least: float = 1.0) -> float:

@@ -33,6 +33,7 @@ __all__ = [
     "LauncherError",
     "Outcome",
     "SweepOptions",
+    "interrupt_once",
     "program_command",
     "progress_line",
     "reported",
@@ -62,11 +63,17 @@ class SweepOptions:
     """How to run the jobs of a sweep.
 
     Attributes:
-        launcher: ``local`` (a pool of processes on this machine) or ``ray``.
+        launcher: ``local`` (a pool of processes on this machine), ``ray`` or ``slurm``.
         jobs: how many local jobs run at once (``None``: the CPU count).
         ray_address: the Ray cluster to join (``None``: start a local one).
-        cpus_per_job: CPUs Ray reserves for each job.
-        gpus_per_job: GPUs Ray reserves for each job.
+        cpus_per_job: CPUs Ray or Slurm reserves for each job.
+        gpus_per_job: GPUs Ray or Slurm reserves for each job.
+        partition: Slurm: the partition (``None``: the cluster's default one).
+        timeout_min: Slurm: each job's time limit, in minutes.
+        mem_gb: Slurm: each job's memory, in GB (``None``: the cluster's default).
+        array_parallelism: Slurm: how many tasks of the job array run at once (``None``:
+            ``jobs`` when given, else all of them).
+        slurm: Slurm: more sbatch options, the ``(key, value)`` of each ``--slurm KEY=VALUE``.
         quiet_jobs: show only progress lines and the summary, not the jobs' own lines.
         logs: a folder that keeps every job's output (``<sweep>-<job>.log``).
     """
@@ -78,6 +85,11 @@ class SweepOptions:
     gpus_per_job: float = 0.0
     quiet_jobs: bool = False
     logs: str | None = None
+    partition: str | None = None
+    timeout_min: int = 60
+    mem_gb: float | None = None
+    array_parallelism: int | None = None
+    slurm: tuple[tuple[str, str], ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -289,6 +301,18 @@ def take_job(tokens: list[str]) -> dict[str, Any] | None:
             "expected a JSON object from a typedcfg launcher", origin=Origin.argv(0, token)
         )
     return cast("dict[str, Any]", info)
+
+
+def interrupt_once(signum: int, frame: object) -> None:
+    """A job's SIGTERM handler: stop as on Ctrl-C (``KeyboardInterrupt``), once.
+
+    Slurm signals every process of a job step, and may do so twice (the job and its step); a
+    second SIGTERM must not interrupt the job while it records how it ended.
+    """
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise KeyboardInterrupt
 
 
 def reported(value: Any) -> Any:

@@ -1,4 +1,4 @@
-"""Launchers: run the jobs of a sweep in local processes or as Ray tasks.
+"""Launchers: run the jobs of a sweep in local processes, as Ray tasks, or on Slurm.
 
 It never prints: progress goes to a ``report`` callback, and each job's output to its
 :class:`~typedcfg.sweeps.output.JobOutput`, both given by ``app/multirun.py``.
@@ -11,6 +11,8 @@ It never prints: progress goes to a ``report`` callback, and each job's output t
   starts the job's process on the node that runs it. Joins ``address`` or starts a local
   cluster, and shuts down only a cluster it started. A task sends its job's output, chunk by
   chunk, to a small actor that the driver empties every 0.2 s into the jobs' outputs.
+- Slurm: one job array through submitit, in :mod:`typedcfg.sweeps.slurm` (imported only for
+  ``--launcher slurm``).
 """
 
 from __future__ import annotations
@@ -49,6 +51,11 @@ def launch(
     Each job's output goes to ``output`` (``None``: shown nowhere, kept only in the run
     directory of a recorded job).
     """
+    if options.launcher == "slurm":
+        from .slurm import describe, run_slurm  # submitit is imported in there, when it runs
+
+        announce(describe(options, len(specs)))
+        return run_slurm(specs, options, report=report, announce=announce, output=output)
     if options.launcher == "ray":
         announce(
             f"{len(specs)} jobs on ray {options.ray_address or '(local cluster)'}, "
