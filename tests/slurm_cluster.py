@@ -12,7 +12,9 @@ No cgroups in a container: processes are tracked by their parent (``proctrack/li
 task plugin, no accounting (so no ``sacct``: the launcher reads job states from ``scontrol``).
 ``select/cons_tres`` hands out single cores, so several jobs run at once; ``DefMemPerCPU`` keeps
 a job without ``--mem`` from taking the whole node's memory. ``OverTimeLimit=0`` and a short
-``KillWait`` end a job that runs past its (one minute) limit promptly.
+``KillWait`` end a job that runs past its (one minute) limit promptly. Two partitions share the
+node: ``debug`` (the default) and ``urgent``, whose jobs preempt (cancel) those of ``debug``
+(``PreemptType=preempt/partition_prio``, ``PreemptMode=CANCEL``), so a test can preempt a job.
 """
 
 from __future__ import annotations
@@ -155,11 +157,15 @@ def slurm_conf(folder: Path, node: str, cpus: int, memory: int) -> str:
         "MinJobAge": "300",
         "SlurmdTimeout": "60",
         "SchedulerParameters": "sched_interval=2",
+        # A job in the "urgent" partition preempts (cancels) jobs of "debug" on the node.
+        "PreemptType": "preempt/partition_prio",
+        "PreemptMode": "CANCEL",
     }
     text = "".join(f"{key}={value}\n" for key, value in lines.items())
     text += (
         f"NodeName={node} NodeAddr=127.0.0.1 CPUs={cpus} RealMemory={memory} State=UNKNOWN\n"
-        f"PartitionName=debug Nodes={node} Default=YES MaxTime=INFINITE State=UP\n"
+        f"PartitionName=debug Nodes={node} Default=YES MaxTime=INFINITE State=UP PriorityTier=1\n"
+        f"PartitionName=urgent Nodes={node} MaxTime=INFINITE State=UP PriorityTier=2\n"
     )
     return text
 
@@ -219,8 +225,8 @@ def _answers(cluster: Cluster) -> bool:
 
 
 def _idle(cluster: Cluster) -> bool:
-    state = cluster.run("sinfo", "--noheader", "--Node", "--format=%T", check=False).strip()
-    return state == "idle"
+    out = cluster.run("sinfo", "--noheader", "--Node", "--format=%T", check=False)
+    return set(out.split()) == {"idle"}  # one line per partition
 
 
 def _wait_for(ready: object, cluster: Cluster, name: str, timeout: float) -> None:

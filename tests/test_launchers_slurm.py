@@ -3,7 +3,7 @@
 Slurm's time limits count in minutes, so the over-time job runs in the same sweep as the others
 (``--timeout-min 1``): one sweep of four jobs has two that finish, one that fails and one that
 Slurm ends at its limit. Another sweep is cancelled (SIGTERM to the launcher) while its first job
-runs; nothing of it is left in ``squeue``.
+runs; nothing of it is left in ``squeue``. A job of a higher-priority partition preempts one.
 """
 
 from __future__ import annotations
@@ -160,6 +160,34 @@ def test_slurm_sweep_cancelled_mid_way_leaves_nothing_in_squeue(
     states = {slurm.job_state(f"{array_id}_{i}").get("JobState") for i in range(4)}
     assert states == {"CANCELLED"}
     assert (meta_files(tmp_path)[0]["status"]) == "failed"  # recorded its interruption
+
+
+def test_preempted_job_is_reported_with_slurms_state(slurm: Cluster, tmp_path: Path) -> None:
+    """A job of the "urgent" partition takes the node: the sweep's running job is preempted."""
+    program = write_program(tmp_path)
+    process = subprocess.Popen(
+        [sys.executable, str(program), "--multirun", "--launcher", "slurm", "lr=0.2", "width=1",
+         "sleep=300,0", "--cpus-per-job", "2", "--timeout-min", "5"],
+        cwd=tmp_path, env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert process.stderr is not None
+    seen = ""
+    for line in process.stderr:  # until job 0 runs, on both of the node's CPUs
+        seen += line
+        if line.startswith("[0] training"):
+            break
+    urgent = slurm.run("sbatch", "--parsable", "-p", "urgent", "-c", "2", "-o", "/dev/null",
+                       "--wrap", "sleep 1")  # fmt: skip
+    out, err = process.communicate(timeout=120)
+    err = seen + err
+    assert process.returncode == 1, err
+    rows = out.splitlines()[1:]
+    assert re.match(r"0\s+sleep=300\s+failed\s+ended by Slurm: PREEMPTED\s", rows[0]), out
+    assert re.match(r"1\s+sleep=0\s+finished\s", rows[1]), out
+    assert "job 0 failed in" in err and "ended by Slurm: PREEMPTED" in err
+    assert slurm.job_state(urgent.strip())["JobState"] == "COMPLETED"
+    assert meta_files(tmp_path)[0]["status"] == "failed"  # it recorded how it ended
+    assert wait_for_empty_queue(slurm) == []
 
 
 def test_sbatch_refusal_is_a_located_error(slurm: Cluster, tmp_path: Path) -> None:
