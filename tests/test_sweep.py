@@ -87,8 +87,8 @@ def test_dash_m_after_a_bare_key_is_its_value() -> None:
     ("argv", "message"),
     [
         (
-            ["-m", "--launcher", "slurm"],
-            "argv[1] '--launcher slurm': unknown launcher 'slurm'; the launchers are local, ray",
+            ["-m", "--launcher", "pbs"],
+            "argv[1] '--launcher pbs': unknown launcher 'pbs'; the launchers are local, ray, slurm",
         ),
         (["-m", "--jobs=0"], "argv[1] '--jobs=0': expected a whole number >= 1, got '0'"),
         (["-m", "--jobs", "two"], "argv[1] '--jobs two': expected a whole number >= 1, got 'two'"),
