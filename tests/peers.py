@@ -1,0 +1,154 @@
+"""The peers as oracles: Hydra's parser and composition, OmegaConf's YAML loader, wandb's config.
+
+Helpers for the differential tests (``tests/test_peer_*.py``). The peers' own published test
+cases are kept as data under ``tests/data/peers/`` (extracted by ``tools/extract_peer_cases.py``,
+each file names its source repository, path and commit); the peers themselves are run here, at
+test time, on the same inputs.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import warnings
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+PEERS = Path(__file__).resolve().parent / "data" / "peers"
+
+# Rules of Hydra's grammar whose test inputs are a value: the token is 'key=<input>'.
+VALUE_RULES = frozenset({"element", "value", "primitive", "listContainer", "dictContainer",
+                         "function", "simpleChoiceSweep"})
+
+
+class Anything(BaseModel):
+    """A schema that accepts any keys: composition without a schema's guidance."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+def peer_data(name: str) -> dict[str, Any]:
+    """One extracted case file; it always names its source (repository, path, commit)."""
+    data: dict[str, Any] = json.loads((PEERS / name).read_text(encoding="utf-8"))
+    assert data["source"]["commit"], name
+    return data
+
+
+def _inputs(test: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """(rule, input text) for every row of one of Hydra's parametrized parser tests."""
+    tables = test["tables"]
+    if test["test"] == "test_override":  # the prefix table times the override table
+        for prefix in tables[0]["rows"]:
+            for row in tables[1]["rows"]:
+                yield "override", prefix["prefix"]["literal"] + row["value"]["literal"]
+        return
+    names = tables[0]["names"]
+    for row in tables[0]["rows"]:
+        rule = test["rule"]
+        if rule == "rule":
+            rule = row["rule"].get("literal")
+        first = row.get("value") if names[0] in ("rule", "func_name") else row.get(names[0])
+        if first is not None and isinstance(first.get("literal"), str):
+            yield rule, first["literal"]
+
+
+def hydra_parser_tokens() -> list[str]:
+    """Override tokens built from the inputs of Hydra's ``tests/test_overrides_parser.py``.
+
+    An override input is taken as it is; a value input becomes ``key=<value>``; a key input
+    becomes ``<key>=1`` and, as Hydra's own ``test_override`` crosses its cases with every
+    prefix, ``+<key>=1`` and ``++<key>=1`` too; a package input becomes ``key@<package>=1``.
+    """
+    tokens: list[str] = []
+    for test in peer_data("hydra_overrides_parser.json")["tests"]:
+        for rule, text in _inputs(test):
+            if rule in ("override", "overrides"):
+                tokens.append(text)
+            elif rule in VALUE_RULES:
+                tokens.append(f"key={text}")
+            elif rule in ("key", "packageOrGroup"):
+                tokens += [f"{text}=1", f"+{text}=1", f"++{text}=1"]
+            elif rule == "package":
+                tokens.append(f"key@{text}=1")
+    return list(dict.fromkeys(tokens))
+
+
+def same(a: Any, b: Any) -> bool:
+    """Equal values of equal types, NaN equal to NaN, recursively (``1 == 1.0`` is not same)."""
+    if isinstance(a, float) and isinstance(b, float):
+        return a == b or (math.isnan(a) and math.isnan(b))
+    if isinstance(a, list) and isinstance(b, list):
+        pairs = zip(a, b, strict=False)  # lengths compared first
+        return len(a) == len(b) and all(same(x, y) for x, y in pairs)  # type: ignore[arg-type]
+    if isinstance(a, dict) and isinstance(b, dict):
+        return list(a) == list(b) and all(  # type: ignore[arg-type]
+            same(a[k], b[k]) for k in a  # type: ignore[index]
+        )
+    return type(a) is type(b) and a == b
+
+
+def hydra_apply(base: str, token: str, *, struct: bool = True) -> tuple[str, Any]:
+    """What Hydra does with one override on a primary config that holds ``base`` (YAML).
+
+    ``("ok", data)`` or ``("error", message)``. This is the step ``hydra.compose`` runs after
+    composing the defaults list: its parser reads the token and its config loader applies it
+    to the composed config, in struct mode. ``_apply_overrides_to_config`` is the loader's own
+    (private) static method; it is called here, and only here, so that every token is checked
+    in milliseconds. ``test_hydra_apply_is_hydra_compose`` holds this function to
+    ``hydra.compose`` on the same tokens.
+    """
+    from hydra._internal.config_loader_impl import ConfigLoaderImpl
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from omegaconf import OmegaConf
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Hydra's deprecation notes (json_str, extend_list)
+        try:
+            parsed = OverridesParser.create().parse_overrides([token])
+            if any(o.is_sweep_override() for o in parsed):
+                return "error", "sweep"
+            cfg = OmegaConf.create(base)
+            OmegaConf.set_struct(cfg, struct)
+            ConfigLoaderImpl._apply_overrides_to_config(parsed, cfg)  # type: ignore[arg-type]  # pyright: ignore[reportPrivateUsage]
+            return "ok", OmegaConf.to_container(cfg, resolve=False)
+        except Exception as exc:
+            return "error", f"{type(exc).__name__}: {str(exc).strip().splitlines()[0]}"
+
+
+def hydra_compose(config_dir: str | os.PathLike[str], name: str | None,
+                  overrides: Sequence[str]) -> tuple[str, Any]:
+    """``hydra.compose`` itself: ``("ok", data before resolution, no hydra key)`` or an error."""
+    from hydra import compose, initialize_config_dir
+    from omegaconf import OmegaConf
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            with initialize_config_dir(config_dir=os.path.abspath(config_dir),
+                                       version_base="1.3"):
+                cfg = compose(config_name=name, overrides=list(overrides))
+        except Exception as exc:
+            return "error", f"{type(exc).__name__}: {str(exc).strip().splitlines()[0]}"
+    data = OmegaConf.to_container(cfg, resolve=False)
+    assert isinstance(data, dict)
+    data.pop("hydra", None)
+    return "ok", data
+
+
+def typedcfg_compose(config_dir: str | os.PathLike[str], name: str | None,
+                     overrides: Sequence[str]) -> tuple[str, Any]:
+    """typedcfg's composed tree (before interpolation and validation), or its error text."""
+    from typedcfg import TypedcfgError
+    from typedcfg.pipeline import compose_data
+    from typedcfg.typeinfo import schema_tree
+
+    try:
+        composed, _ = compose_data(schema_tree(Anything), list(overrides), defaults=None,
+                                   config_dir=os.fspath(config_dir), config_name=name)
+    except TypedcfgError as exc:
+        return "error", str(exc).splitlines()[0]
+    return "ok", composed.data
