@@ -353,9 +353,10 @@ def test_huge_integer_is_an_override_error(token: str) -> None:
 
 
 def test_group_and_package_keys() -> None:
-    """``db/mysql=x`` splits the group path; ``group@pkg=opt`` keeps the package."""
+    """``db/mysql=x`` keeps the key as written (a group path when it names a group, else a
+    literal key, as in Hydra); ``group@pkg=opt`` keeps the package."""
     o = parse_override("db/mysql=x", 0)
-    assert (o.key, o.path, o.value, o.package) == ("db/mysql", ("db", "mysql"), "x", None)
+    assert (o.key, o.path, o.value, o.package) == ("db/mysql", ("db/mysql",), "x", None)
     o = parse_override("optim@train.opt=adam", 1)
     assert (o.key, o.path, o.value, o.package) == ("optim", ("optim",), "adam", "train.opt")
 

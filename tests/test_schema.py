@@ -130,11 +130,13 @@ CASES = [
     ("wandb-unknown-key", "wandb", "name:\n  value: r\nepoch:\n  value: 3\n", False),
     ("wandb-missing-required", "wandb", "epochs:\n  value: 3\n", False),
     (
-        "wandb-extra-wrapper-key",
+        # wandb sweep-style keys beside the value are read (kept for typedcfg infer).
+        "wandb-sweep-style-key",
         "wandb",
         "wandb_version: 1\nname:\n  value: r\n  min: 1\n",
-        False,
+        True,
     ),
+    ("wandb-description", "wandb", "name:\n  description: the run\n  value: r\n", True),
     ("wandb-version-2", "wandb", "wandb_version: 2\nname:\n  value: r\n", False),
     (
         "wandb-unknown-in-value",

@@ -167,7 +167,7 @@ GIVEN_UP = [
     "",  # empty
     "wandb_version: 1\na:\n  value: 1\n",  # versioned desc/value files
     "lr:\n  desc: x\n  value:\n    a: 1\n",  # an entry whose value is a block
-    "lr:\n  desc: x\n  value: 1\n  other: 2\n",  # an entry with a stray key (an error)
+    "lr:\n  desc: x\n  value: 1\n  min: 0\n",  # an entry with more keys (libyaml settles it)
     "optim:\n  kind: sgd\n  momentum: 0.5\n",  # a discriminated union (with the schema)
 ]
 

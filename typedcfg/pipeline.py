@@ -23,7 +23,7 @@ from ._plain import as_plain
 from ._typing import is_list, is_mapping, is_sequence
 from .composition.groups import Choices, GroupRepo, compose_files
 from .composition.merge import Composed, apply_overrides, drop_key, merge_layers
-from .errors import MASK, ConfigFileError
+from .errors import MASK, ConfigFileError, OverrideError
 from .provenance import DEFAULTS_FILE, KeyPath, Origin, Provenance, SourceKind, format_path
 from .read.argv import split_argv
 from .read.grammar import Op, Override
@@ -321,6 +321,13 @@ def compose_data(
             continue
         if repo.root is not None and _selects_group(override, repo):
             group_overrides.append(override)
+        elif override.package is not None:
+            # 'key@pkg=value' only makes sense for a config group (Hydra refuses it too).
+            raise OverrideError(
+                f"'{override.key}@{override.package}' looks like a config group override, "
+                f"but there is no config group {override.key!r}",
+                origin=override.origin,
+            )
         else:
             value_overrides.append(override)
     primary = _primary(repo, config_name) if config_name is not None else None

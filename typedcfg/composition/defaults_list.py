@@ -154,10 +154,13 @@ def parse_entry(item: Any, origin: Origin) -> Entry:
         # make a plain entry optional).
         optional = item.startswith("optional ")
         name = item[len("optional ") :].strip() if optional else item.strip()
-        name, _, package = name.partition("@")
+        name, at, package = name.partition("@")
         if not name:
             raise ConfigFileError(f"defaults: entry {item!r} names no config", origin=origin)
-        return Entry("config", name, None, package or None, optional=optional, origin=origin)
+        # 'name@' (an empty package) is Hydra's way to say: at the including file's package.
+        package_or_here = package or ("_here_" if at else None)
+        return Entry("config", _no_suffix(name), None, package_or_here, optional=optional,
+                     origin=origin)
     if isinstance(item, dict) and len(cast("dict[str, Any]", item)) == 1:
         ((key, option),) = cast("dict[str, Any]", item).items()
         words = str(key).split()
@@ -191,6 +194,10 @@ def parse_entry(item: Any, origin: Origin) -> Entry:
             )
         if isinstance(option, (int, float)):
             option = str(option)
+        if isinstance(option, str):
+            option = _no_suffix(option)
+        elif isinstance(option, list):
+            option = [_no_suffix(o) for o in names]
         return Entry(
             "group",
             group,
@@ -204,6 +211,12 @@ def parse_entry(item: Any, origin: Origin) -> Entry:
         f"defaults: each entry is a name or one 'group: option' pair, not {item!r}",
         origin=origin,
     )
+
+
+def _no_suffix(name: str) -> str:
+    """A config name without its ``.yaml``: Hydra accepts ``- /exp/base.yaml`` and
+    ``override /trainer: debug.yaml`` for ``- /exp/base`` and ``override /trainer: debug``."""
+    return name[: -len(".yaml")] if name.endswith(".yaml") and len(name) > 5 else name
 
 
 class GroupRepo:
@@ -239,6 +252,13 @@ class GroupRepo:
             if rel != ".":
                 found.append(rel.replace(os.sep, "/"))
         return found
+
+    def within(self, path: str) -> bool:
+        """True when the file ``path`` lies inside the config dir."""
+        if self.root is None:
+            return False
+        root = os.path.abspath(self.root)
+        return os.path.commonpath([root, os.path.abspath(path)]) == root
 
     def find(self, path: str) -> str | None:
         """The file for config path ``path`` (no extension) under the root, if it exists."""

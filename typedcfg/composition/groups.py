@@ -83,7 +83,9 @@ class _Composer:
                 final_package(entry, place, header) if entry else join_package("", header or "")
             )
         hint = node_at(self.tree, tuple(package.split("."))) if package else self.tree
-        doc = parse_yaml(text, path, self.kind, hint, desc_value=primary)
+        # A group option may be a list (Hydra puts it at the option's package).
+        doc = parse_yaml(text, path, self.kind, hint, desc_value=primary,
+                         top_list=bool(package))
         if doc.data is None and entry is None:
             # Group options are often empty on purpose (a 'none' option); a top-level file
             # that is empty is more likely a mistake.
@@ -92,6 +94,8 @@ class _Composer:
                 EmptyConfigWarning,
                 stacklevel=5,
             )
+        if isinstance(doc.data, list):
+            return [_place_layer(doc, doc.data, package, path, self.kind)]
         data = _mapping(doc.data)
         if not package and "defaults" not in data and not (is_root and self.choices.appended):
             # Most files: no defaults list, nothing appended, at the root: its own layer.
@@ -159,12 +163,21 @@ class _Composer:
     def config_entry(self, entry: Entry, here: Place, parent: str) -> list[Layer]:
         """A plain entry (``- base``, ``- /other/file``): the file itself, not a choice."""
         name = entry.name
+        if "${" in name:
+            raise CompositionError(
+                f"defaults: interpolated config names ({name!r}) are not supported; "
+                "name the config",
+                origin=entry.origin,
+            )
         if name.startswith("/"):
             file = self.repo.find(name[1:])
+        elif self.repo.within(parent):
+            # Hydra's rule: relative to the including file's group. For an option chosen in a
+            # group that is the group (an option 'lm/big' of 'model' looks in 'model'), not the
+            # option file's folder ('model/lm'); for a plain entry, its own folder.
+            file = self.repo.find("/".join(p for p in (here.group_dir, name) if p))
         else:
-            # Relative to the including file, which for files inside the config dir is
-            # Hydra's rule (relative to the including file's group) and also works for a
-            # defaults file or --configs file outside it.
+            # A defaults file or --configs file outside the config dir: relative to the file.
             base = os.path.dirname(parent)
             file = next(
                 (
@@ -305,16 +318,16 @@ def _is_hydra(entry: Entry, here: Place) -> bool:
 
 
 def _place_layer(
-    doc: Document, data: dict[str, Any], package: str, file: str, kind: SourceKind
+    doc: Document, data: dict[str, Any] | list[Any], package: str, file: str, kind: SourceKind
 ) -> Layer:
-    """The document's own keys as a layer, nested under ``package``."""
+    """The document's own keys (or its list) as a layer, nested under ``package``."""
     origins = doc.origins
     if "defaults" not in data:
         origins = {p: o for p, o in origins.items() if not p or p[0] != "defaults"}
     if not package:
         return Layer(file, kind, data, origins, doc.descriptions, doc.interpolated)
     parts = tuple(package.split("."))
-    wrapped: dict[str, Any] = data
+    wrapped: Any = data
     for part in reversed(parts):
         wrapped = {part: wrapped}
     top = Origin.at(kind, file, 1, 1)

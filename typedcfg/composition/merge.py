@@ -171,7 +171,13 @@ def apply_overrides(
             _forget_below(origins, path, current)
             origins.pop(path, None)
             continue
-        if op is Op.ADD and current is not _MISS:
+        hint = node_at(tree, path)
+        value = override.typed_value(hint)
+        # As in Hydra: '+key' adds a key that is missing or null, and merges a mapping or list
+        # value into an existing key ('+x={b:20}' on {x: {a: 10}} gives {x: {a: 10, b: 20}}).
+        if op is Op.ADD and current is not _MISS and current is not None and not (
+            value.__class__ is dict or value.__class__ is list
+        ):
             where = origins.get(path)
             raise CompositionError(
                 f"cannot add {format_path(path)!r}: the key already exists"
@@ -179,9 +185,17 @@ def apply_overrides(
                 origin=override.origin,
                 hint=f"use ++{override.key}=... to replace it, or {override.key}=... to change it",
             )
-        hint = node_at(tree, path)
-        value = override.typed_value(hint)
-        merge = op is Op.SET and value.__class__ is dict and current.__class__ is dict
+        merge = value.__class__ is dict and current.__class__ is dict
+        if (hint is None or hint.kind == "any") and _mapping_and_list(value, current):
+            # An untyped position: Hydra (OmegaConf) refuses to merge a mapping into a list
+            # and a list into a mapping. A typed field decides by its type instead.
+            where = origins.get(path)
+            raise CompositionError(
+                f"cannot merge {_shape(value)} into {format_path(path)!r}, which holds "
+                f"{_shape(current)}" + (f" (set at {where})" if where is not None else ""),
+                origin=override.origin,
+                hint=f"to replace it, delete it first: ~{override.key} +{override.key}=...",
+            )
         if hint is not None and hint.discriminator and isinstance(value, str) and (
             value in hint.tagged
         ):
@@ -204,6 +218,16 @@ def apply_overrides(
         if not interpolated and _has_interpolation(value):
             interpolated = True
     return Composed(data, origins, overridden, dict(composed.descriptions), interpolated)
+
+
+def _mapping_and_list(value: Any, current: Any) -> bool:
+    """One of the two is a mapping and the other a list."""
+    kinds = {value.__class__, current.__class__}
+    return kinds == {dict, list}
+
+
+def _shape(value: Any) -> str:
+    return "a mapping" if value.__class__ is dict else "a list"
 
 
 def drop_key(composed: Composed, key: str) -> Composed:

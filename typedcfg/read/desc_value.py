@@ -7,17 +7,23 @@ and a ``_wandb`` mapping of its own bookkeeping. Below the top level, everything
 
 from __future__ import annotations
 
-from typing import Any
+import warnings
+from typing import Any, cast
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from ..provenance import Origin
+from ..errors import KeyWarning, suggest
+from ..provenance import KeyPath, Origin
 from ..typeinfo import DICT, TypeNode
 from .yaml_walk import _NOT_ENTRY, _consumed, _Walker
 
-__all__ = ["desc_value_entry", "read_top"]
+__all__ = ["ENTRY_KEYS", "desc_value_entry", "read_top"]
 
-
+# The sub-keys of a desc/value entry besides 'value': its help text, and what real files and
+# wandb sweeps put there (kept for typedcfg infer). Others are ignored with a KeyWarning.
+_HELP = ("desc", "description")
+ENTRY_KEYS = frozenset({*_HELP, "value", "min", "max", "values", "allowed_values",
+                        "distribution", "mu", "sigma", "q", "probabilities"})
 
 def read_top(
     walker: _Walker, root: MappingNode, hint: TypeNode | None, desc_value: bool
@@ -68,55 +74,86 @@ def read_top(
             )
     return out
 
+
 def desc_value_entry(
     walker: _Walker, key: str, node: MappingNode, child: TypeNode | None, versioned: bool
 ) -> Any:
-    """The ``value`` of a desc/value entry, or ``None`` when ``node`` is plain data."""
+    """The ``value`` of a desc/value entry, or ``_NOT_ENTRY`` when ``node`` is plain data.
+
+    As wandb reads ``config-defaults.yaml``: a top-level mapping that holds ``value`` is an
+    entry and stands for its value, unless the schema says this position is a mapping with a
+    ``value`` (or ``desc``) field. ``desc`` and ``description`` are its help text; the
+    sweep-style sub-keys (``min``, ``max``, ``allowed_values`` ...) are kept for ``typedcfg
+    infer``; any other sub-key is ignored with a :class:`KeyWarning` (did-you-mean).
+    """
     names: dict[str, tuple[Node, Node]] = {}
     for k, v in node.value:
         if isinstance(k, ScalarNode):
             if k.value in names:
                 raise walker.duplicate(k.value, names[k.value][0], k)
             names[k.value] = (k, v)
-    if "value" not in names and "desc" not in names:
-        if versioned:
-            raise walker.error(node, f"{key}: desc/value entry without 'value'")
-        return _NOT_ENTRY
     claimed = child is not None and child.children is not None and (
         "value" in child.children or "desc" in child.children
     )
     if claimed and not versioned:
         return _NOT_ENTRY  # the schema's own model has a 'value'/'desc' field: plain data
+    if "value" not in names:
+        if versioned:
+            raise walker.error(node, f"{key}: desc/value entry without 'value'")
+        if "desc" in names and len(names) == 1:
+            raise walker.error(
+                node,
+                f"{key}: desc/value entry without 'value'",
+                hint=f"add 'value:' under '{key}', or remove 'desc' to write plain YAML",
+            )
+        return _NOT_ENTRY
     if (
         not versioned
         and child is not None
         and child.kind == DICT
-        and "value" in names
         and not isinstance(names["value"][1], MappingNode)
     ):
         # A dict field's own 'value' key (its desc/value form holds a mapping).
         return _NOT_ENTRY
-    extra = [n for n in names if n not in ("desc", "value")]
-    if extra:
-        if not versioned and "value" not in names:
-            return _NOT_ENTRY
-        if not versioned and "desc" not in names:
-            return _NOT_ENTRY
-        raise walker.error(
-            names[extra[0]][0],
-            f"{key}: unexpected key {extra[0]!r} in a desc/value entry "
-            "(only 'desc' and 'value' are allowed)",
-        )
-    if "value" not in names:
-        raise walker.error(
-            node,
-            f"{key}: desc/value entry without 'value'",
-            hint=f"add 'value:' under '{key}', or remove 'desc' to write plain YAML",
-        )
     walker.doc.desc_value += 1
-    if "desc" in names:
-        desc_node = names["desc"][1]
-        walker.check_tags(desc_node)
-        if isinstance(desc_node, ScalarNode) and desc_node.value:
-            walker.doc.descriptions[(key,)] = desc_node.value
+    kept: dict[str, Any] = {}
+    for name, (name_node, sub) in names.items():
+        if name in _HELP or name == "value":
+            continue
+        if name in ENTRY_KEYS:
+            kept[name] = built = walker.value(sub, (key, name), None)
+            _drop_origins(walker.origins, (key, name), built)  # not part of the config
+            continue
+        walker.check_tags(sub)
+        found = suggest(name, sorted(ENTRY_KEYS))
+        mark = name_node.start_mark
+        where = Origin(walker.kind, walker.file, mark.line + 1, mark.column + 1)
+        warnings.warn(
+            KeyWarning(
+                f"{where}: {key}.{name}: unknown key in a desc/value entry, ignored (an entry "
+                "keeps its 'value'; 'desc' is its help text)"
+                + (f"; did you mean {found[0]!r}?" if found else "")
+            ),
+            stacklevel=2,
+        )
+    if kept:
+        walker.doc.constraints[(key,)] = kept
+    for help_key in _HELP:
+        if help_key in names:
+            desc_node = names[help_key][1]
+            walker.check_tags(desc_node)
+            if isinstance(desc_node, ScalarNode) and desc_node.value:
+                walker.doc.descriptions.setdefault((key,), desc_node.value)
     return walker.value(names["value"][1], (key,), child)
+
+
+def _drop_origins(origins: dict[KeyPath, Origin], path: KeyPath, value: Any) -> None:
+    """Forget the origins of ``value`` (built at ``path``) and of everything inside it."""
+    stack: list[tuple[KeyPath, Any]] = [(path, value)]
+    while stack:
+        here, item = stack.pop()
+        origins.pop(here, None)
+        if isinstance(item, dict):
+            stack.extend(((*here, k), v) for k, v in cast("dict[str, Any]", item).items())
+        elif isinstance(item, list):
+            stack.extend(((*here, i), v) for i, v in enumerate(cast("list[Any]", item)))

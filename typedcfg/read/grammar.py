@@ -200,6 +200,23 @@ def _check_depth(value: Any, path: KeyPath, origin: Origin) -> None:
             stack.extend((child, depth + 1) for child in children)
 
 
+def _check_keys(value: Any, origin: Origin) -> None:
+    """Refuse a mapping with a null key (``{null: 1}``), as Hydra does: no config key is null."""
+    stack: list[object] = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            mapping = cast("dict[object, object]", item)
+            if None in mapping:
+                raise OverrideError(
+                    "a mapping key cannot be null", origin=origin,
+                    hint="quote the key for the text 'null': {'null': ...}",
+                )
+            stack.extend(mapping.values())
+        elif isinstance(item, list):
+            stack.extend(cast("list[object]", item))
+
+
 def _children(value: Any) -> list[object] | None:
     """The items of a list or the values of a dict (JSON-like data); ``None`` for a scalar."""
     if isinstance(value, dict):
@@ -298,9 +315,12 @@ def _parse_slow(token: str, origin: Origin) -> Override:
         literal = _python_literal(raw)
         if literal is not _MISS:
             value = literal
-    path = _split_key(group_key.replace("/", "."), origin)
+    # 'abc/cde' is a literal key unless it names a config group (the pipeline decides that
+    # by the key as written), as in Hydra.
+    path = _split_key(group_key, origin)
     if isinstance(value, (list, dict)):
         _check_depth(value, path, origin)
+        _check_keys(value, origin)
     return Override(op, group_key, path, value, text, origin, parsed.package)
 
 

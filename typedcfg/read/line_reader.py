@@ -16,8 +16,9 @@ import re
 from typing import Any
 
 from ..provenance import KeyPath, Origin, SourceKind
-from ..typeinfo import DICT, TypeNode
+from ..typeinfo import ANY, DICT, TypeNode
 from .scalars import NULLS, parse_scalar
+from .untyped import parse_untyped
 
 __all__ = ["parse_block"]
 
@@ -48,6 +49,7 @@ _ITEM_CHARS = _WORD + "~./+-"
 _ITEM_FIRST = frozenset(_WORD + "~./+")
 _AFTER_DASH = frozenset(_WORD + ".")
 _DEEPEST = 50  # levels of indentation the line reader follows (libyaml goes to MAX_DEPTH)
+_LONGEST_KEY = 1024  # YAML's limit for an implicit key (the text before its ':')
 _REJECT: Any = object()
 
 
@@ -161,8 +163,13 @@ class _Reader:
         return items
 
     def scalar(self, text: str, hint: TypeNode | None) -> Any:
-        if hint is not None and hint.text and text not in NULLS:
-            value: Any = text
+        if hint is None or hint.kind == ANY:
+            try:
+                value: Any = parse_untyped(text)  # as OmegaConf reads it (YAML 1.1)
+            except ValueError:  # a digitless '0b_', or too many digits: libyaml's path says so
+                return _REJECT
+        elif hint.text and text not in NULLS:
+            value = text
         else:
             try:
                 value = parse_scalar(text)
@@ -188,7 +195,9 @@ class _Reader:
         ):
             return True  # a dict field's own 'value' key
         if len(out) > len(lines):
-            return len(lines) == 1  # one of the two and other keys: plain; both: an error
+            # Other keys beside them: plain data without a 'value'; with one, an entry whose
+            # other keys libyaml's reading settles (help text, kept keys, warnings).
+            return "value" not in lines
         if "value" not in lines:
             return False  # a desc without a value: libyaml's reading words the error
         self.desc_values += 1
@@ -290,6 +299,8 @@ def parse_block(
             continue
         if key is None:
             continue  # blank or comment
+        if len(key) > _LONGEST_KEY:
+            return None  # no implicit key in YAML: libyaml's reading says where
         indent = len(indent_text)
         items = None
         if pending is not None:

@@ -88,6 +88,7 @@ def parse_yaml(
     hint: TypeNode | None = None,
     *,
     desc_value: bool = True,
+    top_list: bool = False,
 ) -> Document:
     """Parse one YAML document into a :class:`Document`.
 
@@ -97,6 +98,7 @@ def parse_yaml(
         kind: the source kind recorded in origins.
         hint: the schema node of the top level (guides scalars; ``None`` for schema-free).
         desc_value: recognise wandb's ``key: {desc: ..., value: ...}`` entries at the top level.
+        top_list: a top-level list is data too (a group option that is a list, as in Hydra).
 
     Raises:
         ConfigFileError: invalid YAML, duplicate keys, unsafe or unknown tags, alias bombs,
@@ -113,14 +115,21 @@ def parse_yaml(
         return doc
     if "&" not in text:
         try:
-            return _parse(text, file, kind, hint, desc_value, consume=True)
+            return _parse(text, file, kind, hint, desc_value, consume=True, top_list=top_list)
         except ConfigFileError:
             pass
-    return _parse(text, file, kind, hint, desc_value, consume=False)
+    return _parse(text, file, kind, hint, desc_value, consume=False, top_list=top_list)
 
 
 def _parse(
-    text: str, file: str, kind: SourceKind, hint: TypeNode | None, desc_value: bool, consume: bool
+    text: str,
+    file: str,
+    kind: SourceKind,
+    hint: TypeNode | None,
+    desc_value: bool,
+    consume: bool,
+    *,
+    top_list: bool = False,
 ) -> Document:
     try:
         loader = _Loader(text)
@@ -148,6 +157,15 @@ def _parse(
     doc = Document()
     if root is None or (isinstance(root, ScalarNode) and root.tag == _PLAIN and not root.value):
         return doc  # empty, only comments, or a bare '---'
+    if top_list and isinstance(root, SequenceNode):
+        walker = _Walker(file, kind, doc, merge_keys, consume=False)
+        try:
+            doc.data = walker.value(root, (), hint)
+        except RecursionError as exc:
+            raise ConfigFileError(
+                f"nesting is deeper than {MAX_DEPTH} levels", origin=Origin(kind, file)
+            ) from exc
+        return doc
     if not isinstance(root, MappingNode):
         got = "a list" if isinstance(root, SequenceNode) else "a single value"
         raise ConfigFileError(

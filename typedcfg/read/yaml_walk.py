@@ -13,8 +13,9 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from ..errors import ConfigFileError
 from ..provenance import KeyPath, Origin, SourceKind
-from ..typeinfo import TypeNode
+from ..typeinfo import ANY, TypeNode
 from .scalars import _CORE, _EXPLICIT, NULLS, parse_scalar
+from .untyped import parse_untyped
 
 _PLAIN = "typedcfg:plain"
 
@@ -60,14 +61,17 @@ class Document:
         descriptions: key path -> ``desc`` of desc/value entries.
         interpolated: some string holds ``${``.
         desc_value: how many top-level keys were written in the desc/value form.
+        constraints: key path -> the sweep-style sub-keys of its desc/value entry (``min``,
+            ``max``, ``allowed_values`` ...), which ``typedcfg infer`` turns into constraints.
     """
 
-    __slots__ = ("data", "desc_value", "descriptions", "interpolated", "origins")
+    __slots__ = ("constraints", "data", "desc_value", "descriptions", "interpolated", "origins")
 
     def __init__(self) -> None:
         self.data: Any = None
         self.origins: dict[KeyPath, Origin] = {}
         self.descriptions: dict[KeyPath, str] = {}
+        self.constraints: dict[KeyPath, dict[str, Any]] = {}
         self.interpolated = False
         self.desc_value = 0
 
@@ -292,8 +296,15 @@ class _Walker:
         tag = node.tag
         text: str = node.value
         if tag == _PLAIN:
-            if hint is not None and hint.text and text not in NULLS:
-                value: Any = text
+            if hint is None or hint.kind == ANY:
+                try:
+                    value: Any = parse_untyped(text)  # as OmegaConf reads it (YAML 1.1)
+                except ValueError as exc:  # too many digits for int(), or a digitless '0b_'
+                    raise self.error(node, f"number too long ({len(text)} digits)"
+                                     if len(text) > 4000 else f"{text!r} is not a valid number"
+                                     ) from exc
+            elif hint.text and text not in NULLS:
+                value = text
             else:
                 try:
                     value = parse_scalar(text) if text else None

@@ -24,6 +24,7 @@ from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema, to_jsonable_python
 
 from ..errors import SchemaError
+from ..read.desc_value import ENTRY_KEYS
 from ..read.yaml_loader import parse_scalar
 from ..typeinfo import MODEL, TypeNode, schema_tree, type_name
 from .infer import infer_source
@@ -169,7 +170,7 @@ def _wandb_style(out: dict[str, Any], plain: dict[str, Any], tree: TypeNode) -> 
         entry: dict[str, Any] = {"type": "object"}
         if field.description:
             entry["description"] = field.description
-        entry["properties"] = {"desc": {"$ref": _DESC_REF}, "value": field_schema}
+        entry["properties"] = {**_entry_keys(), "value": field_schema}
         entry["required"] = ["value"]
         entry["additionalProperties"] = False
         properties[key] = entry
@@ -180,6 +181,15 @@ def _wandb_style(out: dict[str, Any], plain: dict[str, Any], tree: TypeNode) -> 
         out["additionalProperties"] = plain["additionalProperties"]
     out["$defs"] = {**plain.get("$defs", {}), _DESC_DEF: _DESC_SCHEMA}
     return out
+
+
+def _entry_keys() -> dict[str, Any]:
+    """The sub-keys of a desc/value entry besides ``value``: the help text (``desc`` or
+    ``description``) and the sweep-style keys real files hold (read, kept for ``infer``)."""
+    keys: dict[str, Any] = {"desc": {"$ref": _DESC_REF}, "description": {"$ref": _DESC_REF}}
+    for name in sorted(ENTRY_KEYS - {"desc", "description", "value"}):
+        keys[name] = {"description": f"{name!r} of a sweep-style entry (not part of the value)."}
+    return keys
 
 
 def format_schema() -> dict[str, Any]:
@@ -194,7 +204,7 @@ def format_schema() -> dict[str, Any]:
         "description": "One setting: its value, and optionally a description.",
         "type": "object",
         "properties": {
-            "desc": {"$ref": _DESC_REF},
+            **_entry_keys(),
             "value": {"description": "The setting's default value (any YAML value)."},
         },
         "required": ["value"],
