@@ -86,9 +86,6 @@ CASES: dict[str, dict[str, Any]] = {
     "desc-without-value": {
         "files": {"config-defaults.yaml": "epochs:\n  desc: how long\n"}
     },
-    "desc-extra-key": {
-        "files": {"config-defaults.yaml": "epochs:\n  desc: d\n  value: 1\n  unit: s\n"}
-    },
     "wandb-version-2": {
         "files": {"config-defaults.yaml": "wandb_version: 2\nepochs: {value: 1}\n"}
     },
