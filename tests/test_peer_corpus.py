@@ -12,7 +12,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from peers import hydra_compose, same, typedcfg_compose
 
 CORPUS = Path(__file__).resolve().parent / "corpus"

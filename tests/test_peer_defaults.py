@@ -19,7 +19,6 @@ from typing import Any
 
 import pytest
 import yaml
-
 from peers import PEERS, hydra_compose, peer_data, same, typedcfg_compose
 
 TREE = PEERS / "hydra_defaults_tree"

@@ -11,7 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from peers import hydra_compose, same, typedcfg_compose
 
 CASES: dict[str, tuple[dict[str, str], str, list[str]]] = {

@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal
 import jsonschema
 import pytest
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 import typedcfg
 from typedcfg.app.cli import check_file, load_schema
@@ -547,3 +547,22 @@ def test_infer_source_keeps_the_root_name_for_the_root() -> None:
     assert "    config: ConfigModel2 = Field(default_factory=ConfigModel2)\n" in source
     root = _exec_source(source)["Config"]
     assert root().config.a == 1
+
+
+def test_infer_turns_entry_limits_and_choices_into_constraints() -> None:
+    """A wandb entry's ``min``/``max`` become ``Field(ge=..., le=...)``, its
+    ``allowed_values``/``values`` a ``Literal``; ``description`` becomes the description."""
+    source = infer_source(
+        "lr:\n  description: step\n  value: 0.1\n  min: 0\n  max: 1\n"
+        "opt:\n  allowed_values: [adam, sgd]\n  value: adam\n"
+        "n:\n  value: 3\n  values: [1, 3]\n"
+    )
+    assert "    lr: float = Field(0.1, description=\"step\", ge=0, le=1)\n" in source
+    assert '    opt: Literal["adam", "sgd"] = "adam"\n' in source
+    assert "    n: Literal[1, 3] = 3\n" in source
+    model = _exec_source(source)["Config"]
+    assert model().lr == 0.1
+    with pytest.raises(ValidationError, match="less than or equal to 1"):
+        model(lr=2)
+    with pytest.raises(ValidationError, match="'adam' or 'sgd'"):
+        model(opt="rmsprop")

@@ -19,6 +19,7 @@ __all__ = [
     "CompositionError",
     "ConfigFileError",
     "ConfigMutationError",
+    "ConfigTypeError",
     "ConfigValidationError",
     "DottedKeyWarning",
     "EmptyConfigWarning",
@@ -135,6 +136,11 @@ class SchemaError(TypedcfgError, TypeError):
 
 class ConfigMutationError(TypedcfgError, ValueError):
     """A value set from code changes an existing key without ``allow_val_change``."""
+
+
+class ConfigTypeError(ConfigMutationError, TypeError):
+    """``RunConfig.update`` was given something that is no config (``None``, a list, a number);
+    a ``TypeError`` too, as wandb raises for the same call."""
 
 
 class Issue(Record):

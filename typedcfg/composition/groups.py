@@ -94,8 +94,9 @@ class _Composer:
                 EmptyConfigWarning,
                 stacklevel=5,
             )
-        if isinstance(doc.data, list):
-            return [_place_layer(doc, doc.data, package, path, self.kind)]
+        top: object = doc.data
+        if isinstance(top, list):  # a list-valued option, at the option's package
+            return [_place_layer(doc, top, package, path, self.kind)]  # pyright: ignore[reportUnknownArgumentType]  # an isinstance-narrowed object
         data = _mapping(doc.data)
         if not package and "defaults" not in data and not (is_root and self.choices.appended):
             # Most files: no defaults list, nothing appended, at the root: its own layer.
@@ -324,7 +325,7 @@ def _place_layer(
     origins = doc.origins
     if "defaults" not in data:
         origins = {p: o for p, o in origins.items() if not p or p[0] != "defaults"}
-    if not package:
+    if not package and isinstance(data, dict):  # a list is read only for a group's package
         return Layer(file, kind, data, origins, doc.descriptions, doc.interpolated)
     parts = tuple(package.split("."))
     wrapped: Any = data

@@ -24,6 +24,7 @@ from pydantic import BaseModel, SecretStr
 
 from ..errors import (
     ConfigMutationError,
+    ConfigTypeError,
     ConfigValidationError,
     SchemaError,
     TypedcfgWarning,
@@ -340,7 +341,7 @@ class RunConfig(Generic[T]):
     def _sanitize(self, value: Any, key: str) -> Any:
         """JSON-safe as wandb stores it; typed configs keep what validates again."""
         if self._tree is None:
-            return json_safe(value, enum_as="name")
+            return json_safe(value, enum_as="name", like_wandb=True)
         safe = json_safe(value, keep_secrets=True, nan_to_none=False)
         return _wrap_secrets(safe, self._tree.child(key))
 
@@ -383,7 +384,7 @@ class RunConfig(Generic[T]):
             return _Input(dict(as_plain(d)))
         if hasattr(d, "__dict__") and not isinstance(d, (type, types.ModuleType)):
             return _Input(dict(cast(dict[str, Any], vars(d))))
-        raise ConfigMutationError(
+        raise ConfigTypeError(  # a TypeError too, as wandb.config.update raises
             "config must be a mapping, an argparse Namespace, absl FLAGS, an OmegaConf "
             f"DictConfig, a dataclass, a pydantic model or a YAML path, not {type(d).__name__}",
             origin=Origin(SourceKind.CODE, text=op),

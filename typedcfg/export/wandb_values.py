@@ -17,6 +17,7 @@ import math
 import pathlib
 import sys
 import types
+from collections.abc import Sequence as CollectionsSequence
 from typing import Any, Literal, cast
 
 from pydantic import BaseModel, SecretBytes, SecretStr
@@ -42,6 +43,7 @@ ARRAY_LIMIT = 32
 """Arrays with more elements than this become the text of their repr, as in wandb."""
 
 EnumStyle = Literal["value", "name"]
+_NOT_SPECIAL: Any = object()
 
 
 def json_safe(
@@ -50,6 +52,7 @@ def json_safe(
     enum_as: EnumStyle = "value",
     keep_secrets: bool = False,
     nan_to_none: bool = True,
+    like_wandb: bool = False,
 ) -> Any:
     """``value`` as JSON-safe data: dicts with string keys, lists, str, int, float, bool, None.
 
@@ -60,22 +63,29 @@ def json_safe(
         keep_secrets: keep ``SecretStr``/``SecretBytes`` objects (their ``str()`` is masked) so a
             typed config can be rebuilt; by default they become ``"**********"``.
         nan_to_none: NaN becomes ``None`` (wandb's choice: JSON has no NaN).
+        like_wandb: store what ``wandb.config`` stores where it differs from the defaults here:
+            every sequence (``range``, ``deque``, ``bytearray``, ``memoryview``) becomes a list
+            of its items, a ``timedelta`` its ``str()``, a callable ``module.qualname`` (or its
+            ``str()`` without both), an array of more than 32 items its ``str()``.
 
     Mapping keys are kept as they are; :func:`typedcfg.export.to_wandb` checks and converts them
     before calling this.
     """
-    return _Converter(enum_as, keep_secrets, nan_to_none).convert(value)
+    return _Converter(enum_as, keep_secrets, nan_to_none, like_wandb).convert(value)
 
 
 class _Converter:
     """One conversion run; the options travel with it instead of through every call."""
 
-    __slots__ = ("enum_as", "keep_secrets", "nan_to_none")
+    __slots__ = ("enum_as", "keep_secrets", "like_wandb", "nan_to_none")
 
-    def __init__(self, enum_as: EnumStyle, keep_secrets: bool, nan_to_none: bool) -> None:
+    def __init__(
+        self, enum_as: EnumStyle, keep_secrets: bool, nan_to_none: bool, like_wandb: bool = False
+    ) -> None:
         self.enum_as = enum_as
         self.keep_secrets = keep_secrets
         self.nan_to_none = nan_to_none
+        self.like_wandb = like_wandb
 
     def convert(self, value: Any) -> Any:
         # The order matters: bool before int, Enum before str/int (StrEnum is a str), models
@@ -106,6 +116,10 @@ class _Converter:
 
     def other(self, value: Any) -> Any:
         """Values that are not plain data: dates, paths, numpy and tensors, callables."""
+        if self.like_wandb:
+            found = self.as_wandb(value)
+            if found is not _NOT_SPECIAL:
+                return found
         if isinstance(value, (datetime.datetime, datetime.date, datetime.time)):
             return value.isoformat()
         if isinstance(value, datetime.timedelta):
@@ -130,6 +144,21 @@ class _Converter:
             return f"{getattr(value, '__module__', '?')}.{value.__qualname__}"
         return str(value)
 
+    def as_wandb(self, value: object) -> Any:
+        """wandb's own reading where it differs from this module's (``_NOT_SPECIAL`` else)."""
+        if isinstance(value, datetime.timedelta):
+            return str(value)
+        if isinstance(value, CollectionsSequence) and not isinstance(value, (str, bytes)):
+            # range, deque, bytearray, memoryview: a list of their items
+            return [self.convert(item) for item in cast("CollectionsSequence[object]", value)]
+        if callable(value) and not isinstance(value, type):
+            module = getattr(value, "__module__", _NOT_SPECIAL)
+            qualname = getattr(value, "__qualname__", _NOT_SPECIAL)
+            if module is _NOT_SPECIAL or qualname is _NOT_SPECIAL:
+                return str(value)  # a builtin method, a functools.partial ...
+            return f"{module}.{qualname}"
+        return _NOT_SPECIAL
+
     def array(self, array: Any) -> Any:
         """A numpy scalar or array (tensors are turned into numpy first)."""
         size = int(getattr(array, "size", 1))
@@ -138,7 +167,7 @@ class _Converter:
             scalar = array.reshape(()) if hasattr(array, "reshape") else array
             return self.convert(scalar.item())
         if size > ARRAY_LIMIT:
-            return repr(array)
+            return str(array) if self.like_wandb else repr(array)
         return self.convert(array.tolist())
 
 

@@ -149,11 +149,11 @@ def desc_value_entry(
 
 def _drop_origins(origins: dict[KeyPath, Origin], path: KeyPath, value: Any) -> None:
     """Forget the origins of ``value`` (built at ``path``) and of everything inside it."""
-    stack: list[tuple[KeyPath, Any]] = [(path, value)]
+    stack: list[tuple[KeyPath, object]] = [(path, value)]
     while stack:
         here, item = stack.pop()
         origins.pop(here, None)
         if isinstance(item, dict):
             stack.extend(((*here, k), v) for k, v in cast("dict[str, Any]", item).items())
         elif isinstance(item, list):
-            stack.extend(((*here, i), v) for i, v in enumerate(cast("list[Any]", item)))
+            stack.extend(((*here, i), v) for i, v in enumerate(cast("list[object]", item)))

@@ -91,7 +91,7 @@ def _int(text: str) -> int:
     if body[0] == "0":
         return sign * int(body, 8)
     if ":" in body:
-        return sign * _sexagesimal([int(part) for part in body.split(":")])
+        return sign * int(_sexagesimal([int(part) for part in body.split(":")]))
     return sign * int(body)
 
 

@@ -55,7 +55,9 @@ def infer_source(source: str | os.PathLike[str], class_name: str = "Config") -> 
     descriptions = {
         str(path[0]): text for path, text in doc.descriptions.items() if len(path) == 1
     }
-    writer.model([data], class_name, defaults=True, descriptions=descriptions)
+    constraints = {str(path[0]): kept for path, kept in doc.constraints.items()}
+    writer.model([data], class_name, defaults=True, descriptions=descriptions,
+                 constraints=constraints)
     return writer.source(name)
 
 
@@ -105,6 +107,7 @@ class _ModelWriter:
         self.classes: list[str] = []
         self.rendered: list[str] = []
         self.uses_any = False
+        self.uses_literal = False
 
     def class_name(self, hint: str) -> str:
         return self.names.new(hint)
@@ -115,6 +118,7 @@ class _ModelWriter:
         name: str,
         defaults: bool,
         descriptions: Mapping[str, str] | None = None,
+        constraints: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> str:
         keys: list[str] = []
         for sample in samples:
@@ -125,6 +129,11 @@ class _ModelWriter:
             values = [s[key] for s in samples if key in s]
             optional = len(values) < len(samples)
             annotation = self.annotation(values, key, defaults)
+            limits = (constraints or {}).get(key, {})
+            choices = _choices(limits, values)
+            if choices is not None:
+                annotation = f"Literal[{', '.join(_literal(c) for c in choices)}]"
+                self.uses_literal = True
             if optional and annotation != "Any":
                 annotation += " | None"
             attr = attribute_name(key, used)
@@ -146,6 +155,10 @@ class _ModelWriter:
             description = (descriptions or {}).get(key)
             if description:
                 args.append(f"description={py_string(description)}")
+            for limit, bound in (("min", "ge"), ("max", "le")):
+                # wandb entries' 'min'/'max' (as sweeps write them) become bounds of a number.
+                if _is_number(limits.get(limit)) and annotation in ("int", "float"):
+                    args.append(f"{bound}={limits[limit]!r}")
             if not args:
                 body.append(f"    {attr}: {annotation}")
             elif len(args) == 1 and not args[0].startswith(("default_factory", "alias")):
@@ -194,7 +207,8 @@ class _ModelWriter:
         return f"{found} | None" if nullable else found
 
     def source(self, name: str) -> str:
-        typing_import = "from typing import Any\n\n" if self.uses_any else ""
+        names = [n for n, used in (("Any", self.uses_any), ("Literal", self.uses_literal)) if used]
+        typing_import = f"from typing import {', '.join(names)}\n\n" if names else ""
         header = (
             f'"""Schema inferred by typedcfg from {os.path.basename(name)}.\n\n'
             "Review the types (a null value gives Any), then add descriptions and constraints.\n"
@@ -219,6 +233,23 @@ def field_line(attr: str, annotation: str, args: list[str]) -> str:
         return f"    {attr}: {annotation} = Field(\n{inner}\n    )"
     one_per_line = "".join(f"        {a},\n" for a in args)
     return f"    {attr}: {annotation} = Field(\n{one_per_line}    )"
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _choices(limits: Mapping[str, Any], values: list[Any]) -> list[object] | None:
+    """The choices of a wandb entry's ``allowed_values``/``values`` when they suit a
+    ``Literal`` (scalars, holding the value found), else ``None``."""
+    for name in ("allowed_values", "values"):
+        found: object = limits.get(name)
+        if isinstance(found, list) and found:
+            items = cast("list[object]", found)
+            scalar = all(isinstance(c, (str, int, bool)) for c in items)
+            if scalar and all(v in items for v in values if v is not None):
+                return list(dict.fromkeys(items))
+    return None
 
 
 def _holds_dict(value: Any) -> bool:
