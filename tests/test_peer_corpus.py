@@ -71,6 +71,11 @@ def test_every_composition_matches_hydra_compose() -> None:
 
 @pytest.mark.parametrize("root", config_dirs(), ids=lambda p: p.parent.name)
 def test_some_compositions_succeed(root: Path) -> None:
-    """Agreement on refusals alone would prove little: each tree composes as written."""
-    assert any(typedcfg_compose(root, name, overrides)[0] == "ok"
-               for name, overrides in compositions(root))
+    """Agreement on refusals alone would prove little: where Hydra composes a tree as written
+    (Hydra's multi-select example lacks its server/site options and composes for neither),
+    typedcfg does too."""
+    for name, overrides in compositions(root):
+        if hydra_compose(root, name, overrides)[0] == "ok":
+            assert typedcfg_compose(root, name, overrides)[0] == "ok"
+            return
+    assert root.parent.name == "multi-select"
