@@ -20,7 +20,8 @@ import typedcfg
 from typedcfg import RunStoreError, current_run, record_run
 from typedcfg.provenance import SourceKind
 from typedcfg.read.yaml_loader import parse_yaml
-from typedcfg.runs.files import atomic_write, dump_config, load_config
+from typedcfg.runs.files import atomic_write
+from typedcfg.runs.formats import dump_config, load_config
 from typedcfg.runs.store import default_root, git_info
 
 

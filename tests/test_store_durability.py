@@ -1,15 +1,21 @@
 """Durability of the run store: concurrent update() calls lose nothing; SIGKILL loses no version.
 
+Both hold for the files and for the store's SQLite index (``.index.sqlite``): after the writers,
+the index holds what the files hold, with no run left marked dirty; after a kill, the next
+query brings the index back to the files.
+
 Both tests use real processes: ``multiprocessing`` with the spawn start method for the
 concurrent writers, and a ``python`` child killed with SIGKILL for the crash test.
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import random
 import signal
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -21,7 +27,7 @@ import typedcfg
 from typedcfg import Api
 
 WRITERS = 8
-UPDATES = 50
+UPDATES = 100
 
 
 def _writer(root: str, path: str, worker: int, updates: int) -> None:
@@ -36,7 +42,7 @@ def _writer(root: str, path: str, worker: int, updates: int) -> None:
 
 @pytest.mark.slow
 def test_concurrent_updates_from_many_processes_lose_nothing(tmp_path: Path) -> None:
-    """8 processes x 50 updates of different keys: all 400 keys are present afterwards."""
+    """8 processes x 100 updates of different keys: all 800 keys are present afterwards."""
     root = str(tmp_path / "runs")
     with typedcfg.record_run({"base": 1}, runs_dir=root, project="p", run_id="shared") as run:
         pass
@@ -56,6 +62,18 @@ def test_concurrent_updates_from_many_processes_lose_nothing(tmp_path: Path) -> 
     provenance = final.provenance
     assert all(key in provenance for key in expected)
     assert list(final.dir.glob(".*.tmp")) == []
+    # Every writer cleared its dirty mark, and the index row holds the final files.
+    assert _dirty(root) == 0
+    (indexed,) = Api(root).runs("p")
+    assert indexed.config == final.config and dict(indexed.summary) == dict(final.summary)
+    assert indexed.provenance_entries() == final.provenance_entries()
+
+
+def _dirty(root: str) -> int:
+    """How many runs the index has marked dirty, read straight from the SQLite file."""
+    with contextlib.closing(sqlite3.connect(os.path.join(root, ".index.sqlite"))) as db:
+        count: int = db.execute("SELECT count(*) FROM runs WHERE dirty = 1").fetchone()[0]
+    return count
 
 
 CHILD = textwrap.dedent(
@@ -91,6 +109,7 @@ def test_a_writer_killed_mid_write_leaves_the_previous_version_readable(tmp_path
     script = tmp_path / "child.py"
     script.write_text(CHILD)
     chooser = random.Random(8)
+    notes: list[str] = []
     for _ in range(4):
         child = subprocess.Popen(
             [sys.executable, str(script), root, run.path],
@@ -112,6 +131,11 @@ def test_a_writer_killed_mid_write_leaves_the_previous_version_readable(tmp_path
         assert version in (last, last + 1)
         assert stored.config["blob"] == [version] * 20000
         assert stored.summary["version"] in (version - 1, version)
+        # The index catches up on the next query: the same version as the files, no mark left.
+        (indexed,) = Api(root, note=notes.append).runs("p")
+        assert indexed.config["version"] == version
+        assert dict(indexed.summary) == dict(stored.summary)
+        assert _dirty(root) == 0
     # A later writer takes the lock and clears the temp files killed writers left behind.
     after = Api(root).run(run.path)
     after.config["done"] = True

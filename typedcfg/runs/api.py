@@ -17,16 +17,21 @@ front for descending; runs without the key come last either way.
 
 from __future__ import annotations
 
+import json
 import math
 import os
+import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, cast
 
 from ..errors import suggest
 from ..provenance import Origin, SourceKind
-from .store import Run
-from .files import CONFIG, RunNotFoundError, RunStoreError, located
+from .files import CONFIG, RunNotFoundError, RunStoreError, check_name, located, locked
+from .formats import read_run as _read_run
+from .index import Index, decode, problem_text
+from .query import order_sql, translate
+from .store import Loaded5, Run
 
 __all__ = [
     "MISSING",
@@ -58,12 +63,30 @@ _PREFIXES = ("config.", "summary.", "meta.")
 class Api:
     """The runs under one store root, wandb-shaped.
 
+    Queries (:meth:`runs`, :meth:`damaged`, :meth:`table`) read the store's SQLite index,
+    which is brought up to date with the files first (see :mod:`typedcfg.runs.index`).
+
     Args:
         root: the store directory (``runs`` by default; relative to the working directory).
+        note: called with a line of text when the index is rebuilt or catches up with the
+            files (default: the line is written to stderr).
     """
 
-    def __init__(self, root: str | os.PathLike[str] = "runs") -> None:
+    def __init__(
+        self, root: str | os.PathLike[str] = "runs", *, note: Callable[[str], None] | None = None
+    ) -> None:
         self.root = os.fspath(root)
+        self._index = Index(self.root, note if note is not None else _stderr)
+
+    def _synced(self) -> Index:
+        self.projects()  # the root must exist
+        self._index.sync(_read_run, locked)
+        return self._index
+
+    def reindex(self) -> int:
+        """Rebuild the index from every run's files; returns the number of runs indexed."""
+        self.projects()
+        return self._index.rebuild(_read_run)
 
     def projects(self) -> list[str]:
         """The project names, sorted.
@@ -82,6 +105,7 @@ class Api:
         return sorted(p.name for p in root.iterdir() if _visible_dir(p))
 
     def _ids(self, project: str) -> list[str]:
+        check_name(project, "project", self.root)
         directory = Path(self.root) / project
         if not directory.is_dir():
             raise RunNotFoundError(
@@ -110,8 +134,10 @@ class Api:
                 f"expected 'project/run_id', got {path!r}", origin=located(self.root)
             )
         project, run_id = parts
-        ids = self._ids(project)
-        if run_id not in ids or not (Path(self.root) / project / run_id / CONFIG).exists():
+        check_name(project, "project", self.root)
+        check_name(run_id, "run id", self.root)
+        if not (Path(self.root) / project / run_id / CONFIG).is_file():
+            ids = self._ids(project)
             raise RunNotFoundError(
                 "no such run",
                 origin=located(Path(self.root) / project / run_id),
@@ -120,6 +146,7 @@ class Api:
         return Run(self.root, project, run_id, schema=schema)
 
     def _project_of(self, run_id: str) -> str:
+        check_name(run_id, "run id", self.root)
         found = [p for p in self.projects() if (Path(self.root) / p / run_id).is_dir()]
         if len(found) == 1:
             return found[0]
@@ -140,6 +167,7 @@ class Api:
         order: str | None = "-created_at",
         *,
         schema: type[Any] | None = None,
+        limit: int | None = None,
     ) -> list[Run]:
         """The runs of ``project`` (of every project when ``None``) that match ``filters``.
 
@@ -149,26 +177,141 @@ class Api:
             order: a key to sort by, ``-`` in front for descending (default: newest first);
                 ``None`` keeps the order of the run ids.
             schema: bound to every run returned (see :meth:`run`).
+            limit: at most this many runs (the first in the order).
+
+        Runs whose files are damaged are left out; :meth:`damaged` lists them.
 
         Raises:
             RunNotFoundError: the root or the project does not exist.
             RunStoreError: a malformed filter (unknown key prefix or operator).
         """
-        projects = [project] if project is not None else self.projects()
-        found = [
-            Run(self.root, name, run_id, schema=schema)
-            for name in projects
-            for run_id in self._ids(name)
-            if (Path(self.root) / name / run_id / CONFIG).exists()
-        ]
+        found, _ = self.count_runs(project, filters, order, schema=schema, limit=limit)
+        return found
+
+    def count_runs(
+        self,
+        project: str | None = None,
+        filters: Mapping[str, Any] | None = None,
+        order: str | None = "-created_at",
+        *,
+        schema: type[Any] | None = None,
+        limit: int | None = None,
+    ) -> tuple[list[Run], int]:
+        """As :meth:`runs`, with the number of matching runs before ``limit`` cut the list."""
+        index, where, params, residual = self._where(project, filters)
+        if order:
+            check_key(order.lstrip("+-"), "order")
+        ordered = order_sql(index, order) if order else None
+        sql_sorted = not order or ordered is not None
+        tail = ordered or "ORDER BY runs.project, runs.id"
+        total = None
+        if residual is None and sql_sorted and limit is not None:
+            total = index.select("count(*)", where, params)[0][0]
+            tail += f" LIMIT {int(limit)}"
+        rows = index.select(
+            "runs.project, runs.id, docs.config, docs.summary, docs.meta, docs.provenance",
+            where, params, tail,
+        )  # fmt: skip
+        root = self.root
+        found = [Run(root, p, i, schema=schema, docs=_loader(c, s, m, v))
+                 for p, i, c, s, m, v in rows]  # fmt: skip
+        if residual is not None:
+            found = [run for run in found if matches(run, residual)]
+        if order and not sql_sorted:
+            found = sort_runs(found, order)
+        count = len(found) if total is None else int(total)
+        return (found if limit is None else found[: max(limit, 0)]), count
+
+    def _where(
+        self, project: str | None, filters: Mapping[str, Any] | None
+    ) -> tuple[Index, str, list[Any], Mapping[str, Any] | None]:
+        if project is not None:
+            self._ids_exist(project)
         if filters:
             check_filters(filters)
-            found = [run for run in found if matches(run, filters)]
-        return sort_runs(found, order) if order else found
+        index = self._synced()
+        where = translate(index, filters or {})
+        sql = f"docs.config IS NOT NULL AND ({where.sql})"
+        params = list(where.params)
+        if project is not None:
+            sql = f"runs.project = ? AND {sql}"
+            params.insert(0, project)
+        return index, sql, params, where.residual
+
+    def _ids_exist(self, project: str) -> None:
+        check_name(project, "project", self.root)
+        if not (Path(self.root) / project).is_dir():
+            self._ids(project)  # raises, with did-you-mean
+
+    def damaged(self, project: str | None = None) -> list[tuple[str, str]]:
+        """``(project/run_id, what is wrong)`` for each run whose files cannot be read."""
+        if project is not None:
+            self._ids_exist(project)
+        index = self._synced()
+        where, params = ("runs.damaged IS NOT NULL", [])
+        if project is not None:
+            where, params = "runs.project = ? AND runs.damaged IS NOT NULL", [project]
+        rows = index.select("runs.project, runs.id, runs.damaged", where, params,
+                            "ORDER BY runs.project, runs.id")  # fmt: skip
+        root = Path(self.root)
+        return [(f"{p}/{i}", problem_text(why, root / p / i)) for p, i, why in rows]
+
+    def table(
+        self, project: str | None, filters: Mapping[str, Any] | None, keys: Sequence[str]
+    ) -> list[tuple[str, list[Any]]]:
+        """``(project/run_id, [value of each key])`` for every matching run, in run-id order.
+
+        Keys are those of :func:`lookup`; a run without a key has :data:`MISSING`. Read from the
+        index's columns when every key has one (no run's JSON is parsed), else from the runs.
+        """
+        for key in keys:
+            check_key(key, "keys")
+        index, where, params, residual = self._where(project, filters)
+        columns = [_plain_column(index, k) for k in keys]
+        if residual is None and all(c is not None for c in columns):
+            what = ", ".join(["runs.project", "runs.id", *(cast("list[str]", columns))])
+            rows = index.select(what, where, params, "ORDER BY runs.project, runs.id")
+            return [(f"{r[0]}/{r[1]}", [_decoded(v) for v in r[2:]]) for r in rows]
+        found = self.runs(project, filters, order=None)
+        return [(run.path, [lookup(run, k) for k in keys]) for run in found]
 
 
 def _visible_dir(path: Path) -> bool:
     return not path.name.startswith(".") and path.is_dir()
+
+
+def _stderr(text: str) -> None:
+    print(f"note: {text}", file=sys.stderr)
+
+
+def _loader(config: str, summary: str, meta: str, entries: str) -> Callable[[], Loaded5]:
+    """Parse a run's JSON from the index when the run is first looked at."""
+
+    def load() -> Loaded5:
+        loads = json.loads
+        return loads(config), loads(summary), loads(meta), loads(entries), loads(config)
+
+    return load
+
+
+_TOP_COLUMNS = {"id": "runs.id", "project": "runs.project", "state": "runs.state",
+                "created_at": "runs.created_at"}  # fmt: skip
+
+
+def _plain_column(index: Index, key: str) -> str | None:
+    """The column of a leaf key, ``NULL`` for a key no run has, ``None`` when not a leaf."""
+    if key in _TOP_COLUMNS:
+        return _TOP_COLUMNS[key]
+    if index.has_below(key) or index.inexact(key) or (
+        index.column(key) is None and index.capped()
+    ):
+        return None
+    column = index.column(key)
+    return f"runs.{column}" if column is not None else "NULL"
+
+
+def _decoded(stored: Any) -> Any:
+    return MISSING if stored is None else decode(stored)
 
 
 # --- keys and values -----------------------------------------------------------------------

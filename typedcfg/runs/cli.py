@@ -24,18 +24,18 @@ import argparse
 import importlib
 import json
 import os
-import statistics
 import sys
 from collections.abc import Mapping, Sequence
 from typing import Any, TextIO, cast
 
-from .api import MISSING, Api, check_filters, check_key, lookup, sort_key
 from ..errors import TypedcfgError
 from ..provenance import KeyPath, Origin, SourceKind
-from .store import Run, default_root
+from .api import MISSING, Api, check_key, lookup
 from .files import RunStoreError
 from .grouping import _group
-from .tables import _filters, _json_value, _table, _text
+from .report import report_command
+from .store import Run, default_root
+from .tables import _json_value, _table, _text, filters_of
 
 __all__ = ["add_runs_parser", "main", "run"]
 
@@ -54,6 +54,8 @@ def add_runs_parser(subparsers: Any) -> argparse.ArgumentParser:
     where = argparse.ArgumentParser(add_help=False)
     where.add_argument(
         "--where",
+        "--filter",
+        dest="where",
         action="append",
         default=[],
         metavar="KEY=VALUE",
@@ -82,6 +84,12 @@ def add_runs_parser(subparsers: Any) -> argparse.ArgumentParser:
     ls.add_argument(
         "--order", default="created_at", metavar="KEY", help="sort by KEY (-KEY: descending)"
     )
+    ls.add_argument(
+        "--limit",
+        type=int,
+        metavar="N",
+        help="show the first N runs (default: 100 in the table, all with --json; 0: all)",
+    )
 
     diff = sub.add_parser("diff", parents=[common], help="config keys that differ between two runs")
     diff.add_argument("run_a", metavar="RUN_A", help="project/run_id, a run id, or a run directory")
@@ -99,6 +107,22 @@ def add_runs_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     group.add_argument("--metric", metavar="KEY", help="a summary key to average per group")
 
+    report = sub.add_parser(
+        "report", parents=[common, where], help="write an HTML report of runs (one file, offline)"
+    )
+    report.add_argument("project", nargs="?", help="a project (default: every project)")
+    report.add_argument(
+        "-o", "--output", default="report.html", metavar="FILE", help="default: report.html"
+    )
+    report.add_argument("--title", help="the page title (default: the project or the store)")
+    report.add_argument(
+        "--open", action="store_true", help="open the report in the default web browser"
+    )
+    reindex = sub.add_parser(
+        "reindex", parents=[common], help="rebuild the store's index from the run files"
+    )
+    reindex.set_defaults(project=None)
+
     push = sub.add_parser("push", parents=[common, where], help="replay runs into wandb")
     push.add_argument("project")
     push.add_argument("--to-wandb", action="store_true", required=True, help="push to wandb")
@@ -115,8 +139,11 @@ def run(
     """Run a parsed ``typedcfg runs ...`` command; return the exit status."""
     del argv  # cli.py passes the raw tokens to every command; these commands have no use for them
     stream = out if out is not None else sys.stdout
-    api = Api(default_root(args.root, os.environ))
-    command = {"ls": _ls, "diff": _diff, "group": _group, "push": _push}[args.runs_command]
+    api = Api(default_root(args.root, os.environ), note=_note)
+    command = {
+        "ls": _ls, "diff": _diff, "group": _group, "push": _push, "report": report_command,
+        "reindex": _reindex,
+    }[args.runs_command]  # fmt: skip
     status: int = command(api, args, stream)
     return status
 
@@ -134,6 +161,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except TypedcfgError as exc:
         print(str(exc), file=sys.stderr)
         return 2
+
+
+def _note(text: str) -> None:
+    print(f"note: {text}", file=sys.stderr)
 
 
 # --- arguments ------------------------------------------------------------------------------
@@ -171,7 +202,11 @@ def _flat(data: Any) -> dict[str, Any]:
 
 
 def _ls(api: Api, args: argparse.Namespace, out: TextIO) -> int:
-    found = api.runs(args.project, _filters(args.where, args.sweep), order=args.order)
+    limit = args.limit if args.limit is not None else (None if args.json else 100)
+    limit = None if limit is not None and limit <= 0 else limit
+    filters = filters_of(args.where, args.sweep)
+    found, total = api.count_runs(args.project, filters, order=args.order, limit=limit)
+    damaged = api.damaged(args.project)
     configs = [_flat(r.config) for r in found]
     if args.columns:
         columns = [_column(found, key) for key in args.columns]
@@ -192,10 +227,13 @@ def _ls(api: Api, args: argparse.Namespace, out: TextIO) -> int:
             }
             for r, cfg in zip(found, configs, strict=True)
         ]
-        print(json.dumps({"columns": columns, "runs": rows}, indent=2), file=out)
+        broken = [{"path": p, "problem": why} for p, why in damaged]
+        document = {"columns": columns, "runs": rows, "total": total, "damaged": broken}
+        print(json.dumps(document, indent=2), file=out)
         return 0
     if not found:
         print(f"no runs in {api.root}" + (f"/{args.project}" if args.project else ""), file=out)
+        _print_damaged(damaged, out)
         return 0
     headers = ["run", "state", *_labels(columns)]
     rows_text = [
@@ -203,7 +241,31 @@ def _ls(api: Api, args: argparse.Namespace, out: TextIO) -> int:
         for r in found
     ]
     _table(headers, rows_text, out)
+    if total > len(found):
+        print(f"({len(found)} of {total} runs shown; --limit 0 shows all)", file=out)
+    _print_damaged(damaged, out)
     return 0
+
+
+def _print_damaged(damaged: Sequence[tuple[str, str]], out: TextIO) -> None:
+    """One line per damaged run: its path, then the located problem (file and what is wrong)."""
+    for path, problem in damaged:
+        print(f"damaged  {path}  {problem}", file=out)
+
+
+def _reindex(api: Api, args: argparse.Namespace, out: TextIO) -> int:
+    count = api.reindex()
+    if args.json:
+        print(json.dumps({"indexed": count, "index": _index_path(api)}), file=out)
+    else:
+        print(f"indexed {count} run(s) in {_index_path(api)}", file=out)
+    return 0
+
+
+def _index_path(api: Api) -> str:
+    from .index import INDEX
+
+    return os.path.join(api.root, INDEX)
 
 
 def _column(found: Sequence[Run], key: str) -> str:
@@ -292,7 +354,7 @@ def _push(api: Api, args: argparse.Namespace, out: TextIO) -> int:
         ) from exc
     target = args.wandb_project or args.project
     pushed: list[dict[str, str]] = []
-    for r in api.runs(args.project, _filters(args.where, args.sweep), order="created_at"):
+    for r in api.runs(args.project, filters_of(args.where, args.sweep), order="created_at"):
         meta = r.meta
         command = " ".join([meta.get("program") or "", *meta.get("argv", [])]).strip()
         git: dict[str, Any] = meta.get("git") or {}

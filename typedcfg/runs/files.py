@@ -1,7 +1,7 @@
-"""The run store's files: atomic writes, the run lock, the formats of each file, run facts.
+"""The run store's files: atomic writes, the run lock, JSON, and the errors of the store.
 
-Also here: the store root (``--root`` / ``TYPEDCFG_RUNS_DIR`` / ``runs``), name checks, the git
-commit of the working tree, and copies of the config files a run read.
+Also here: the store root (``--root`` / ``TYPEDCFG_RUNS_DIR`` / ``runs``), name checks, and
+what a Run changed since it was read. The formats of the files are in :mod:`.formats`.
 
 
 Durability: every file is replaced atomically (a temp file in the same directory, fsync,
@@ -13,23 +13,18 @@ part of one, even when the writer is killed. Every write holds an exclusive ``fc
 from __future__ import annotations
 
 import contextlib
-import datetime
 import copy
+import datetime
 import json
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Generator, Mapping, Sequence
+from collections.abc import Generator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, cast
 
-import yaml
-
 from ..errors import ConfigFileError, TypedcfgError
-from ..read.masking import mask_argv, mask_data, secret_names
-from ..provenance import KeyPath, Origin, Provenance, SourceKind
-from ..typeinfo import is_schema, schema_tree
-from ..read.yaml_loader import parse_yaml
+from ..provenance import KeyPath, Origin, SourceKind
 
 __all__ = [
     "CONFIG",
@@ -40,6 +35,7 @@ __all__ = [
     "META",
     "PROVENANCE",
     "SUMMARY",
+    "RunFileError",
     "RunNotFoundError",
     "RunStoreError",
     "apply_changes",
@@ -48,19 +44,13 @@ __all__ = [
     "below",
     "changes",
     "check_name",
-    "copy_sources",
     "default_root",
-    "dump_config",
     "dump_json",
-    "git_info",
-    "load_config",
     "located",
     "locked",
-    "origin_entry",
-    "origin_of",
-    "provenance_entries",
     "read_bytes",
     "read_json",
+    "valid_text",
 ]
 
 ENV_VAR = "TYPEDCFG_RUNS_DIR"
@@ -77,6 +67,10 @@ class RunStoreError(TypedcfgError, ValueError):
 
 class RunNotFoundError(RunStoreError, LookupError):
     """A run or project that does not exist in the store."""
+
+
+class RunFileError(RunStoreError, ConfigFileError):
+    """A file of a run is damaged: not valid YAML or JSON, or not the shape the store writes."""
 
 
 def located(path: Path | str) -> Origin:
@@ -139,6 +133,9 @@ def locked(directory: Path) -> Generator[None, None, None]:
         fd = os.open(directory / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
     except FileNotFoundError as exc:
         raise RunNotFoundError("no such run", origin=located(directory)) from exc
+    except OSError as exc:  # a directory in its place, a read-only file system, no permission
+        message = f"cannot open the run's lock: {exc.strerror or exc}"
+        raise RunStoreError(message, origin=located(directory / LOCK)) from exc
     try:
         if sys.platform != "win32":
             import fcntl
@@ -154,8 +151,12 @@ def locked(directory: Path) -> Generator[None, None, None]:
 
 
 def dump_json(data: Any) -> bytes:
-    """``data`` as indented UTF-8 JSON text."""
-    return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    """``data`` as indented UTF-8 JSON text (lone surrogates replaced: :func:`valid_text`)."""
+    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return (json.dumps(valid_text(data), indent=2, ensure_ascii=False) + "\n").encode()
 
 
 def read_bytes(path: Path) -> bytes | None:
@@ -178,116 +179,33 @@ def read_json(path: Path, default: Any) -> Any:
         return default
     try:
         return json.loads(raw)
+    except RecursionError as exc:
+        raise RunFileError("invalid JSON: nested too deeply", origin=located(path)) from exc
     except ValueError as exc:
         line, col = getattr(exc, "lineno", None), getattr(exc, "colno", None)
         origin = Origin(SourceKind.CONFIG_FILE, os.fspath(path), line, col)
-        raise ConfigFileError(f"invalid JSON: {getattr(exc, 'msg', exc)}", origin=origin) from exc
+        raise RunFileError(f"invalid JSON: {getattr(exc, 'msg', exc)}", origin=origin) from exc
 
 
-class _Dumper(yaml.CSafeDumper if yaml.__with_libyaml__ else yaml.SafeDumper):  # type: ignore[misc]
-    """Safe YAML without anchors: a value used twice is written out twice, as wandb reads it."""
+def valid_text(data: Any) -> Any:
+    """``data`` with every lone surrogate in its text replaced by U+FFFD (the same when none).
 
-    def ignore_aliases(self, data: Any) -> bool:
-        return True
-
-
-def dump_config(data: Mapping[str, Any], descriptions: Mapping[str, str]) -> bytes:
-    """wandb's saved-config format: ``wandb_version: 1``, then ``key: {desc, value}`` entries.
-
-    ``desc`` is written only when there is one (wandb-core writes none at all); a ``desc: null``
-    is what the legacy writer produced and means the same.
+    A lone surrogate (a command-line byte that is not UTF-8, or a ``\\ud800`` JSON escape) is
+    not text any file format can hold: libyaml neither writes nor reads it, wandb neither. The
+    store keeps the readable rest and marks the spot, as a UTF-8 decoder does.
     """
-    head = "wandb_version: 1\n"
-    if not data:
-        return head.encode("utf-8")
-    entries = {
-        key: {"desc": descriptions[key], "value": value} if descriptions.get(key) else
-        {"value": value}
-        for key, value in data.items()
-    }
-    body = _dump(entries)
-    return (head + "\n" + body).encode("utf-8")
-
-
-def _dump(entries: Mapping[str, Any]) -> str:
-    """``yaml.dump`` with our dumper; reached through getattr since its stub is incomplete."""
-    dump: Callable[..., str] = getattr(yaml, "dump")  # noqa: B009 - see the docstring
-    return dump(
-        entries, Dumper=_Dumper, sort_keys=False, allow_unicode=True, default_flow_style=False
-    )
-
-
-def load_config(path: Path) -> tuple[dict[str, Any], dict[str, str]]:
-    """Read a desc/value ``config.yaml``: ``(values, descriptions)``, as wandb unwraps it.
-
-    Raises:
-        RunNotFoundError: the file does not exist.
-        ConfigFileError: invalid YAML, an unknown ``wandb_version``, or an entry without
-            ``value`` (located at the line and column).
-    """
-    raw = read_bytes(path)
-    if raw is None:
-        raise RunNotFoundError("no such run (no config.yaml)", origin=located(path.parent))
-    try:
-        # Only the two safe loaders, written out so that a reader (and a test) sees it.
-        top = yaml.load(raw, Loader=yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (None, None)
-        origin = Origin(SourceKind.CONFIG_FILE, os.fspath(path), line, col)
-        raise ConfigFileError(f"invalid YAML: {exc.problem}", origin=origin) from exc
-    except yaml.YAMLError as exc:
-        raise ConfigFileError(f"invalid YAML: {exc}", origin=located(path)) from exc
-    if top is None:
-        return {}, {}
-    if not isinstance(top, dict):
-        raise ConfigFileError("the top level must be a mapping of desc/value entries",
-                              origin=located(path))  # fmt: skip
-    top = cast("dict[str, Any]", top)
-    if top.pop("wandb_version", 1) not in (1, "1"):
-        raise ConfigFileError("wandb_version: unknown version; only 1 exists", origin=located(path))
-    top.pop("_wandb", None)  # wandb's own bookkeeping, as in wandb's run.rawconfig
-    data: dict[str, Any] = {}
-    descriptions: dict[str, str] = {}
-    for key, entry in top.items():
-        if not isinstance(entry, dict) or "value" not in entry:
-            raise ConfigFileError(f"{key}: a desc/value entry needs 'value'", origin=located(path))
-        fields = cast("dict[str, Any]", entry)
-        data[str(key)] = fields["value"]
-        if fields.get("desc"):
-            descriptions[str(key)] = str(fields["desc"])
-    return data, descriptions
-
-
-def provenance_entries(provenance: Provenance) -> list[dict[str, Any]]:
-    """The JSON form of a provenance table: one entry per key path, with its origin's fields."""
-    out: list[dict[str, Any]] = []
-    for path, origin in provenance.paths():
-        entry = origin_entry(origin)
-        entry["path"] = list(path)
-        overrode = provenance.overridden(path)
-        if overrode:
-            entry["overrode"] = [str(o) for o in overrode]
-        out.append(entry)
-    return out
-
-
-def origin_entry(origin: Origin, at: str | None = None) -> dict[str, Any]:
-    """The JSON form of one origin (``at``: when a value was set from code)."""
-    entry: dict[str, Any] = {"where": str(origin), "kind": origin.kind.value}
-    if at is not None:
-        entry["at"] = at
-    for name in ("file", "line", "column", "index", "text"):
-        value = getattr(origin, name)
-        if value is not None:
-            entry[name] = value
-    return entry
-
-
-def origin_of(entry: Mapping[str, Any]) -> Origin:
-    """The :class:`Origin` an entry of ``provenance.json`` describes."""
-    fields = {n: entry.get(n) for n in ("file", "line", "column", "index", "text")}
-    return Origin(SourceKind(entry.get("kind", "code")), **fields)
+    if isinstance(data, str):
+        try:
+            data.encode("utf-8")
+        except UnicodeEncodeError:
+            return data.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+        return data
+    if isinstance(data, dict):
+        items = cast("dict[Any, Any]", data)
+        return {valid_text(k): valid_text(v) for k, v in items.items()}
+    if isinstance(data, (list, tuple)):
+        return [valid_text(v) for v in cast("list[Any]", data)]
+    return data
 
 
 # --- changes: what a Run changed since it was read ---------------------------------------------
@@ -344,12 +262,36 @@ def default_root(explicit: str | os.PathLike[str] | None, environ: Mapping[str, 
     return environ.get(ENV_VAR) or "runs"
 
 
+_NAME_BYTES = 255
+"""The longest file name Linux, macOS and Windows file systems take, in bytes."""
+
+
 def check_name(name: str, what: str, root: str) -> str:
-    """``name`` when it can be one directory name (a project or a run id), else an error."""
-    if not name or name.startswith(".") or any(c in name for c in "/\\\0"):
+    """``name`` when it can be one directory name (a project or a run id), else an error.
+
+    The same check guards creation and every lookup, so no name reaches outside the store root
+    (``..``, ``/``), and none is hidden (a leading ``.``), unprintable or too long.
+    """
+    problem = None
+    if not isinstance(name, str) or not name or name.startswith(".") or any(
+        c in name for c in "/\\\0"
+    ):
+        problem = "no '/', no leading '.', not empty"
+    else:
+        try:
+            size = len(name.encode("utf-8"))
+        except UnicodeEncodeError:
+            problem = "it is not valid Unicode: a lone surrogate"
+        else:
+            if not name.isprintable():
+                problem = "it holds a control character"
+            elif size > _NAME_BYTES:
+                problem = f"it is {size} bytes long; at most {_NAME_BYTES}"
+    if problem is not None:
+        shown = name[:60] + "..." if isinstance(name, str) and len(name) > 60 else name
+        text = ascii(shown) if isinstance(shown, str) and not shown.isprintable() else repr(shown)
         raise RunStoreError(
-            f"{what} {name!r} cannot be a directory name (no '/', no leading '.', not empty)",
-            origin=located(root),
+            f"{what} {text} cannot be a directory name ({problem})", origin=located(root)
         )
     return name
 

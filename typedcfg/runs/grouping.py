@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
+import math
 from collections.abc import Sequence
 from typing import Any, TextIO, cast
 
@@ -12,7 +12,7 @@ from ..provenance import Origin, SourceKind
 from .api import MISSING, Api, check_key, lookup, sort_key
 from .files import RunStoreError
 from .store import Run
-from .tables import _filters, _json_value, _qualified, _table, _text
+from .tables import _json_value, _qualified, _table, _text, filters_of
 
 
 def _group(api: Api, args: argparse.Namespace, out: TextIO) -> int:
@@ -21,38 +21,50 @@ def _group(api: Api, args: argparse.Namespace, out: TextIO) -> int:
             "name a project (runs group PROJECT --by KEY) or a sweep (runs group --sweep ID)",
             origin=Origin(SourceKind.ARGV, text="runs group"),
         )
-    found = api.runs(args.project, _filters(args.where, args.sweep), order="created_at")
-    if args.sweep is not None and not found:
+    filters = filters_of(args.where, args.sweep)
+    metric = _qualified(args.metric, "summary") if args.metric else None
+    given = [_qualified(k, "config") for k in args.by or ()]
+    for key in [*given, *([metric] if metric else [])]:
+        check_key(key, "--by" if key in given else "--metric")
+    found: list[Run] = []
+    if not given:
+        found = api.runs(args.project, filters, order="created_at")
+    keys = [*given, *([metric] if metric else [])]
+    table = api.table(args.project, filters, keys) if given else [
+        (r.path, [lookup(r, k) for k in keys]) for r in found
+    ]  # fmt: skip
+    if args.sweep is not None and not table and not found:
         raise RunStoreError(
             f"no runs of sweep {args.sweep!r}"
             + (f" in project {args.project!r}" if args.project else ""),
             origin=Origin(SourceKind.ARGV, text=f"--sweep {args.sweep}"),
             hint="the sweep id is printed when the sweep starts; see it with: typedcfg runs ls",
         )
-    by = [_qualified(k, "config") for k in (args.by or _swept_keys(found))]
+    by = given or [_qualified(k, "config") for k in _swept_keys(found)]
     if not by:
         raise RunStoreError(
             "--by KEY is required: these runs come from no --multirun sweep, so there are no "
             "swept keys to group them by",
             origin=Origin(SourceKind.ARGV, text="runs group"),
         )
-    metric = _qualified(args.metric, "summary") if args.metric else None
-    for key in [*by, *([metric] if metric else [])]:
-        check_key(key, "--by" if key in by else "--metric")
-    groups: dict[str, tuple[list[Any], list[Run]]] = {}
+    if not given:
+        table = [(r.path, [lookup(r, k) for k in [*by, *([metric] if metric else [])]])
+                 for r in found]  # fmt: skip
+    groups: dict[str, tuple[list[Any], list[tuple[str, Any]]]] = {}
     results: list[dict[str, Any]] = []
-    for r in found:
-        values = [lookup(r, k) for k in by]
-        ident = json.dumps([_json_value(v) for v in values], sort_keys=True, default=repr)
-        groups.setdefault(ident, (values, []))[1].append(r)
+    width = len(by)
+    for path, values in table:
+        ident = json.dumps([_json_value(v) for v in values[:width]], sort_keys=True, default=repr)
+        measured = values[width] if metric else MISSING
+        groups.setdefault(ident, (values[:width], []))[1].append((path, measured))
     for values, members in sorted(groups.values(), key=lambda g: [sort_key(v) for v in g[0]]):
         row: dict[str, Any] = {
             "group": {k.partition(".")[2]: _json_value(v) for k, v in zip(by, values, strict=True)},
             "count": len(members),
-            "runs": [m.path for m in members],
+            "runs": [path for path, _ in members],
         }
         if metric:
-            row.update(_stats([lookup(m, metric) for m in members]))
+            row.update(_stats([value for _, value in members]))
         results.append(row)
     if args.json:
         print(json.dumps({"by": by, "metric": metric, "groups": results}, indent=2), file=out)
@@ -96,10 +108,16 @@ def _stats(values: Sequence[Any]) -> dict[str, Any]:
     """Mean, sample standard deviation, min and max of the numbers among ``values``."""
     numbers = [float(v) for v in values if isinstance(v, (int, float)) and type(v) is not bool]
     numbers = [v for v in numbers if v == v]  # NaN says nothing about a group
+    mean = math.fsum(numbers) / len(numbers) if numbers else None
     return {
         "n": len(numbers),
-        "mean": statistics.fmean(numbers) if numbers else None,
-        "std": statistics.stdev(numbers) if len(numbers) > 1 else None,
+        "mean": mean,
+        "std": _std(numbers, mean) if len(numbers) > 1 and mean is not None else None,
         "min": min(numbers) if numbers else None,
         "max": max(numbers) if numbers else None,
     }
+
+
+def _std(numbers: Sequence[float], mean: float) -> float:
+    """The sample standard deviation, in two passes (statistics.stdev is exact but slow)."""
+    return math.sqrt(math.fsum((x - mean) ** 2 for x in numbers) / (len(numbers) - 1))

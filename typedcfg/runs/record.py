@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import copy
 import os
 import shutil
 import string
@@ -30,18 +31,17 @@ from .files import (
     SUMMARY,
     RunStoreError,
     _now,
-    atomic_write,
     atomic_write_many,
     check_name,
-    dump_config,
     dump_json,
     located,
     locked,
-    provenance_entries,
-    read_json,
+    valid_text,
 )
+from .formats import dump_config, provenance_entries, read_object
+from .index import Index
 from .snapshot import copy_sources, git_info, masked_argv
-from .store import Run
+from .store import Run, write_run
 
 __all__ = ["current_run", "record_run"]
 
@@ -68,8 +68,9 @@ def current_run() -> Run | None:
 
 
 def _create(
-    parent: Path, run_id: str | None, files: dict[str, Any], sources: Sequence[str], config: object
-) -> str:
+    parent: Path, run_id: str | None, files: dict[str, Any], sources: Sequence[str], config: object,
+    docs: tuple[dict[str, Any], list[dict[str, Any]]], index: Index,
+) -> tuple[str, dict[str, Any]]:  # fmt: skip
     """Write the run under a temporary name, then rename the directory into place.
 
     Readers never see a run without its config: the directory appears complete, in one
@@ -92,7 +93,8 @@ def _create(
             chosen = run_id or "".join(
                 secrets.choice(string.ascii_lowercase + string.digits) for _ in range(8)
             )
-            atomic_write_many(staging, {**files, META: dump_json({**meta, "id": chosen})})
+            final = {**meta, "id": chosen}
+            atomic_write_many(staging, {**files, META: dump_json(final)})
             try:
                 os.rename(staging, parent / chosen)
             except OSError as exc:
@@ -101,7 +103,10 @@ def _create(
                 message = f"cannot create: {exc.strerror or exc}"
                 raise RunStoreError(message, origin=located(parent / chosen)) from exc
             atomic_write_many(parent, {})  # sync the parent: the new name must survive a crash
-            return chosen
+            # A writer killed before this line leaves the run unindexed; the next query finds
+            # it, since the project directory changed (see typedcfg.runs.index).
+            index.attempt(index.put, parent.name, chosen, (docs[0], {}, final, docs[1]))
+            return chosen, final
         raise RunStoreError("a run with this id exists already", origin=located(parent / chosen))
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -152,6 +157,9 @@ def record_run(
     unwrap = getattr(loaded, "__typedcfg_config__", None)
     config: Any = unwrap() if callable(unwrap) else loaded
     wrapped = to_wandb(loaded, desc=True)
+    # Text that is not valid Unicode cannot be stored: replaced first, so files, index and the
+    # Run object all hold the same values.
+    wrapped = valid_text(wrapped)
     data = {key: entry["value"] for key, entry in wrapped.items()}
     descriptions = {key: entry["desc"] for key, entry in wrapped.items() if entry["desc"]}
     provenance = getattr(loaded, "provenance", None)
@@ -174,16 +182,30 @@ def record_run(
     }  # fmt: skip
     if sweep is not None:
         meta["sweep"] = json_safe(dict(sweep))
+    meta = valid_text(meta)
+    entries = provenance_entries(provenance)
     files = {
         CONFIG: dump_config(data, descriptions),
-        PROVENANCE: dump_json(provenance_entries(provenance)),
+        PROVENANCE: dump_json(entries),
         SUMMARY: dump_json({}),
         META: meta,
     }
-    chosen = _create(Path(root) / project, run_id, files, sources, cast("object", config))
+    made = json_safe(data)
+    index = Index(root)
+    try:
+        chosen, written = _create(
+            Path(root) / project, run_id, files, sources, cast("object", config), (made, entries),
+            index,
+        )  # fmt: skip
+    except BaseException:
+        index.close()
+        raise
     kind: type[Any] = type(cast("object", config))
     schema = kind if is_schema(kind) else None
-    run = Run(root, project, chosen, schema=schema, live=True)
+    # The Run starts from what was just written, without reading the files back.
+    again = copy.deepcopy(made)
+    run = Run(root, project, chosen, schema=schema, live=True,
+              docs=lambda: (made, {}, written, entries, again), index=index)  # fmt: skip
     token = _CURRENT.set(run)
     try:
         yield run
@@ -191,24 +213,27 @@ def record_run(
         ok = isinstance(exc, SystemExit) and exc.code in (None, 0)
         # The program's own exception matters more than a failure to record its end.
         with contextlib.suppress(TypedcfgError):
-            _finish(run.dir, None if ok else exc)
-            run.reload()
+            _finish(run, None if ok else exc)
         raise
     else:
-        _finish(run.dir, None)
-        run.reload()
+        _finish(run, None)
     finally:
         _CURRENT.reset(token)
+        if run._writer is not None:
+            run._writer.close()
 
 
-def _finish(directory: Path, exc: BaseException | None) -> None:
+def _finish(run: Run, exc: BaseException | None) -> None:
     """Write the end time and the final status (with the error when ``exc`` is given)."""
+    directory = run.dir
     with locked(directory):
-        meta: dict[str, Any] = read_json(directory / META, {})
+        meta = read_object(directory / META)
         meta["end"] = _now()
         meta["status"] = "failed" if exc is not None else "finished"
         if exc is not None:
             text = str(exc)
             meta["error"] = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
             meta["traceback"] = "".join(traceback.format_exception(exc))
-        atomic_write(directory / META, dump_json(meta))
+        write_run(directory, {META: dump_json(meta)}, part=("meta", meta), index=run._writer)
+    run._ready()  # parse what the run started from first, then take the final meta
+    run._meta = meta

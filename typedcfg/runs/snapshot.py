@@ -12,7 +12,8 @@ from ..provenance import SourceKind
 from ..read.masking import mask_argv, mask_data, secret_names
 from ..read.yaml_loader import parse_yaml
 from ..typeinfo import is_schema, schema_tree
-from .files import FILES, _dump, read_bytes
+from .files import FILES, read_bytes
+from .formats import _dump
 
 
 def git_info(cwd: str | os.PathLike[str]) -> dict[str, Any] | None:

@@ -15,28 +15,45 @@ A recorded run lives in ``<root>/<project>/<run_id>/``:
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import copy
-import datetime
 import os
-import shutil
-import string
-import sys
-import tempfile
-import traceback
-from collections.abc import Generator, Iterator, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from ..errors import TypedcfgError
-from ..export.flattened import as_plain, to_wandb
-from ..provenance import KeyPath, Origin, Provenance, SourceKind
-from .files import _now, CONFIG, DELETED, ENV_VAR, META, PROVENANCE, SUMMARY, RunNotFoundError, RunStoreError, apply_changes, atomic_write, atomic_write_many, below, changes, check_name, default_root, dump_config, dump_json, load_config, located, locked, origin_entry, origin_of, provenance_entries, read_json
-from .snapshot import copy_sources, git_info, masked_argv
-from ..typeinfo import is_schema
-from ..validate import validate
+from ..export.flattened import as_plain
 from ..export.wandb_values import json_safe
+from ..provenance import KeyPath, Origin, Provenance, SourceKind
+from ..validate import validate
+from .files import (
+    CONFIG,
+    DELETED,
+    ENV_VAR,
+    PROVENANCE,
+    SUMMARY,
+    RunNotFoundError,
+    RunStoreError,
+    _now,
+    apply_changes,
+    atomic_write_many,
+    below,
+    changes,
+    default_root,
+    dump_json,
+    locked,
+)
+from .formats import (
+    dump_config,
+    load_config,
+    origin_entry,
+    origin_of,
+    read_object,
+    read_rest,
+    read_run,
+)
+from .index import Index
+from .snapshot import git_info
 
 __all__ = [
     "ENV_VAR",
@@ -46,7 +63,14 @@ __all__ = [
     "Summary",
     "default_root",
     "git_info",
+    "write_run",
 ]
+
+
+Docs4 = tuple[dict[str, Any], dict[str, Any], dict[str, Any], list[Any]]
+"""A run's parsed files: ``(config, summary, meta, provenance entries)``."""
+Loaded5 = tuple[dict[str, Any], dict[str, Any], dict[str, Any], list[Any], dict[str, Any]]
+""":data:`Docs4` and a second, separate copy of the config (what ``Run(docs=...)`` returns)."""
 
 
 # --- Run ----------------------------------------------------------------------------------------
@@ -116,31 +140,63 @@ class Run:
     def __init__(
         self, root: str | os.PathLike[str], project: str, run_id: str, *,
         schema: type[Any] | None = None, live: bool = False,
+        docs: Callable[[], Loaded5] | None = None, index: Index | None = None,
     ) -> None:  # fmt: skip
         self.id = run_id
         self.project = project
         self.dir = Path(root) / project / run_id
         self.schema = schema
         self._live = live
-        self.reload()
+        self._config: dict[str, Any] = {}
+        self._summary = Summary(self, {}, live)
+        # From the index, a run's files are parsed when first needed: two parses of the same
+        # text (one to change, one to compare with), which is cheaper than a deep copy.
+        self._pending = docs
+        # A run being recorded keeps the index open for its writes (closed by record_run).
+        self._writer: Index | None = index if index is not None else Index(root) if live else None
+        if docs is None:
+            self.reload()
 
     def reload(self) -> None:
-        """Read the run's files again (unsaved changes to ``config`` and ``summary`` are lost)."""
-        data, self._descriptions = load_config(self.dir / CONFIG)
-        self._meta: dict[str, Any] = read_json(self.dir / META, {})
-        self._entries: list[dict[str, Any]] = read_json(self.dir / PROVENANCE, [])
-        self._set(data, read_json(self.dir / SUMMARY, {}))
+        """Read the run's files again (unsaved changes to ``config`` and ``summary`` are lost).
 
-    def _set(self, config: dict[str, Any], summary: dict[str, Any]) -> None:
+        Raises:
+            RunStoreError: a file is missing, unreadable or damaged (named in the message).
+        """
+        self._pending = None
+        config, summary, self._meta, self._entries = read_run(self.dir)
+        self._set(config, summary, copy.deepcopy(config))
+
+    def _ready(self) -> None:
+        if self._pending is not None:
+            loader, self._pending = self._pending, None
+            base, summary, self._meta, self._entries, config = loader()
+            self._set(base, summary, config)
+
+    def _set(self, base: dict[str, Any], summary: dict[str, Any], config: dict[str, Any]) -> None:
         # Refill the same objects: a caller may hold ``cfg = run.config`` across an update.
-        self._base_config = config
+        self._base_config = base
         self._base_summary = summary
-        if not hasattr(self, "config"):
-            self.config: dict[str, Any] = {}
-            self.summary = Summary(self, {}, self._live)
-        self.config.clear()
-        self.config.update(copy.deepcopy(config))
-        self.summary.reset(summary)
+        self._config.clear()
+        self._config.update(config)
+        self._summary.reset(summary)
+
+    @property
+    def config(self) -> dict[str, Any]:
+        """The config as a plain nested dict; change it, then call :meth:`update`."""
+        self._ready()
+        return self._config
+
+    @config.setter
+    def config(self, value: Mapping[str, Any]) -> None:
+        self._ready()
+        self._config = dict(value)
+
+    @property
+    def summary(self) -> Summary:
+        """The results (:class:`Summary`); change them, then call :meth:`update`."""
+        self._ready()
+        return self._summary
 
     @property
     def path(self) -> str:
@@ -150,26 +206,36 @@ class Run:
     @property
     def meta(self) -> dict[str, Any]:
         """argv, files read, start/end, status, error, python, host, git (a copy)."""
+        self._ready()
         return copy.deepcopy(self._meta)
 
     @property
     def state(self) -> str:
         """``running``, ``finished`` or ``failed`` (wandb's name for the run status)."""
+        self._ready()
         return str(self._meta.get("status", "unknown"))
 
     @property
     def created_at(self) -> str:
         """The start time, ISO 8601 in UTC."""
+        self._ready()
         return str(self._meta.get("start", ""))
 
     @property
     def provenance(self) -> Provenance:
         """Where each key's value came from, as recorded (and as changed by :meth:`update`)."""
+        self._ready()
         table = {tuple(e["path"]): origin_of(e) for e in self._entries}
         return Provenance(table)
 
+    def provenance_entries(self) -> list[dict[str, Any]]:
+        """The entries of ``provenance.json``: ``{path, where, kind, ...}`` per key (copies)."""
+        self._ready()
+        return [dict(entry) for entry in self._entries]
+
     def source_of(self, path: KeyPath) -> str:
         """Where the value at ``path`` (or its nearest recorded ancestor) came from, as text."""
+        self._ready()
         best: dict[str, Any] | None = None
         for entry in self._entries:
             entry_path = tuple(entry["path"])
@@ -198,22 +264,26 @@ class Run:
         if not config_changes and not summary_changes:
             return
         with locked(self.dir):
-            config, self._descriptions = load_config(self.dir / CONFIG)
-            summary = apply_changes(read_json(self.dir / SUMMARY, {}), summary_changes)
-            files: dict[str, bytes] = {}
-            entries = self._entries
-            if config_changes:
-                config = apply_changes(config, config_changes)
-                if self.schema is not None:
-                    config = self._validated(config, config_changes)
-                entries = self._entries_after(config_changes)
-                files[CONFIG] = dump_config(config, self._descriptions)
-                files[PROVENANCE] = dump_json(entries)
+            if not config_changes:  # summary only: the other files need no reading
+                summary = apply_changes(read_object(self.dir / SUMMARY), summary_changes)
+                write_run(self.dir, {SUMMARY: dump_json(summary)}, part=("summary", summary),
+                          index=self._writer)  # fmt: skip
+                self._base_summary = summary
+                self._summary.reset(summary)
+                return
+            config, descriptions = load_config(self.dir / CONFIG)
+            summary, meta, entries = read_rest(self.dir)
+            summary = apply_changes(summary, summary_changes)
+            config = apply_changes(config, config_changes)
+            if self.schema is not None:
+                config = self._validated(config, config_changes)
+            entries = _entries_after(entries, config_changes, _now())
+            files = {CONFIG: dump_config(config, descriptions), PROVENANCE: dump_json(entries)}
             if summary_changes:
                 files[SUMMARY] = dump_json(summary)
-            atomic_write_many(self.dir, files)
-            self._entries = entries
-        self._set(config, summary)
+            write_run(self.dir, files, (config, summary, meta, entries), index=self._writer)
+            self._meta, self._entries = meta, entries
+        self._set(config, summary, copy.deepcopy(config))
 
     def _validated(self, config: dict[str, Any], changes: Sequence[Any]) -> dict[str, Any]:
         from ..read.yaml_loader import parse_yaml
@@ -229,20 +299,59 @@ class Run:
         data: dict[str, Any] = json_safe(as_plain(validate(self.schema, config, origins)))
         return data
 
-    def _entries_after(self, changes: Sequence[Any]) -> list[dict[str, Any]]:
-        entries = read_json(self.dir / PROVENANCE, [])
-        at = _now()
-        for path, value in changes:
-            entries = [e for e in entries if not below(tuple(e["path"]), path)]
-            if value is not DELETED:
-                entry = origin_entry(Origin(SourceKind.CODE, text="run.update()"), at)
-                entries.append({**entry, "path": list(path)})
-        return list(entries)
-
     def __repr__(self) -> str:
         return f"<Run {self.path} ({self.state})>"
 
 
-# --- recording ------------------------------------------------------------------------------
+# --- writing ------------------------------------------------------------------------------
+
+
+def _entries_after(
+    entries: list[dict[str, Any]], changes: Sequence[Any], at: str
+) -> list[dict[str, Any]]:
+    for path, value in changes:
+        entries = [e for e in entries if not below(tuple(e["path"]), path)]
+        if value is not DELETED:
+            entry = origin_entry(Origin(SourceKind.CODE, text="run.update()"), at)
+            entries.append({**entry, "path": list(path)})
+    return list(entries)
+
+
+def write_run(
+    directory: Path, files: Mapping[str, bytes], docs: Docs4 | None = None, *,
+    part: tuple[str, dict[str, Any]] | None = None, index: Index | None = None,
+) -> None:  # fmt: skip
+    """Write a run's files and its index row as one step (the caller holds the run's lock).
+
+    The row is marked dirty first and written after the files, so a writer killed in between
+    leaves a mark the next query follows (see :mod:`typedcfg.runs.index`). An index that
+    cannot be written is left marked stale, to be rebuilt: the files are what counts.
+
+    Args:
+        directory: the run directory.
+        files: file name -> new content.
+        docs: the run's files as they now are, parsed (for the whole row), or
+        part: ``("summary" | "meta", data)`` when only that file changed.
+        index: an open index to use (default: one opened and closed here).
+    """
+    own = index is None
+    index = index if index is not None else Index(directory.parent.parent)
+    project, run_id = directory.parent.name, directory.name
+    try:
+        marked = index.attempt(index.mark, project, run_id)
+        atomic_write_many(directory, files)
+        if not marked:
+            return
+        if part is not None and index.attempt(index.put_part, project, run_id, *part):
+            return
+        if docs is None:
+            try:
+                docs = read_run(directory)
+            except TypedcfgError:
+                return  # the mark stays: the next query lists the run as damaged
+        index.attempt(index.put, project, run_id, docs)
+    finally:
+        if own:
+            index.close()
 
 

@@ -12,7 +12,6 @@ from ..read.yaml_loader import parse_scalar
 from .api import MISSING, check_filters
 from .files import RunStoreError
 
-
 # Two-character operators first, so that ``a<=1`` is not read as ``a<`` ``=1``.
 _WHERE_OPS = (
     ("<=", "$lte"), (">=", "$gte"), ("!=", "$ne"), ("<", "$lt"), (">", "$gt"), ("=", "$eq")
@@ -28,7 +27,8 @@ def _qualified(key: str, default: str) -> str:
     return f"{default}.{key}"
 
 
-def _filters(where: Sequence[str], sweep: str | None = None) -> dict[str, Any]:
+def filters_of(where: Sequence[str], sweep: str | None = None) -> dict[str, Any]:
+    """The filter of ``--where`` / ``--filter`` conditions and ``--sweep`` (checked)."""
     conditions: list[dict[str, Any]] = []
     if sweep is not None:
         conditions.append({"meta.sweep.id": {"$eq": sweep}})
