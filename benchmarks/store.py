@@ -73,7 +73,8 @@ def write_store(root: Path, count: int, seed: int = 21) -> dict[str, Any]:
         if config["optim"]["lr"] == 0.01 and loss < 0.5:
             matching.append(run_id)
         start = f"2026-12-01T{number // 3600 % 24:02d}:{number // 60 % 60:02d}:{number % 60:02d}"
-        leaves = [(["optim", k], f"argv[{i}] 'optim.{k}=...'") for i, k in enumerate(config["optim"])]
+        optim = enumerate(config["optim"])
+        leaves = [(["optim", k], f"argv[{i}] 'optim.{k}=...'") for i, k in optim]
         leaves += [([k], "config-defaults.yaml:3:7") for k in config if k != "optim"]
         entries = [{"where": w, "kind": "argv", "path": p} for p, w in leaves]
         meta = {
@@ -140,7 +141,8 @@ def check(answers: dict[str, Any], group_out: str, api_out: str) -> None:
     got = {str(g["group"]["optim.lr"]): {"count": g["count"], "mean": g["mean"]} for g in grouped}
     for lr, want in answers["groups"].items():
         have = got.get(lr)
-        if have is None or have["count"] != want["count"] or abs(have["mean"] - want["mean"]) > 1e-9:
+        wrong = have is None or have["count"] != want["count"]
+        if wrong or abs(have["mean"] - want["mean"]) > 1e-9:
             raise SystemExit(f"CROSS-CHECK FAILED: group optim.lr={lr}: {have} != {want}")
     if json.loads(api_out) != answers["matching"]:
         raise SystemExit("CROSS-CHECK FAILED: Api().runs(filters=...) returned other runs")
@@ -243,13 +245,15 @@ def render(args: argparse.Namespace, results: dict[str, dict[str, float]],
         f"Run store, {args.runs:,} runs for the queries and {args.report_runs:,} for the report "
         f"(whole processes, median of {args.rounds}; answers cross-checked against the files)",
         "",
-        "| command | runs | now (s) | target | met |" + (" before (s) |" if "before" in results else ""),
+        "| command | runs | now (s) | target | met |"
+        + (" before (s) |" if "before" in results else ""),
         "|---|---|---|---|---|" + ("---|" if "before" in results else ""),
     ]
     for name, seconds in results["now"].items():
         target = targets.get(name, 1.0)
         count = args.report_runs if name == "runs report" else args.runs
-        row = f"| `{name}` | {count:,} | {seconds:.2f} | < {target:g} s | {'yes' if seconds < target else 'NO'} |"
+        met = "yes" if seconds < target else "NO"
+        row = f"| `{name}` | {count:,} | {seconds:.2f} | < {target:g} s | {met} |"
         if "before" in results:
             old = results["before"].get(name)
             row += f" {old:.2f} |" if old is not None else " (no such command) |"

@@ -25,7 +25,8 @@ def chromium_page(width: int = 1280, height: int = 900) -> Iterator[tuple[Any, l
     from playwright.sync_api import sync_playwright
 
     seen: list[str] = []
-    with tempfile.TemporaryDirectory(prefix="typedcfg-chromium-") as profile, sync_playwright() as pw:
+    profiles = tempfile.TemporaryDirectory(prefix="typedcfg-chromium-")
+    with profiles as profile, sync_playwright() as pw:
         context = pw.chromium.launch_persistent_context(
             profile, executable_path=CHROMIUM, headless=True, args=ARGS,
             viewport={"width": width, "height": height},

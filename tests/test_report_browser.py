@@ -26,6 +26,7 @@ from tests.browser import chromium_page
 from typedcfg.runs.report import page as report_page
 
 REPO = Path(__file__).resolve().parent.parent
+PATHS = "rows => rows.map(r => r.dataset.path)"
 
 PROGRAM = textwrap.dedent(
     """
@@ -187,8 +188,8 @@ def test_sorting_filtering_and_comparing_in_the_page(sweep: dict[str, Any]) -> N
         page.check(f"input[data-path='{second.path}']")
         rows = _cells(page, "#compare-table tbody")
         differing = [r[0] for r in rows]
-        expected = [k for k in ("optim.lr", "data.batch_size")
-                    if typedcfg.flatten(first.config)[k] != typedcfg.flatten(second.config)[k]]  # fmt: skip
+        a, b = typedcfg.flatten(first.config), typedcfg.flatten(second.config)
+        expected = [k for k in ("optim.lr", "data.batch_size") if a[k] != b[k]]
         assert differing == expected
         for row in rows:
             key = tuple(row[0].split("."))
@@ -220,14 +221,14 @@ def test_the_plots_hold_every_data_point_and_the_sweep_marks_the_best(
 
         assert page.input_value("#sweep") == sweep["sweep"]
         best = min(runs, key=lambda r: r.summary["val_loss"])
-        marked = page.eval_on_selector_all("#sweep-body tr.best", "rows => rows.map(r => r.dataset.path)")
+        marked = page.eval_on_selector_all("#sweep-body tr.best", PATHS)
         assert marked == [best.path]
         assert page.text_content("#sweep-best") == (
             f"best of 6 trials: {best.path} (val_loss = {best.summary['val_loss']:g})"
         )
         page.check("#higher")
         worst = max(runs, key=lambda r: r.summary["val_loss"])
-        marked = page.eval_on_selector_all("#sweep-body tr.best", "rows => rows.map(r => r.dataset.path)")
+        marked = page.eval_on_selector_all("#sweep-body tr.best", PATHS)
         assert marked == [worst.path]
         page.locator("#plots-view").screenshot(path=str(sweep["shots"] / "runs-report-plots.png"))
         assert not [s for s in seen if s.startswith("pageerror")]
@@ -254,5 +255,6 @@ def test_ten_thousand_runs_page_and_sort(tmp_path: Path) -> None:
         assert page.text_content("#runs-count").startswith("51-100 of 10000")
         page.select_option("#state", "failed")
         assert page.text_content("#runs-count") == "1-50 of 1429 runs (page 1 of 29)"
-        assert [r[1] for r in _cells(page, "#groups-body")] == ["476", "476", "477"]  # lr 0.001, 0.01, 0.1
+        counts = [r[1] for r in _cells(page, "#groups-body")]
+        assert counts == ["476", "476", "477"]  # lr 0.001, 0.01, 0.1
         assert not [s for s in seen if s.startswith("pageerror")]

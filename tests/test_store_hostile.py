@@ -118,9 +118,10 @@ def test_impossible_run_ids_and_projects_are_refused(
 ) -> None:
     root = tmp_path / "runs"
     for what, kwargs in (("run id", {"run_id": name}), ("project", {"project": name})):
-        with pytest.raises(RunStoreError) as caught:
-            with typedcfg.record_run({"a": 1}, runs_dir=root, **kwargs):
-                pass
+        with pytest.raises(RunStoreError) as caught, typedcfg.record_run(
+            {"a": 1}, runs_dir=root, **kwargs
+        ):
+            pass
         assert str(caught.value).startswith(f"{root}: {what} ")
         assert str(caught.value).endswith(f"cannot be a directory name ({problem})")
     _record(root, "ok")

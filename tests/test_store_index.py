@@ -170,7 +170,7 @@ def test_runs_copied_in_or_removed_by_hand_are_seen(tmp_path: Path) -> None:
     shutil.rmtree(root / "p" / "r02")
     ids = {r.id for r in api.runs("p")}
     assert "copied" in ids and "r02" not in ids and len(ids) == len(VALUES)
-    assert notes == ["%s/.index.sqlite: 1 run(s) added from the files" % root]
+    assert notes == [f"{root}/.index.sqlite: 1 run(s) added from the files"]
 
 
 def test_a_dirty_mark_left_by_a_dead_writer_is_followed(tmp_path: Path) -> None:

@@ -18,19 +18,19 @@ front for descending; runs without the key come last either way.
 from __future__ import annotations
 
 import json
-import math
 import os
 import sys
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, cast
 
 from ..errors import suggest
-from ..provenance import Origin, SourceKind
 from .files import CONFIG, RunNotFoundError, RunStoreError, check_name, located, locked
+from .filters import MISSING, check_filters, check_key, lookup, matches, sort_key, sort_runs
 from .formats import read_run as _read_run
-from .index import Index, decode, problem_text
+from .index import Index
 from .query import order_sql, translate
+from .rows import decode, problem_text
 from .store import Loaded5, Run
 
 __all__ = [
@@ -43,21 +43,6 @@ __all__ = [
     "sort_key",
     "sort_runs",
 ]
-
-
-
-class _Missing:
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return "MISSING"
-
-
-MISSING: Any = _Missing()
-"""What :func:`lookup` returns for a key a run does not have."""
-
-_TOP_KEYS = ("id", "project", "state", "created_at")
-_PREFIXES = ("config.", "summary.", "meta.")
 
 
 class Api:
@@ -208,10 +193,10 @@ class Api:
         if residual is None and sql_sorted and limit is not None:
             total = index.select("count(*)", where, params)[0][0]
             tail += f" LIMIT {int(limit)}"
-        rows = index.select(
-            "runs.project, runs.id, docs.config, docs.summary, docs.meta, docs.provenance",
-            where, params, tail,
-        )  # fmt: skip
+        # Which runs, in which order, from the narrow table alone; then their documents.
+        chosen = index.select("runs.rowid, runs.project, runs.id", where, params, tail)
+        docs = index.documents([rowid for rowid, _, _ in chosen])
+        rows = [(p, i, *docs[rowid]) for rowid, p, i in chosen]
         root = self.root
         found = [Run(root, p, i, schema=schema, docs=_loader(c, s, m, v))
                  for p, i, c, s, m, v in rows]  # fmt: skip
@@ -231,7 +216,9 @@ class Api:
             check_filters(filters)
         index = self._synced()
         where = translate(index, filters or {})
-        sql = f"docs.config IS NOT NULL AND ({where.sql})"
+        # A row with a start time has its documents (a damaged run, or a mark alone, has none); the
+        # test needs no join with the documents, which only the runs returned are read from.
+        sql = f"runs.created_at IS NOT NULL AND ({where.sql})"
         params = list(where.params)
         if project is not None:
             sql = f"runs.project = ? AND {sql}"
@@ -312,174 +299,3 @@ def _plain_column(index: Index, key: str) -> str | None:
 
 def _decoded(stored: Any) -> Any:
     return MISSING if stored is None else decode(stored)
-
-
-# --- keys and values -----------------------------------------------------------------------
-
-
-def lookup(run: Run, key: str) -> Any:
-    """The value at ``key`` (``config.optim.lr``, ``summary.val_loss``, ``meta.host``, ``id``).
-
-    Dotted names follow nesting; a key that itself holds a dot is found too. Returns
-    :data:`MISSING` when the run has no such key.
-    """
-    if key in _TOP_KEYS:
-        return getattr(run, key)
-    head, _, rest = key.partition(".")
-    source: Any = {"config": run.config, "summary": run.summary, "meta": run.meta}.get(head)
-    if source is None or not rest:
-        return MISSING
-    return _walk(source, rest.split("."))
-
-
-def _walk(node: Any, parts: Sequence[str]) -> Any:
-    """Follow ``parts``, joining parts again where a key holds a dot (longest match first)."""
-    if not parts:
-        return node
-    if not isinstance(node, Mapping):
-        return MISSING
-    for size in range(len(parts), 0, -1):
-        name = ".".join(parts[:size])
-        if name in node:
-            found = _walk(node[name], parts[size:])
-            if found is not MISSING:
-                return found
-    return MISSING
-
-
-def check_key(key: str, where: str) -> None:
-    """Raise for a key that names no place a value can live, with did-you-mean."""
-    if key in _TOP_KEYS or (key.startswith(_PREFIXES) and key.partition(".")[2]):
-        return
-    raise RunStoreError(
-        f"unknown key {key!r}: keys start with config., summary. or meta. "
-        f"(or are one of {', '.join(_TOP_KEYS)})",
-        origin=Origin(SourceKind.CODE, text=where),
-        suggestions=() if key.startswith(_PREFIXES) else [f"config.{key}"],
-    )
-
-
-# --- filters ----------------------------------------------------------------------------------
-
-
-def _number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _equal(a: Any, b: Any) -> bool:
-    if _number(a) and _number(b):
-        return bool(a == b)
-    return type(a) is type(b) and bool(a == b)
-
-
-def _ordered(op: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
-    """A comparison that is false (not an error) between a number and a string, or MISSING."""
-
-    def compare(value: Any, operand: Any) -> bool:
-        if _number(value) and _number(operand):
-            return not (math.isnan(value) or math.isnan(operand)) and op(value, operand)
-        if isinstance(value, str) and isinstance(operand, str):
-            return op(value, operand)
-        return False
-
-    return compare
-
-
-def _in(value: Any, operand: Any) -> bool:
-    return any(_equal(value, item) for item in _as_list(operand, "$in"))
-
-
-def _as_list(operand: Any, name: str) -> list[Any]:
-    if not isinstance(operand, (list, tuple, set, frozenset)):
-        raise RunStoreError(
-            f"{name} takes a list, not {operand!r}", origin=Origin(SourceKind.CODE, text="filters")
-        )
-    items: list[Any] = list(cast("list[Any]", operand))
-    return items
-
-
-_OPERATORS: Mapping[str, Callable[[Any, Any], bool]] = {
-    "$eq": lambda v, o: v is not MISSING and _equal(v, o),
-    "$ne": lambda v, o: v is MISSING or not _equal(v, o),
-    "$gt": _ordered(lambda v, o: v > o),
-    "$gte": _ordered(lambda v, o: v >= o),
-    "$lt": _ordered(lambda v, o: v < o),
-    "$lte": _ordered(lambda v, o: v <= o),
-    "$in": lambda v, o: v is not MISSING and _in(v, o),
-    "$nin": lambda v, o: v is MISSING or not _in(v, o),
-    "$exists": lambda v, o: (v is not MISSING) == bool(o),
-}
-
-
-def _is_operators(condition: Any) -> bool:
-    if not isinstance(condition, Mapping):
-        return False
-    keys: list[Any] = list(cast("Iterable[Any]", condition))
-    return any(str(k).startswith("$") for k in keys)
-
-
-def check_filters(filters: Mapping[str, Any]) -> None:
-    """Raise :class:`RunStoreError` for an unknown key prefix or operator (before reading runs)."""
-    for key, condition in filters.items():
-        if key in ("$and", "$or"):
-            for part in _as_list(condition, key):
-                check_filters(part)
-            continue
-        check_key(key, "filters")
-        if _is_operators(condition):
-            for name, operand in condition.items():
-                if name not in _OPERATORS:
-                    raise RunStoreError(
-                        f"unknown operator {name!r}",
-                        origin=Origin(SourceKind.CODE, text="filters"),
-                        path=key,
-                        suggestions=suggest(name, _OPERATORS),
-                    )
-                if name in ("$in", "$nin"):
-                    _as_list(operand, name)
-
-
-def matches(run: Run, filters: Mapping[str, Any]) -> bool:
-    """True when ``run`` satisfies every condition in ``filters``."""
-    for key, condition in filters.items():
-        if key == "$and":
-            ok = all(matches(run, part) for part in condition)
-        elif key == "$or":
-            ok = any(matches(run, part) for part in condition)
-        else:
-            value = lookup(run, key)
-            if _is_operators(condition):
-                ok = all(_OPERATORS[name](value, o) for name, o in condition.items())
-            else:
-                ok = _OPERATORS["$eq"](value, condition)
-        if not ok:
-            return False
-    return True
-
-
-# --- ordering ---------------------------------------------------------------------------------
-
-
-def _nan(value: Any) -> bool:
-    return isinstance(value, float) and math.isnan(value)
-
-
-def sort_key(value: Any) -> tuple[int, Any]:
-    """A key that orders numbers, then strings, then anything else (by its text)."""
-    if _number(value):
-        return (0, value)
-    if isinstance(value, str):
-        return (1, value)
-    return (2, repr(value))
-
-
-def sort_runs(runs: Sequence[Run], order: str) -> list[Run]:
-    """``runs`` ordered by a key (``-key`` for descending); runs without the key come last."""
-    descending = order.startswith("-")
-    key = order.lstrip("+-")
-    check_key(key, "order")
-    valued = [(lookup(run, key), run) for run in runs]
-    valued = [(MISSING if _nan(v) else v, r) for v, r in valued]
-    present = [(v, r) for v, r in valued if v is not MISSING]
-    present.sort(key=lambda pair: sort_key(pair[0]), reverse=descending)
-    return [r for _, r in present] + [r for v, r in valued if v is MISSING]

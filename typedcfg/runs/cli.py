@@ -32,10 +32,10 @@ from ..errors import TypedcfgError
 from ..provenance import KeyPath, Origin, SourceKind
 from .api import MISSING, Api, check_key, lookup
 from .files import RunStoreError
-from .grouping import _group
+from .grouping import group_command
 from .report import report_command
 from .store import Run, default_root
-from .tables import _json_value, _table, _text, filters_of
+from .tables import cell_text, filters_of, json_value, print_table
 
 __all__ = ["add_runs_parser", "main", "run"]
 
@@ -141,7 +141,7 @@ def run(
     stream = out if out is not None else sys.stdout
     api = Api(default_root(args.root, os.environ), note=_note)
     command = {
-        "ls": _ls, "diff": _diff, "group": _group, "push": _push, "report": report_command,
+        "ls": _ls, "diff": _diff, "group": group_command, "push": _push, "report": report_command,
         "reindex": _reindex,
     }[args.runs_command]  # fmt: skip
     status: int = command(api, args, stream)
@@ -221,7 +221,7 @@ def _ls(api: Api, args: argparse.Namespace, out: TextIO) -> int:
                 "path": r.path,
                 "state": r.state,
                 "created_at": r.created_at,
-                "columns": {c: _json_value(lookup(r, c)) for c in columns},
+                "columns": {c: json_value(lookup(r, c)) for c in columns},
                 "config": cfg,
                 "summary": dict(r.summary),
             }
@@ -237,10 +237,11 @@ def _ls(api: Api, args: argparse.Namespace, out: TextIO) -> int:
         return 0
     headers = ["run", "state", *_labels(columns)]
     rows_text = [
-        [r.path if args.project is None else r.id, r.state, *(_text(lookup(r, c)) for c in columns)]
+        [r.path if args.project is None else r.id, r.state,
+         *(cell_text(lookup(r, c)) for c in columns)]
         for r in found
     ]
-    _table(headers, rows_text, out)
+    print_table(headers, rows_text, out)
     if total > len(found):
         print(f"({len(found)} of {total} runs shown; --limit 0 shows all)", file=out)
     _print_damaged(damaged, out)
@@ -319,9 +320,9 @@ def _diff(api: Api, args: argparse.Namespace, out: TextIO) -> int:
         cells: list[str] = [str(row["key"])]
         for side in (_side_of(row, "a"), _side_of(row, "b")):
             present = side["present"]
-            cells += [_text(side["value"] if present else MISSING), side["source"] or ""]
+            cells += [cell_text(side["value"] if present else MISSING), side["source"] or ""]
         text_rows.append(cells)
-    _table(headers, text_rows, out)
+    print_table(headers, text_rows, out)
     return 0
 
 

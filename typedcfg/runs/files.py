@@ -201,7 +201,7 @@ def valid_text(data: Any) -> Any:
             return data.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
         return data
     if isinstance(data, dict):
-        items = cast("dict[Any, Any]", data)
+        items = cast("dict[object, object]", data)
         return {valid_text(k): valid_text(v) for k, v in items.items()}
     if isinstance(data, (list, tuple)):
         return [valid_text(v) for v in cast("list[Any]", data)]
@@ -273,9 +273,7 @@ def check_name(name: str, what: str, root: str) -> str:
     (``..``, ``/``), and none is hidden (a leading ``.``), unprintable or too long.
     """
     problem = None
-    if not isinstance(name, str) or not name or name.startswith(".") or any(
-        c in name for c in "/\\\0"
-    ):
+    if not name or name.startswith(".") or any(c in name for c in "/\\\0"):
         problem = "no '/', no leading '.', not empty"
     else:
         try:
@@ -288,13 +286,14 @@ def check_name(name: str, what: str, root: str) -> str:
             elif size > _NAME_BYTES:
                 problem = f"it is {size} bytes long; at most {_NAME_BYTES}"
     if problem is not None:
-        shown = name[:60] + "..." if isinstance(name, str) and len(name) > 60 else name
-        text = ascii(shown) if isinstance(shown, str) and not shown.isprintable() else repr(shown)
+        shown = name[:60] + "..." if len(name) > 60 else name
+        text = ascii(shown) if not shown.isprintable() else repr(shown)
         raise RunStoreError(
             f"{what} {text} cannot be a directory name ({problem})", origin=located(root)
         )
     return name
 
 
-def _now() -> str:
+def now() -> str:
+    """The time now, ISO 8601 in UTC, to the millisecond."""
     return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="milliseconds")

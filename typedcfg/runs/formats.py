@@ -59,11 +59,11 @@ def dump_config(data: Mapping[str, Any], descriptions: Mapping[str, str]) -> byt
         {"value": value}
         for key, value in data.items()
     }
-    body = _dump(entries)
+    body = dump_yaml(entries)
     return (head + "\n" + body).encode("utf-8")
 
 
-def _dump(entries: Mapping[str, Any]) -> str:
+def dump_yaml(entries: Mapping[str, Any]) -> str:
     """``yaml.dump`` with our dumper; reached through getattr since its stub is incomplete."""
     dump: Callable[..., str] = getattr(yaml, "dump")  # noqa: B009 - see the docstring
     return dump(
@@ -188,13 +188,15 @@ def check_entries(entries: Any, path: Path) -> None:
     if not isinstance(entries, list):
         kind = type(entries).__name__
         raise RunFileError(f"expected a JSON list, got {kind}", origin=located(path))
-    for number, entry in enumerate(cast("list[Any]", entries)):
-        fields: Any = entry
-        ok = isinstance(fields, dict) and isinstance(fields.get("path"), list)
-        if ok:
-            parts: list[Any] = fields["path"]
-            ok = all(isinstance(p, (str, int)) for p in parts) and isinstance(
-                fields.get("where", ""), str
+    for number, entry in enumerate(cast("list[object]", entries)):
+        ok = False
+        if isinstance(entry, dict):
+            fields = cast("dict[str, object]", entry)
+            parts = fields.get("path")
+            ok = (
+                isinstance(parts, list)
+                and all(isinstance(p, (str, int)) for p in cast("list[object]", parts))
+                and isinstance(fields.get("where", ""), str)
             )
         if not ok:
             raise RunFileError(

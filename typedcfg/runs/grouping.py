@@ -12,18 +12,18 @@ from ..provenance import Origin, SourceKind
 from .api import MISSING, Api, check_key, lookup, sort_key
 from .files import RunStoreError
 from .store import Run
-from .tables import _json_value, _qualified, _table, _text, filters_of
+from .tables import cell_text, filters_of, json_value, print_table, qualified
 
 
-def _group(api: Api, args: argparse.Namespace, out: TextIO) -> int:
+def group_command(api: Api, args: argparse.Namespace, out: TextIO) -> int:
     if args.project is None and args.sweep is None:
         raise RunStoreError(
             "name a project (runs group PROJECT --by KEY) or a sweep (runs group --sweep ID)",
             origin=Origin(SourceKind.ARGV, text="runs group"),
         )
     filters = filters_of(args.where, args.sweep)
-    metric = _qualified(args.metric, "summary") if args.metric else None
-    given = [_qualified(k, "config") for k in args.by or ()]
+    metric = qualified(args.metric, "summary") if args.metric else None
+    given = [qualified(k, "config") for k in args.by or ()]
     for key in [*given, *([metric] if metric else [])]:
         check_key(key, "--by" if key in given else "--metric")
     found: list[Run] = []
@@ -40,7 +40,7 @@ def _group(api: Api, args: argparse.Namespace, out: TextIO) -> int:
             origin=Origin(SourceKind.ARGV, text=f"--sweep {args.sweep}"),
             hint="the sweep id is printed when the sweep starts; see it with: typedcfg runs ls",
         )
-    by = given or [_qualified(k, "config") for k in _swept_keys(found)]
+    by = given or [qualified(k, "config") for k in _swept_keys(found)]
     if not by:
         raise RunStoreError(
             "--by KEY is required: these runs come from no --multirun sweep, so there are no "
@@ -54,12 +54,12 @@ def _group(api: Api, args: argparse.Namespace, out: TextIO) -> int:
     results: list[dict[str, Any]] = []
     width = len(by)
     for path, values in table:
-        ident = json.dumps([_json_value(v) for v in values[:width]], sort_keys=True, default=repr)
+        ident = _ident(values[:width])
         measured = values[width] if metric else MISSING
         groups.setdefault(ident, (values[:width], []))[1].append((path, measured))
     for values, members in sorted(groups.values(), key=lambda g: [sort_key(v) for v in g[0]]):
         row: dict[str, Any] = {
-            "group": {k.partition(".")[2]: _json_value(v) for k, v in zip(by, values, strict=True)},
+            "group": {k.partition(".")[2]: json_value(v) for k, v in zip(by, values, strict=True)},
             "count": len(members),
             "runs": [path for path, _ in members],
         }
@@ -79,13 +79,23 @@ def _group(api: Api, args: argparse.Namespace, out: TextIO) -> int:
     rows: list[list[str]] = []
     for row in results:
         group: dict[str, Any] = row["group"]
-        cells = [_text(v) for v in group.values()] + [str(row["count"])]
+        cells = [cell_text(v) for v in group.values()] + [str(row["count"])]
         if metric:
-            cells += [_text(MISSING if row[k] is None else row[k]) for k in _STATS]
+            cells += [cell_text(MISSING if row[k] is None else row[k]) for k in _STATS]
             cells.append(str(row["n"]))
         rows.append(cells)
-    _table(headers, rows, out)
+    print_table(headers, rows, out)
     return 0
+
+
+def _ident(values: Sequence[Any]) -> Any:
+    """A key telling groups apart: the values with their types (1 and 1.0 and True differ)."""
+    key = tuple((type(v).__name__, v) for v in values)
+    try:
+        hash(key)
+    except TypeError:  # a list or mapping value
+        return json.dumps([json_value(v) for v in values], sort_keys=True, default=repr)
+    return key
 
 
 _STATS = ("mean", "std", "min", "max")

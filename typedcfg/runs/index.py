@@ -24,16 +24,14 @@ A file edited by hand in place (not replaced) is seen after ``typedcfg runs rein
 from __future__ import annotations
 
 import contextlib
-import json
-import math
 import os
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from ..errors import TypedcfgError
-from .files import RunStoreError, located
+from .rows import dirs, dumps, encode, flat_leaves, huge, mtime, problem, transaction
 
 if TYPE_CHECKING:
     import sqlite3
@@ -44,10 +42,6 @@ __all__ = [
     "STALE",
     "Docs",
     "Index",
-    "decode",
-    "encode",
-    "flat_leaves",
-    "problem_text",
 ]
 
 INDEX = ".index.sqlite"
@@ -64,55 +58,6 @@ _DOCS = ("config", "summary", "meta", "provenance")
 
 Docs = tuple[Any, Any, Any, Any]
 """A run's parsed ``(config, summary, meta, provenance entries)``."""
-
-
-def encode(value: Any) -> Any:
-    """A value as SQLite keeps it: numbers and text as themselves, anything else as JSON bytes.
-
-    Bytes (a BLOB) stand for booleans, ``null``, NaN, lists, mappings and text that is not
-    valid UTF-8, so that SQL comparisons of numbers and of text never meet them by accident.
-    """
-    if isinstance(value, bool) or value is None:
-        return json.dumps(value).encode()
-    if isinstance(value, int):
-        return value if -(2**63) <= value < 2**63 else json.dumps(value).encode()
-    if isinstance(value, float):
-        return value if not math.isnan(value) else b"NaN"
-    if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return json.dumps(value).encode()
-        return value
-    return json.dumps(value, sort_keys=True, default=repr).encode()
-
-
-def decode(stored: Any) -> Any:
-    """The value :func:`encode` stored (SQL ``NULL``, a missing key, is the caller's to read)."""
-    if isinstance(stored, bytes):
-        return json.loads(stored)
-    return stored
-
-
-def flat_leaves(data: Any, prefix: str) -> Iterator[tuple[str, Any]]:
-    """``(dotted key, value)`` for every leaf; lists and empty mappings are leaves."""
-    stack: list[tuple[str, Any]] = [(prefix, data)]
-    while stack:
-        name, node = stack.pop()
-        if isinstance(node, Mapping) and node:
-            items = cast("Mapping[str, Any]", node)
-            stack.extend((f"{name}.{k}", v) for k, v in reversed(list(items.items())))
-        else:
-            yield name, node
-
-
-def _huge(value: Any) -> bool:
-    return type(value) is int and not -(2**63) <= value < 2**63
-
-
-def _dumps(data: Any) -> str:
-    # ASCII escapes keep lone surrogates (from argv bytes) storable; NaN stays as Python writes it.
-    return json.dumps(data, ensure_ascii=True, default=repr)
 
 
 class Index:
@@ -158,6 +103,7 @@ class Index:
                 UNIQUE (project, id));
             CREATE INDEX IF NOT EXISTS runs_created ON runs (project, created_at);
             CREATE INDEX IF NOT EXISTS runs_dirty ON runs (dirty) WHERE dirty = 1;
+            CREATE INDEX IF NOT EXISTS runs_damaged ON runs (project) WHERE damaged IS NOT NULL;
             CREATE TABLE IF NOT EXISTS docs (run INTEGER PRIMARY KEY, {docs});
             INSERT OR IGNORE INTO info VALUES ('version', {VERSION});
             COMMIT;
@@ -266,7 +212,7 @@ class Index:
         try:
             self._ensure_columns(conn, list(values))
             cols = {self._columns[k]: encode(v) for k, v in values.items() if k in self._columns}
-            self._flag_huge(conn, values)
+            self._flaghuge(conn, values)
             conn.execute("DELETE FROM docs WHERE run IN "
                          "(SELECT rowid FROM runs WHERE project = ? AND id = ?)",
                          (project, run_id))  # fmt: skip
@@ -277,7 +223,7 @@ class Index:
             rowid = conn.execute(f"INSERT INTO runs ({names}) VALUES ({marks})", row).lastrowid
             if docs is not None:
                 conn.execute(
-                    "INSERT INTO docs VALUES (?, ?, ?, ?, ?)", (rowid, *(_dumps(d) for d in docs))
+                    "INSERT INTO docs VALUES (?, ?, ?, ?, ?)", (rowid, *(dumps(d) for d in docs))
                 )
             conn.execute("COMMIT")
         except BaseException:
@@ -306,28 +252,28 @@ class Index:
             }
             columns = self._columns
             sets.update({columns[k]: encode(v) for k, v in values.items() if k in columns})
-            self._flag_huge(conn, values)
+            self._flaghuge(conn, values)
             if part == "meta":
                 sets["state"] = str(data.get("status", "unknown"))
                 sets["created_at"] = str(data.get("start", ""))
             sets["dirty"] = 0
             assignments = ", ".join(f"{col} = ?" for col in sets)
             conn.execute(f"UPDATE runs SET {assignments} WHERE rowid = ?", [*sets.values(), row[0]])
-            conn.execute(f"UPDATE docs SET {part} = ? WHERE run = ?", (_dumps(data), row[0]))
+            conn.execute(f"UPDATE docs SET {part} = ? WHERE run = ?", (dumps(data), row[0]))
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
         return True
 
-    def _flag_huge(self, conn: sqlite3.Connection, values: Mapping[str, Any]) -> None:
-        for key in [k for k, v in values.items() if _huge(v) and k not in self._huge]:
+    def _flaghuge(self, conn: sqlite3.Connection, values: Mapping[str, Any]) -> None:
+        for key in [k for k, v in values.items() if huge(v) and k not in self._huge]:
             conn.execute("UPDATE columns SET huge = 1 WHERE key = ?", (key,))
             self._huge.add(key)
 
     def drop(self, project: str, run_ids: Sequence[str]) -> None:
         conn = self.connect()
-        with _transaction(conn):
+        with transaction(conn):
             for run_id in run_ids:
                 conn.execute("DELETE FROM docs WHERE run IN "
                              "(SELECT rowid FROM runs WHERE project = ? AND id = ?)",
@@ -350,9 +296,9 @@ class Index:
         self._load_columns()  # writers elsewhere may have added some
         found = 0
         known = dict(conn.execute("SELECT name, mtime FROM projects").fetchall())
-        for name in _dirs(self.root):
-            mtime = _mtime(self.root / name)
-            if mtime is not None and known.get(name) == mtime:
+        for name in dirs(self.root):
+            changed = mtime(self.root / name)
+            if changed is not None and known.get(name) == changed:
                 continue
             found += self._list_project(name, read)
         gone = [p for p in known if not (self.root / p).is_dir()]
@@ -406,7 +352,7 @@ class Index:
             os.unlink(self.root / STALE)
         self._columns = {}
         count = 0
-        for name in _dirs(self.root):
+        for name in dirs(self.root):
             count += self._list_project(name, read)
         return count
 
@@ -414,8 +360,8 @@ class Index:
         """Add the runs of ``project`` the index lacks, drop those gone; remember the mtime."""
         conn = self.connect()
         directory = self.root / project
-        before = _mtime(directory)
-        on_disk = set(_dirs(directory))
+        before = mtime(directory)
+        on_disk = set(dirs(directory))
         known = {r[0] for r in conn.execute("SELECT id FROM runs WHERE project = ?", (project,))}
         self.drop(project, sorted(known - on_disk))
         new = sorted(on_disk - known)
@@ -432,7 +378,7 @@ class Index:
         try:
             docs = read(self.root / project / run_id)
         except TypedcfgError as exc:
-            self.put(project, run_id, None, damaged=_problem(exc, self.root / project / run_id))
+            self.put(project, run_id, None, damaged=problem(exc, self.root / project / run_id))
         else:
             self.put(project, run_id, docs)
 
@@ -445,66 +391,19 @@ class Index:
     def select(
         self, what: str, where: str = "1", params: Sequence[Any] = (), tail: str = ""
     ) -> list[tuple[Any, ...]]:
-        """``SELECT what FROM runs LEFT JOIN docs ... WHERE where tail`` (rows as tuples)."""
+        """``SELECT what FROM runs WHERE where tail`` (rows as tuples)."""
         conn = self.connect()
-        joined = "runs LEFT JOIN docs ON docs.run = runs.rowid"
-        sql = f"SELECT {what} FROM {joined} WHERE {where} {tail}"
+        sql = f"SELECT {what} FROM runs WHERE {where} {tail}"
         return conn.execute(sql, list(params)).fetchall()
 
-
-@contextlib.contextmanager
-def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
-
-
-def _problem(exc: TypedcfgError, directory: Path) -> str:
-    """What is wrong with a run's files, as JSON, its file named relative to the run directory
-    (so that it is shown relative to wherever the store is seen from)."""
-    origin = exc.origin
-    file = origin.file if origin is not None else None
-    return json.dumps({
-        "file": os.path.relpath(file, directory) if file else None,
-        "line": origin.line if origin is not None else None,
-        "column": origin.column if origin is not None else None,
-        "message": exc.message,
-    })  # fmt: skip
-
-
-def problem_text(stored: str, directory: Path) -> str:
-    """The located message of a problem :func:`_problem` stored, for a run at ``directory``."""
-    from ..provenance import Origin, SourceKind
-
-    try:
-        fields: dict[str, Any] = json.loads(stored)
-    except ValueError:
-        return stored
-    file = fields.get("file")
-    where = os.path.normpath(os.path.join(directory, file)) if file else os.fspath(directory)
-    origin = Origin(SourceKind.CONFIG_FILE, where, fields.get("line"), fields.get("column"))
-    return RunStoreError(str(fields.get("message")), origin=origin).render()
-
-
-def _dirs(directory: Path) -> list[str]:
-    try:
-        with os.scandir(directory) as entries:
-            return sorted(
-                e.name for e in entries if not e.name.startswith(".") and e.is_dir()
-            )
-    except FileNotFoundError:
-        return []
-    except OSError as exc:
-        message = f"cannot list: {exc.strerror or exc}"
-        raise RunStoreError(message, origin=located(directory)) from exc
-
-
-def _mtime(directory: Path) -> int | None:
-    try:
-        return directory.stat().st_mtime_ns
-    except OSError:
-        return None
+    def documents(self, rowids: Sequence[int]) -> dict[int, tuple[str, str, str, str]]:
+        """The JSON text of ``config, summary, meta, provenance`` of each row asked for."""
+        conn = self.connect()
+        out: dict[int, tuple[str, str, str, str]] = {}
+        for start in range(0, len(rowids), 500):
+            part = list(rowids[start : start + 500])
+            marks = ", ".join("?" * len(part))
+            sql = f"SELECT run, config, summary, meta, provenance FROM docs WHERE run IN ({marks})"
+            for run, *texts in conn.execute(sql, part):
+                out[run] = (texts[0], texts[1], texts[2], texts[3])
+        return out

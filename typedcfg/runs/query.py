@@ -15,7 +15,8 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
-from .index import Index, encode
+from .index import Index
+from .rows import encode
 
 __all__ = ["Where", "order_sql", "translate"]
 
@@ -171,6 +172,9 @@ def order_sql(index: Index, order: str) -> str | None:
     """
     descending = order.startswith("-")
     key = order.lstrip("+-")
+    if key in _TOP:  # always text: SQL's order is the Python order (the usual case is fast)
+        way = "DESC" if descending else "ASC"
+        return f"ORDER BY {_TOP[key]} {way}, runs.project, runs.id"
     c = _column(index, key)
     if c is None:
         return None

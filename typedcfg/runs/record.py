@@ -14,7 +14,6 @@ import shutil
 import string
 import sys
 import tempfile
-import traceback
 from collections.abc import Generator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, cast
@@ -30,18 +29,17 @@ from .files import (
     PROVENANCE,
     SUMMARY,
     RunStoreError,
-    _now,
     atomic_write_many,
     check_name,
     dump_json,
     located,
-    locked,
+    now,
     valid_text,
 )
-from .formats import dump_config, provenance_entries, read_object
+from .formats import dump_config, provenance_entries
 from .index import Index
 from .snapshot import copy_sources, git_info, masked_argv
-from .store import Run, write_run
+from .store import Run
 
 __all__ = ["current_run", "record_run"]
 
@@ -169,7 +167,7 @@ def record_run(
     where = os.fspath(cwd) if cwd is not None else os.getcwd()
     read: Sequence[str] = getattr(loaded, "sources", ())
     sources = [os.fspath(s) for s in read]
-    started = _now()
+    started = now()
     meta: dict[str, Any] = {
         "id": run_id, "project": project, "status": "running", "error": None,
         "start": started, "end": None, "program": program,
@@ -213,27 +211,9 @@ def record_run(
         ok = isinstance(exc, SystemExit) and exc.code in (None, 0)
         # The program's own exception matters more than a failure to record its end.
         with contextlib.suppress(TypedcfgError):
-            _finish(run, None if ok else exc)
+            run.finish(None if ok else exc)
         raise
     else:
-        _finish(run, None)
+        run.finish()
     finally:
         _CURRENT.reset(token)
-        if run._writer is not None:
-            run._writer.close()
-
-
-def _finish(run: Run, exc: BaseException | None) -> None:
-    """Write the end time and the final status (with the error when ``exc`` is given)."""
-    directory = run.dir
-    with locked(directory):
-        meta = read_object(directory / META)
-        meta["end"] = _now()
-        meta["status"] = "failed" if exc is not None else "finished"
-        if exc is not None:
-            text = str(exc)
-            meta["error"] = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-            meta["traceback"] = "".join(traceback.format_exception(exc))
-        write_run(directory, {META: dump_json(meta)}, part=("meta", meta), index=run._writer)
-    run._ready()  # parse what the run started from first, then take the final meta
-    run._meta = meta

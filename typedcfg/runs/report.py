@@ -109,16 +109,18 @@ def _payload(runs: Sequence[ReportRun], title: str) -> dict[str, Any]:
     sweeps: dict[str, dict[str, Any]] = {}
     rows: list[dict[str, Any]] = []
     for r in good:
-        sweep = r.get("sweep")
-        if isinstance(sweep, Mapping) and sweep.get("id") is not None:
+        found: object = r.get("sweep")
+        sweep = cast("Mapping[str, Any]", found) if isinstance(found, Mapping) else None
+        if sweep is not None and sweep.get("id") is not None:
             entry = sweeps.setdefault(str(sweep["id"]), {"params": []})
-            for k in sweep.get("params") or {}:
-                if k not in entry["params"]:
+            params = cast("Mapping[str, object]", sweep.get("params") or {})
+            for k in params:
+                if str(k) not in entry["params"]:
                     entry["params"].append(str(k))
         config = r["config"]
         rows.append({
             "path": r["path"], "state": r["state"], "created": r.get("created_at", ""),
-            "sweep": None if not isinstance(sweep, Mapping) else sweep.get("id"),
+            "sweep": None if sweep is None else sweep.get("id"),
             "config": {k: _json_value(config[k]) for k in varying if k in config},
             "summary": {k: _json_value(v) for k, v in r["summary"].items()},
             "source": {k: r["source"].get(k, "") for k in varying if k in config},

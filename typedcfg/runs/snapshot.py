@@ -13,7 +13,7 @@ from ..read.masking import mask_argv, mask_data, secret_names
 from ..read.yaml_loader import parse_yaml
 from ..typeinfo import is_schema, schema_tree
 from .files import FILES, read_bytes
-from .formats import _dump
+from .formats import dump_yaml
 
 
 def git_info(cwd: str | os.PathLike[str]) -> dict[str, Any] | None:
@@ -119,5 +119,5 @@ def _masked_copy(
     if not found and masked == data:
         return None
     header = "# typedcfg: a copy of this file with its secret values masked; comments dropped\n"
-    body = "" if masked is None else _dump(cast("Mapping[str, Any]", masked))
+    body = "" if masked is None else dump_yaml(cast("Mapping[str, Any]", masked))
     return (header + body).encode("utf-8")

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import copy
 import os
+import traceback
 from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -30,11 +31,11 @@ from .files import (
     CONFIG,
     DELETED,
     ENV_VAR,
+    META,
     PROVENANCE,
     SUMMARY,
     RunNotFoundError,
     RunStoreError,
-    _now,
     apply_changes,
     atomic_write_many,
     below,
@@ -42,6 +43,7 @@ from .files import (
     default_root,
     dump_json,
     locked,
+    now,
 )
 from .formats import (
     dump_config,
@@ -277,7 +279,7 @@ class Run:
             config = apply_changes(config, config_changes)
             if self.schema is not None:
                 config = self._validated(config, config_changes)
-            entries = _entries_after(entries, config_changes, _now())
+            entries = _entries_after(entries, config_changes, now())
             files = {CONFIG: dump_config(config, descriptions), PROVENANCE: dump_json(entries)}
             if summary_changes:
                 files[SUMMARY] = dump_json(summary)
@@ -298,6 +300,35 @@ class Run:
         assert self.schema is not None
         data: dict[str, Any] = json_safe(as_plain(validate(self.schema, config, origins)))
         return data
+
+    def finish(self, exc: BaseException | None = None) -> None:
+        """Write the end time and the final status: ``finished``, or ``failed`` with the error
+        text and traceback when ``exc`` is given (what ``record_run`` does when its block ends;
+        wandb's ``run.finish()``). A recorded run's index connection is closed after.
+
+        Raises:
+            RunStoreError: the run's files cannot be read or written.
+        """
+        try:
+            self._finish(exc)
+        finally:
+            if self._writer is not None:
+                self._writer.close()
+                self._writer = None  # later writes open their own
+
+    def _finish(self, exc: BaseException | None) -> None:
+        directory = self.dir
+        with locked(directory):
+            meta = read_object(directory / META)
+            meta["end"] = now()
+            meta["status"] = "failed" if exc is not None else "finished"
+            if exc is not None:
+                text = str(exc)
+                meta["error"] = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+                meta["traceback"] = "".join(traceback.format_exception(exc))
+            write_run(directory, {META: dump_json(meta)}, part=("meta", meta), index=self._writer)
+        self._ready()  # parse what the run started from first, then take the final meta
+        self._meta = meta
 
     def __repr__(self) -> str:
         return f"<Run {self.path} ({self.state})>"
@@ -353,5 +384,3 @@ def write_run(
     finally:
         if own:
             index.close()
-
-

@@ -18,7 +18,7 @@ _WHERE_OPS = (
 )  # fmt: skip
 
 
-def _qualified(key: str, default: str) -> str:
+def qualified(key: str, default: str) -> str:
     """``optim.lr`` -> ``config.optim.lr`` (``default`` is the prefix for bare keys)."""
     if key in ("id", "project", "state", "created_at") or key.startswith(
         ("config.", "summary.", "meta.")
@@ -36,7 +36,7 @@ def filters_of(where: Sequence[str], sweep: str | None = None) -> dict[str, Any]
         for symbol, op in _WHERE_OPS:
             key, found, value = text.partition(symbol)
             if found and key.strip():
-                conditions.append({_qualified(key.strip(), "config"): {op: parse_scalar(value)}})
+                conditions.append({qualified(key.strip(), "config"): {op: parse_scalar(value)}})
                 break
         else:
             raise RunStoreError(
@@ -48,7 +48,7 @@ def filters_of(where: Sequence[str], sweep: str | None = None) -> dict[str, Any]
     return filters
 
 
-def _text(value: Any) -> str:
+def cell_text(value: Any) -> str:
     if value is MISSING:
         return "-"
     if isinstance(value, float):
@@ -60,11 +60,11 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _json_value(value: Any) -> Any:
+def json_value(value: Any) -> Any:
     return None if value is MISSING else value
 
 
-def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], out: TextIO) -> None:
+def print_table(headers: Sequence[str], rows: Sequence[Sequence[str]], out: TextIO) -> None:
     """A rich table on a terminal (when rich is installed), aligned plain text otherwise."""
     if out.isatty():
         # rich is optional: imported by name so that type checkers need not have it either.

@@ -1,0 +1,139 @@
+"""What a row of the run index holds: values as SQLite keeps them, flattened keys, the problem
+of a damaged run, and the few file-system facts the index checks (directory listings, mtimes).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+from collections.abc import Generator, Iterator, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+from ..errors import TypedcfgError
+from .files import RunStoreError, located
+
+if TYPE_CHECKING:
+    import sqlite3
+
+__all__ = [
+    "decode",
+    "dirs",
+    "dumps",
+    "encode",
+    "flat_leaves",
+    "huge",
+    "mtime",
+    "problem",
+    "problem_text",
+    "transaction",
+]
+
+
+def encode(value: Any) -> Any:
+    """A value as SQLite keeps it: numbers and text as themselves, anything else as JSON bytes.
+
+    Bytes (a BLOB) stand for booleans, ``null``, NaN, lists, mappings and text that is not
+    valid UTF-8, so that SQL comparisons of numbers and of text never meet them by accident.
+    """
+    if isinstance(value, bool) or value is None:
+        return json.dumps(value).encode()
+    if isinstance(value, int):
+        return value if -(2**63) <= value < 2**63 else json.dumps(value).encode()
+    if isinstance(value, float):
+        return value if not math.isnan(value) else b"NaN"
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return json.dumps(value).encode()
+        return value
+    return json.dumps(value, sort_keys=True, default=repr).encode()
+
+
+def decode(stored: Any) -> Any:
+    """The value :func:`encode` stored (SQL ``NULL``, a missing key, is the caller's to read)."""
+    if isinstance(stored, bytes):
+        return json.loads(stored)
+    return stored
+
+
+def flat_leaves(data: Any, prefix: str) -> Iterator[tuple[str, Any]]:
+    """``(dotted key, value)`` for every leaf; lists and empty mappings are leaves."""
+    stack: list[tuple[str, Any]] = [(prefix, data)]
+    while stack:
+        name, node = stack.pop()
+        if isinstance(node, Mapping) and node:
+            items = cast("Mapping[str, Any]", node)
+            stack.extend((f"{name}.{k}", v) for k, v in reversed(list(items.items())))
+        else:
+            yield name, node
+
+
+def huge(value: Any) -> bool:
+    return type(value) is int and not -(2**63) <= value < 2**63
+
+
+def dumps(data: Any) -> str:
+    # ASCII escapes keep lone surrogates (from argv bytes) storable; NaN stays as Python writes it.
+    return json.dumps(data, ensure_ascii=True, default=repr)
+
+
+@contextlib.contextmanager
+def transaction(conn: sqlite3.Connection) -> Generator[None, None, None]:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def problem(exc: TypedcfgError, directory: Path) -> str:
+    """What is wrong with a run's files, as JSON, its file named relative to the run directory
+    (so that it is shown relative to wherever the store is seen from)."""
+    origin = exc.origin
+    file = origin.file if origin is not None else None
+    return json.dumps({
+        "file": os.path.relpath(file, directory) if file else None,
+        "line": origin.line if origin is not None else None,
+        "column": origin.column if origin is not None else None,
+        "message": exc.message,
+    })  # fmt: skip
+
+
+def problem_text(stored: str, directory: Path) -> str:
+    """The located message of a problem :func:`problem` stored, for a run at ``directory``."""
+    from ..provenance import Origin, SourceKind
+
+    try:
+        fields: dict[str, Any] = json.loads(stored)
+    except ValueError:
+        return stored
+    file = fields.get("file")
+    where = os.path.normpath(os.path.join(directory, file)) if file else os.fspath(directory)
+    origin = Origin(SourceKind.CONFIG_FILE, where, fields.get("line"), fields.get("column"))
+    return RunStoreError(str(fields.get("message")), origin=origin).render()
+
+
+def dirs(directory: Path) -> list[str]:
+    try:
+        with os.scandir(directory) as entries:
+            return sorted(
+                e.name for e in entries if not e.name.startswith(".") and e.is_dir()
+            )
+    except FileNotFoundError:
+        return []
+    except OSError as exc:
+        message = f"cannot list: {exc.strerror or exc}"
+        raise RunStoreError(message, origin=located(directory)) from exc
+
+
+def mtime(directory: Path) -> int | None:
+    try:
+        return directory.stat().st_mtime_ns
+    except OSError:
+        return None
