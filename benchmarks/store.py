@@ -126,10 +126,21 @@ def commands(root: Path, report_root: Path, out: Path) -> dict[str, list[str]]:
     }  # fmt: skip
 
 
+CPU: dict[str, list[float]] = {}
+"""CPU seconds (user + system) of each command's process, by command line: on a loaded machine
+the wall time mostly measures the wait for a core, so both are reported."""
+
+
 def _run(argv: list[str], source: Path) -> tuple[float, str]:
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(argv, env=_env(source), capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    CPU.setdefault(f"{source}|{' '.join(argv[2:5])}", []).append(cpu)
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(argv[:6])} failed:\n{done.stderr[-2000:]}")
     return elapsed, done.stdout
@@ -161,10 +172,13 @@ def time_queries(root: Path, report_root: Path, answers: dict[str, Any], source:
         outputs = {name: _run(argv, source)[1] for name, argv in cmds.items()}
         check(answers, outputs["runs group --by optim.lr --metric val_loss"],
               outputs["Api().runs(filters=...)"])  # fmt: skip
-        return {
+        times = {
             name: statistics.median(_run(argv, source)[0] for _ in range(rounds))
             for name, argv in cmds.items()
         }
+        for name, argv in cmds.items():
+            times[f"{name} cpu"] = statistics.median(CPU[f"{source}|{' '.join(argv[2:5])}"][1:])
+        return times
 
 
 def time_recording(rounds: int) -> tuple[float, float]:
@@ -225,6 +239,8 @@ def main(argv: list[str] | None = None) -> int:
         for label, source in [("now", ROOT), *([("before", args.before)] if args.before else [])]:
             if label == "now":
                 for name, (root, _) in stores.items():
+                    if (root / ".index.sqlite").exists():
+                        continue  # a kept store: its index is there already
                     _log(f"reindex of the {name} store")
                     reindex[name] = _run([sys.executable, "-m", "typedcfg.runs.cli", "reindex",
                                           "--root", str(root)], source)[0]  # fmt: skip
@@ -245,18 +261,26 @@ def render(args: argparse.Namespace, results: dict[str, dict[str, float]],
         f"Run store, {args.runs:,} runs for the queries and {args.report_runs:,} for the report "
         f"(whole processes, median of {args.rounds}; answers cross-checked against the files)",
         "",
+        f"Load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores at the end. Each "
+        "cell: wall seconds (CPU seconds of the process).",
+        "",
         "| command | runs | now (s) | target | met |"
         + (" before (s) |" if "before" in results else ""),
         "|---|---|---|---|---|" + ("---|" if "before" in results else ""),
     ]
     for name, seconds in results["now"].items():
+        if name.endswith(" cpu"):
+            continue
         target = targets.get(name, 1.0)
         count = args.report_runs if name == "runs report" else args.runs
         met = "yes" if seconds < target else "NO"
-        row = f"| `{name}` | {count:,} | {seconds:.2f} | < {target:g} s | {met} |"
+        cpu = results["now"][f"{name} cpu"]
+        row = f"| `{name}` | {count:,} | {seconds:.2f} ({cpu:.2f} CPU) | < {target:g} s | {met} |"
         if "before" in results:
             old = results["before"].get(name)
-            row += f" {old:.2f} |" if old is not None else " (no such command) |"
+            old_cpu = results["before"].get(f"{name} cpu")
+            missing = " (no such command) |"
+            row += f" {old:.2f} ({old_cpu:.2f} CPU) |" if old is not None else missing
         lines.append(row)
     ratio = record / files_only
     lines += [
@@ -266,7 +290,8 @@ def render(args: argparse.Namespace, results: dict[str, dict[str, float]],
         f"(target <= 2: {'met' if ratio <= 2 else 'NOT met'}).",
         "",
         "`runs reindex` (reading every run's files): "
-        + ", ".join(f"{seconds:.1f} s for the {name} store" for name, seconds in reindex.items())
+        + (", ".join(f"{seconds:.1f} s for the {name} store" for name, seconds in reindex.items())
+           or "(indexes kept from an earlier run)")
         + ".",
     ]
     return "\n".join(lines)

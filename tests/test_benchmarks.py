@@ -90,3 +90,17 @@ def test_output_replaces_only_the_text_between_the_markers(tmp_path: Path) -> No
     assert page.read_text(encoding="utf-8") == (
         f"intro\n{report.START}\nnew table\n{report.END}\noutro\n"
     )
+
+
+def test_store_benchmark_quick_run_checks_answers_and_prints_every_row() -> None:
+    """benchmarks/store.py --quick: the answers are cross-checked, then every row is printed."""
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "store.py"), "--quick"],
+        capture_output=True, text=True, timeout=900, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "CROSS-CHECK FAILED" not in done.stdout + done.stderr
+    for row in ("| `runs ls` | 300 |", "| `runs group --by optim.lr --metric val_loss` | 300 |",
+                "| `Api().runs(filters=...)` | 300 |", "| `runs report` | 200 |"):  # fmt: skip
+        assert row in done.stdout
+    assert re.search(r"Recording one run .*: [0-9.]+ ms; writing the same files alone", done.stdout)

@@ -28,7 +28,7 @@ def test_example_08_usage_commands(tmp_path: Path) -> None:
         )
         assert (done.returncode, done.stderr) == (0, ""), argv
         outputs.append(done.stdout.splitlines())
-    sweep, ls, group, diff, fix, diff_after = outputs
+    sweep, ls, group, diff, fix, diff_after, report = outputs
     assert sweep == [
         "toy/lr0.01-bs16: val_loss=1.8455",
         "toy/lr0.01-bs64: val_loss=1.9214",
@@ -63,6 +63,11 @@ def test_example_08_usage_commands(tmp_path: Path) -> None:
     assert diff_after[2].split()[:4] == ["data.path", "data/toy", "config-defaults.yaml:8:11",
                                          "data/toy-v2"]  # fmt: skip
     assert diff_after[2].split()[4] == "run.update()"
+    page = tmp_path / "runs" / "report.html"
+    assert report == [f"wrote {page} (4 runs, 0 damaged)"]
+    text = page.read_text(encoding="utf-8")
+    assert text.count('"path": "toy/lr0.1-bs64"') == 1 and "Plotly" in text
+    assert "<script src=" not in text  # plotly inlined: nothing to fetch
     # The example directory stays clean: every run went to TYPEDCFG_RUNS_DIR.
     assert not (EXAMPLE / "runs").exists()
     again = subprocess.run(

@@ -12,7 +12,8 @@ import pytest
 import typedcfg
 
 REPO = Path(__file__).resolve().parent.parent
-HEAVY = ["hydra", "omegaconf", "wandb", "absl", "jsonschema", "numpy", "antlr4", "submitit"]
+HEAVY = ["hydra", "omegaconf", "wandb", "absl", "jsonschema", "numpy", "antlr4", "submitit",
+         "plotly", "playwright", "sqlite3"]  # fmt: skip
 
 
 def test_import_loads_no_heavy_or_optional_dependency() -> None:

@@ -7,6 +7,8 @@ $TYPEDCFG_RUNS_DIR): its config.yaml in wandb's format, where every value came f
 summary. `typedcfg runs` then lists the runs with the keys that differ, groups them by learning
 rate, and diffs two of them. `fix_run.py` corrects a run's config through the Api (validated
 against the schema), and the last diff shows the corrected key and where it now comes from.
+`typedcfg runs report` writes all of it as one HTML page to open in a browser, offline
+(`runs/report.html`): the runs table, groups, a comparison of ticked runs, and plots.
 
 Usage:
     python train.py
@@ -15,6 +17,7 @@ Usage:
     python -m typedcfg runs diff toy/lr0.01-bs16 toy/lr0.1-bs64
     python fix_run.py toy/lr0.1-bs64
     python -m typedcfg runs diff toy/lr0.01-bs16 toy/lr0.1-bs64
+    python -m typedcfg runs report toy
 
 Running train.py again skips the runs that are already recorded.
 """

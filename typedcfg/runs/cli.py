@@ -112,7 +112,7 @@ def add_runs_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     report.add_argument("project", nargs="?", help="a project (default: every project)")
     report.add_argument(
-        "-o", "--output", default="report.html", metavar="FILE", help="default: report.html"
+        "-o", "--output", metavar="FILE", help="default: report.html in the store root"
     )
     report.add_argument("--title", help="the page title (default: the project or the store)")
     report.add_argument(

@@ -184,7 +184,8 @@ def report_command(api: Any, args: Any, out: TextIO) -> int:
         title = args.title or f"sweep {args.sweep}"
     rows = report_runs(found)
     rows += [{"path": path, "damaged": problem} for path, problem in damaged]
-    target = write_report(rows, args.output, title)
+    output = args.output or os.path.join(api.root, "report.html")
+    target = write_report(rows, output, title)
     if args.json:
         print(json.dumps({"report": os.fspath(target), "runs": len(found),
                           "damaged": len(damaged)}), file=out)  # fmt: skip
