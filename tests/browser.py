@@ -33,6 +33,9 @@ def chromium_page(width: int = 1280, height: int = 900) -> Iterator[tuple[Any, l
         )  # fmt: skip
         try:
             page = context.new_page()
+            # Generous: a loaded machine draws 10,000 lines in software WebGL slowly, and an
+            # action waits for the page to be free again (timing is not what these tests check).
+            page.set_default_timeout(300_000)
             page.on("request", lambda request: seen.append(request.url))
             page.on("pageerror", lambda error: seen.append(f"pageerror: {error}"))
             yield page, seen

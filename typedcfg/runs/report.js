@@ -183,6 +183,7 @@ function init() {
   $("damaged").replaceChildren(...D.damaged.map((d) => el("li", {}, el("b", {}, d.path), ": " + d.problem)));
   $("damaged-view").hidden = !D.damaged.length;
   header(); renderRuns(); renderCompare(); renderSweep();
+  document.body.dataset.table = "1";  // the tables are usable; the plots follow
   clearTimeout(pending);
   setTimeout(() => { renderPlots(shown()); document.body.dataset.ready = "1"; }, 0);
 }
