@@ -30,6 +30,7 @@ import inproc
 import procs
 import programs
 import report
+import sweep_costs
 
 SIZES = (10, 100, 1000, 10000)
 QUICK_SIZES = (10, 100)
@@ -155,6 +156,8 @@ def main(argv: list[str] | None = None) -> int:
         try:
             timings, build = run_inprocess(cases, args)
             proc = run_processes(cases, tmp, args)
+            _log("sweeps: sampler overhead per trial, pre-launch validation of a grid")
+            sweep_rows = sweep_costs.measure(quick=args.quick)
         except (inproc.CrossCheckError, procs.ProgramError) as exc:
             print(f"CROSS-CHECK FAILED: {exc}", file=sys.stderr)
             return 1
@@ -166,6 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     elapsed = time.perf_counter() - started
     text = report.render(cases, timings, build, proc, checked, elapsed, load_start)
+    text += "\n" + sweep_costs.render(sweep_rows)
     print(text)
     if args.output:
         report.write(args.output, text)

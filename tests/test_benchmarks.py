@@ -30,6 +30,11 @@ TARGET_ROWS = [
     "plain `key=value` overrides import neither hydra nor omegaconf",
     "peak memory <= 1.1x by hand",
 ]
+SWEEP_ROWS = [
+    "sampler overhead per trial <= 10 ms at 1,000 trials (RandomSampler)",
+    "sampler overhead per trial <= 10 ms at 1,000 trials (TPESampler)",
+    "pre-launch validation of a 1,000-job grid over a real tree <= 1 s",
+]
 PROCESS_ROWS = [
     "hello world, 20 keys, 1 override",
     "N=100 end to end, 2 files, 10 overrides",
@@ -74,6 +79,9 @@ def test_quick_run_prints_every_row_after_a_passed_cross_check(tmp_path: Path) -
         assert re.search(r"\| (met|\*\*missed\*\*) \|$", _row(text, label)), label
     for label in PROCESS_ROWS:
         _row(text, label)
+    for label in SWEEP_ROWS:
+        assert re.search(r"\| [\d.]+ (ms per trial over|s for) \d+ (trials|jobs) \| "
+                         r"(met|\*\*missed\*\*) \|$", _row(text, label)), label
     assert output.read_text(encoding="utf-8").strip() == text.strip()
 
 

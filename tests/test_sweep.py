@@ -173,8 +173,8 @@ def test_interval_says_a_sampler_is_needed() -> None:
     assert str(info.value) == (
         "argv[1] 'optim.lr=interval(0.0001,0.1)': interval() is a range to sample from, and a "
         "grid sweep cannot list its values: sampling optim.lr needs a sampler (Optuna, a wandb "
-        "sweep)\n  hint: list the values (optim.lr=0.1,0.01) or step through them "
-        "(optim.lr=range(1,10,2)), or sample with a wandb sweep (see docs/sweeps.md)"
+        "sweep)\n  hint: sample it with --sweeper optuna --trials N, list the values "
+        "(optim.lr=0.1,0.01) or step through them (optim.lr=range(1,10,2))"
     )
 
 

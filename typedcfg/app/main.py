@@ -213,6 +213,11 @@ class MainFunction(Generic[R]):
             print("--multirun: a job of a sweep cannot start another sweep", file=sys.stderr)
             return USAGE_EXIT
         positions = [flags.positions[p] for p in sweep.positions]
+        from .sampled import sampled_sweep
+
+        status = sampled_sweep(self, flags, sweep, positions)
+        if status is not None:  # --sweeper, --sweep-config, or a tree's hydra.sweeper
+            return status
         opts = self.options
         try:
             jobs = expand(

@@ -292,8 +292,8 @@ def _sweep_values(
             f"interval() is a range to sample from, and a grid sweep cannot list its values: "
             f"sampling {key} needs a sampler (Optuna, a wandb sweep)",
             origin=origin,
-            hint=f"list the values ({key}=0.1,0.01) or step through them "
-            f"({key}=range(1,10,2)), or sample with a wandb sweep (see docs/sweeps.md)",
+            hint=f"sample it with --sweeper optuna --trials N, list the values "
+            f"({key}=0.1,0.01) or step through them ({key}=range(1,10,2))",
         )
     if isinstance(value, Glob):
         group = key.replace(".", "/")
