@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 
 from ..errors import ConfigFileError
 from ..provenance import Origin, SourceKind
@@ -25,18 +26,21 @@ def read_text(path: str, kind: SourceKind) -> str:
     try:
         # os.read, not open(): a file object and its buffer cost more than reading a small
         # config. One byte over the limit is enough to know; a regular file is asked for its
-        # size plus one, so a single read reaches the end. fstat says 0 for pipes and /proc
-        # files, which are read in bounded chunks.
-        fd = os.open(path, _READ_FLAGS)
+        # size plus one, so a single read reaches the end. fstat says 0 for /proc files, which
+        # are read in bounded chunks.
+        # O_NONBLOCK: opening a FIFO would otherwise wait for a writer, for ever; a regular file
+        # ignores the flag. Only regular files are read (no FIFO, device or socket).
+        fd = os.open(path, _READ_FLAGS | getattr(os, "O_NONBLOCK", 0))
         try:
-            size = os.fstat(fd).st_size
-            raw = os.read(fd, (size if 0 < size <= MAX_FILE_BYTES else MAX_FILE_BYTES) + 1)
-            if size == 0 or len(raw) > size:  # a pipe, or a file that grew since fstat
-                while len(raw) <= MAX_FILE_BYTES:
-                    more = os.read(fd, MAX_FILE_BYTES + 1 - len(raw))
-                    if not more:
-                        break
-                    raw += more
+            status = os.fstat(fd)
+            if stat.S_ISDIR(status.st_mode):
+                raise IsADirectoryError(path)
+            if not stat.S_ISREG(status.st_mode):
+                mode = status.st_mode  # refused below, outside the handlers of OS errors
+                raw = b""
+            else:
+                mode = None
+                raw = _read(fd, status.st_size)
         finally:
             os.close(fd)
     except FileNotFoundError as exc:
@@ -51,6 +55,8 @@ def read_text(path: str, kind: SourceKind) -> str:
         ) from exc
     except ValueError as exc:  # open() refuses a name with a NUL byte
         raise ConfigFileError(f"cannot open the file: {exc}", origin=Origin(kind, path)) from exc
+    if mode is not None:
+        raise _not_regular(path, kind, mode)
     if len(raw) > MAX_FILE_BYTES:
         raise _too_large(path, kind)
     if raw.startswith(b"\xef\xbb\xbf"):
@@ -66,6 +72,31 @@ def read_text(path: str, kind: SourceKind) -> str:
             f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8",
             origin=Origin.at(kind, path, line, column),
         ) from exc
+
+
+def _read(fd: int, size: int) -> bytes:
+    """At most ``MAX_FILE_BYTES + 1`` bytes of the open file ``fd`` (``size`` from fstat)."""
+    raw = os.read(fd, (size if 0 < size <= MAX_FILE_BYTES else MAX_FILE_BYTES) + 1)
+    if size == 0 or len(raw) > size:  # a /proc file, or a file that grew since fstat
+        while len(raw) <= MAX_FILE_BYTES:
+            more = os.read(fd, MAX_FILE_BYTES + 1 - len(raw))
+            if not more:
+                break
+            raw += more
+    return raw
+
+
+def _not_regular(path: str, kind: SourceKind, mode: int) -> ConfigFileError:
+    what = (
+        "a FIFO" if stat.S_ISFIFO(mode)
+        else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+        else "a socket" if stat.S_ISSOCK(mode)
+        else "not a file"
+    )  # fmt: skip
+    return ConfigFileError(
+        f"not a regular file ({what}); config files must be regular files",
+        origin=Origin(kind, path),
+    )
 
 
 def _too_large(path: str, kind: SourceKind) -> ConfigFileError:

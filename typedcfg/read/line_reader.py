@@ -33,11 +33,19 @@ __all__ = ["parse_block"]
 # A list item is '- ' and a one-line value. A comment needs a space before it unless it fills
 # the line. A '---' may open the file.
 #
-# The pattern finds the parts of a line: 1 indentation, 2 key, 3 the '-' of a list item, 4 the
+# The pattern finds the parts of a line: 1 indentation, 2 key, 3 the '-' of a list item, 5 the
 # value text (up to a comment or trailing spaces); _Reader.value checks and reads the value. A
 # short pattern, so that compiling it (once per process) costs little.
+#
+# Linear in the line's length whatever it holds: a run of spaces is never scanned twice by
+# backtracking. The indentation and the spaces before a value are taken whole (``(?=( *))\1``
+# is an atomic group, which Python 3.10 lacks as syntax); the value is non-spaces, and runs of
+# spaces followed by a character that is neither a space nor '#', each run taken whole. (A
+# lazy ``.*?`` before ``(?: +#.*)? *\Z`` tried both endings at every character: quadratic on
+# a long run of spaces.)
 _LINE_PATTERN = (
-    r"( *)(?:(?:([A-Za-z0-9_][A-Za-z0-9_./\-]*):|(-)(?= ))(?: +([^ #].*?))?(?: +#.*)?|#.*)? *\Z"
+    r"(?=( *))\1(?:(?:([A-Za-z0-9_][A-Za-z0-9_./\-]*):|(-)(?= ))"
+    r"(?:(?=( +))\4([^ #](?:[^ ]|(?=( +))\6(?=[^ #]))*))?(?: +#.*)?|#.*)?(?=( *))\7\Z"
 )
 # A plain scalar cannot start with these (a '-' or '?' can when a non-space follows); the quotes
 # and brackets start the other forms of value.
@@ -273,7 +281,7 @@ def parse_block(
                 opened = True
                 continue
             return None
-        indent_text, key, dash, found = match.groups()
+        indent_text, key, dash, found = match.group(1, 2, 3, 5)
         if dash is not None:  # a list item
             if found is None:
                 return None  # a null item, or a nested block: beyond the subset
@@ -291,7 +299,7 @@ def parse_block(
             elif items is None or indent != items_indent:
                 return None
             value = reader.value(
-                found, match.start(4), line_no, (*items_path, len(items)), items_hint
+                found, match.start(5), line_no, (*items_path, len(items)), items_hint
             )
             if value is _REJECT:
                 return None
@@ -344,7 +352,7 @@ def parse_block(
             # The usual line, a plain word or number: what _Reader.value does for it, inline.
             if ": " in found or found[-1] == ":":
                 return None
-            origins[path] = Origin(kind, file, line_no, match.start(4) + 1)
+            origins[path] = Origin(kind, file, line_no, match.start(5) + 1)
             value = reader.scalar(found, child)
         elif found is None:
             if desc_value and len(stack) == 2 and key in ("desc", "value"):
@@ -353,7 +361,7 @@ def parse_block(
             level.out[key] = None  # keeps the key's place (and finds a repeat of it)
             continue
         else:
-            value = reader.value(found, match.start(4), line_no, path, child)
+            value = reader.value(found, match.start(5), line_no, path, child)
         if value is _REJECT:
             return None
         level.out[key] = value
@@ -362,7 +370,7 @@ def parse_block(
                 return None
             if level.lines is None:
                 level.lines = {}
-            level.lines[key] = (found, match.start(4), line_no)
+            level.lines[key] = (found, match.start(5), line_no)
     if pending is not None:
         key, key_line, key_column, _ = pending
         path = (*level.path, key)

@@ -7,6 +7,7 @@ explicit core tags (``!!int``, ``!!float``, ``!!bool``, ``!!null``).
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -75,10 +76,24 @@ def parse_scalar(text: str) -> Any:
             return float(text)
     if len(text) > 2 and text[0] == "0":
         if text[1] == "o" and all(c in "01234567" for c in text[2:]):
-            return int(text[2:], 8)
+            return _within_digit_limit(int(text[2:], 8))
         if text[1] == "x" and all(c in "0123456789abcdefABCDEF" for c in text[2:]):
-            return int(text[2:], 16)
+            return _within_digit_limit(int(text[2:], 16))
     return text
+
+
+def _within_digit_limit(value: int) -> int:
+    """``value``, or ``ValueError`` when it has more decimal digits than Python will print.
+
+    ``int()`` refuses a decimal text over the limit (4,300 digits), but reads hex and octal of
+    any length; such a number then breaks every later ``str()`` (``--cfg``, ``explain``, a run
+    record). Refused here, it gets the "number too long" error decimals get.
+    """
+    limit = getattr(sys, "get_int_max_str_digits", lambda: 0)()
+    # 10**limit has limit * log2(10) bits; a little under that is still below the limit.
+    if limit and value.bit_length() > limit * 3.3219:
+        raise ValueError("exceeds the limit for integer digits")
+    return value
 
 
 def _explicit_bool(text: str) -> bool:

@@ -104,6 +104,7 @@ class _Walker:
         self.budget = ALIAS_BUDGET
         self.depth = 0
         self.expanding: list[Node] = []  # the aliased containers being built, innermost last
+        self.merges: dict[int, tuple[list[tuple[Node, Node]], int]] = {}  # see merged_pairs
 
     def alias_error(self, node: Node) -> ConfigFileError:
         return self.error(
@@ -162,34 +163,68 @@ class _Walker:
         shown = "!!" + tag[len(_CORE) :] if tag.startswith(_CORE) else tag
         return self.error(node, f"unsupported tag {shown}; config files hold plain data")
 
-    def pairs(
-        self, node: MappingNode, merging: tuple[MappingNode, ...] = ()
-    ) -> list[tuple[Node, Node]]:
+    def pairs(self, node: MappingNode) -> list[tuple[Node, Node]]:
         """The mapping's pairs, with YAML merge keys (``<<: *base``) expanded first.
+
+        Each mapping's merged pairs are built once and remembered, so mappings that merge the
+        ones before them (a fan-in, a long chain) cost the pairs they take, not an expansion per
+        path to them; every merged pair counts against the alias budget, as a value built
+        through an alias does.
+        """
+        pairs: list[tuple[Node, Node]] = node.value
+        if not self.merge_keys or not any(_is_merge(k) for k, _ in pairs):
+            return pairs
+        result, merged = self.merged_pairs(node, ())
+        self.budget -= merged
+        if self.budget < 0:
+            raise self.error(
+                node,
+                "merge keys expand to too many values (merges of merges?); the limit is "
+                f"{ALIAS_BUDGET} values built through aliases and merge keys",
+            )
+        return result
+
+    def merged_pairs(
+        self, node: MappingNode, merging: tuple[MappingNode, ...]
+    ) -> tuple[list[tuple[Node, Node]], int]:
+        """``(pairs, how many of them were merged in)`` for ``node``, remembered per mapping.
 
         ``merging`` holds the mappings whose merge keys led here, to refuse a merge cycle.
         """
-        pairs: list[tuple[Node, Node]] = node.value
-        if not self.merge_keys or not any(
-            isinstance(k, ScalarNode) and k.value == "<<" and k.tag in (_PLAIN, _CORE + "merge")
-            for k, _ in pairs
-        ):
-            return pairs
+        known = self.merges.get(id(node))
+        if known is not None:
+            return known
+        if len(merging) > MAX_DEPTH:
+            raise self.error(node, f"merge keys nest deeper than {MAX_DEPTH} levels")
         merged: list[tuple[Node, Node]] = []
         own: list[tuple[Node, Node]] = []
-        for k, v in pairs:
-            if isinstance(k, ScalarNode) and k.value == "<<" and k.tag in (_PLAIN, _CORE + "merge"):
-                sources = v.value if isinstance(v, SequenceNode) else [v]
-                for src in sources:
-                    if not isinstance(src, MappingNode):
-                        raise self.error(src, "a merge key '<<' takes a mapping or a list of them")
-                    if src is node or src in merging:
-                        raise self.error(
-                            node, "a merge key '<<' refers to a mapping that contains it"
-                        )
-                    merged.extend(self.pairs(src, (*merging, node)))
-            else:
+        for k, v in node.value:
+            if not _is_merge(k):
                 own.append((k, v))
+                continue
+            if isinstance(v, SequenceNode):
+                if v.tag not in (_CONTAINER, _CORE + "seq"):
+                    raise self.bad_tag(v)
+                sources = v.value
+            else:
+                sources = [v]
+            for src in sources:
+                if not isinstance(src, MappingNode):
+                    raise self.error(src, "a merge key '<<' takes a mapping or a list of them")
+                if src.tag not in (_CONTAINER, _CORE + "map"):
+                    raise self.bad_tag(src)  # ``<<: !!python/object:...`` is refused too
+                if src is node or src in merging:
+                    raise self.error(node, "a merge key '<<' refers to a mapping that contains it")
+                if any(_is_merge(pk) for pk, _ in src.value):
+                    merged.extend(self.merged_pairs(src, (*merging, node))[0])
+                else:
+                    merged.extend(src.value)  # their values' tags are checked as they are built
+                if len(merged) > ALIAS_BUDGET:
+                    raise self.error(
+                        node,
+                        "merge keys expand to too many values (merges of merges?); the limit "
+                        f"is {ALIAS_BUDGET} values built through aliases and merge keys",
+                    )
         own_keys = {k.value for k, _ in own if isinstance(k, ScalarNode)}
         result: list[tuple[Node, Node]] = []
         taken: set[str] = set()
@@ -200,7 +235,10 @@ class _Walker:
                 continue
             taken.add(name)
             result.append((k, v))
-        return result + own
+        found = (result + own, len(result))
+        if not self.consume:  # a consuming walk takes each pair list apart: nothing is shared
+            self.merges[id(node)] = found
+        return found
 
     def value(self, node: Node, path: KeyPath, hint: TypeNode | None) -> Any:
         """Build the value of ``node`` (recursively), recording the origin of every node."""
@@ -328,6 +366,11 @@ class _Walker:
             return convert(text)
         except ValueError as exc:
             raise self.error(node, f"{text!r} is not a valid !!{tag[len(_CORE):]}") from exc
+
+
+def _is_merge(key: Node) -> bool:
+    """A plain or ``!!merge``-tagged ``<<`` key."""
+    return key.__class__ is ScalarNode and key.value == "<<" and key.tag in (_PLAIN, _CORE + "merge")
 
 
 def _contains(root: Node, target: Node) -> bool:
