@@ -121,7 +121,7 @@ def test_the_entry_points_sweep_markers_match_the_sweep_modules() -> None:
     """app/flags.py recognises a sweep without importing it; its markers are the sweep modules'."""
     from typedcfg.app import flags
     from typedcfg.sweeps.grammar import MULTIRUN_FLAGS
-    from typedcfg.sweeps.jobs import JOB_FLAG
+    from typedcfg.sweeps.jobs import NESTED_ENV
 
     assert set(MULTIRUN_FLAGS) == flags._MULTIRUN_FLAGS
-    assert f"{JOB_FLAG}=" == flags._JOB_PREFIX
+    assert NESTED_ENV == flags._JOB_ENV

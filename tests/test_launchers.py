@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import textwrap
 import threading
@@ -12,7 +13,7 @@ import pytest
 
 from typedcfg.errors import TypedcfgError
 from typedcfg.sweeps.jobs import (
-    JOB_FLAG,
+    JOB_FILE,
     JobResult,
     JobSpec,
     LauncherError,
@@ -21,6 +22,7 @@ from typedcfg.sweeps.jobs import (
     run_job,
     summary_table,
     take_job,
+    write_outcome,
 )
 from typedcfg.sweeps.launchers import run_local
 
@@ -144,19 +146,37 @@ def test_summary_table_shortens_long_errors() -> None:
     ]
 
 
-def test_job_flag_must_hold_a_launcher_object() -> None:
-    """--typedcfg-job is read only as the first token, and must carry JSON with a result path."""
-    tokens = [f'{JOB_FLAG}={{"result": "/tmp/r.json", "id": "s"}}', "a=1"]
-    assert take_job(tokens) == {"result": "/tmp/r.json", "id": "s"}
-    assert tokens == ["a=1"]
-    later = ["a=1", f"{JOB_FLAG}={{}}"]
-    assert take_job(later) is None and len(later) == 2
+def test_job_file_must_be_a_launchers(tmp_path: Path) -> None:
+    """A job's identity is read from a job file in a launcher's scratch folder, claimed once;
+    a file anywhere else, or one that does not hold a job, is refused."""
+    import json
+    import tempfile
+
+    scratch = tempfile.mkdtemp(prefix="typedcfg-job-", dir=tmp_path)
+    job = os.path.join(scratch, JOB_FILE)
+    with open(job, "w") as file:
+        json.dump({"id": "s", "job": 3}, file)
+    assert take_job(job) == {"id": "s", "job": 3, "result": os.path.join(scratch, "result.json")}
+    assert take_job(job) is None  # claimed: a child process of the job runs as a plain program
+    elsewhere = tmp_path / JOB_FILE
+    elsewhere.write_text('{"id": "s", "job": 0}')
     with pytest.raises(LauncherError) as info:
-        take_job([f"{JOB_FLAG}=[1]"])
-    assert str(info.value) == (
-        "argv[0] '--typedcfg-job=[1]': expected a JSON object from a typedcfg launcher"
-    )
+        take_job(str(elsewhere))
+    assert str(info.value) == "env:TYPEDCFG_SWEEP_JOB: not a job file of a typedcfg launcher"
     assert isinstance(info.value, TypedcfgError)
+    broken = tempfile.mkdtemp(prefix="typedcfg-job-", dir=tmp_path)
+    with open(os.path.join(broken, JOB_FILE), "w") as file:
+        file.write("[1]")
+    with pytest.raises(LauncherError, match="does not hold a sweep id and job number"):
+        take_job(os.path.join(broken, JOB_FILE))
+
+
+def test_outcome_is_never_written_over_a_file(tmp_path: Path) -> None:
+    target = tmp_path / "result.json"
+    target.write_text("keep")
+    with pytest.raises(FileExistsError):
+        write_outcome(str(target), {"status": "finished"})
+    assert target.read_text() == "keep" and not (tmp_path / "result.json.partial").exists()
 
 
 def test_program_command_for_module_functions() -> None:

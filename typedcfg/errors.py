@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ._record import Record
-from .provenance import KeyPath, Origin, SourceKind, format_path
+from .provenance import KeyPath, Origin, SourceKind, clip, format_path
 
 __all__ = [
     "CompositionError",
@@ -52,7 +52,7 @@ def render(
     if origin is not None:
         parts.append(str(origin))
     if path is not None and path != ():
-        parts.append(path if isinstance(path, str) else format_path(path))
+        parts.append(clip(path if isinstance(path, str) else format_path(path)))
     parts.append(message)
     text = ": ".join(parts)
     if suggestions:

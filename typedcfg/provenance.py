@@ -103,6 +103,8 @@ class Origin:
         kind = self.kind
         if self.file is not None:
             shown = display_path(self.file)
+            if not shown.isprintable():  # a control character could rewrite the terminal
+                shown = repr(shown)
             if self.line is None:
                 return shown
             if self.column is None:
@@ -120,7 +122,7 @@ class Origin:
 
     def __str__(self) -> str:
         if self.kind is SourceKind.ARGV and self.text is not None:
-            return f"{self.location} {self.text!r}"
+            return f"{self.location} {clip(self.text)!r}"
         return self.location
 
     def __repr__(self) -> str:
@@ -142,6 +144,17 @@ class Origin:
         return hash((self.kind, self.file, self.line, self.column, self.index, self.text))
 
 
+ECHO_LIMIT = 200
+"""The most characters of an input (a token, a key) a message repeats."""
+
+
+def clip(text: str, limit: int = ECHO_LIMIT) -> str:
+    """``text``, or its start and a marker saying how long it was, when over ``limit``."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text):,} characters)"
+
+
 def display_path(path: str) -> str:
     """Show ``path`` relative to the working directory when it lies below it."""
     if not os.path.isabs(path):
@@ -155,6 +168,8 @@ def display_path(path: str) -> str:
 
 def format_path(path: KeyPath) -> str:
     """``("optim", "lr")`` -> ``optim.lr``; ``("layers", 2)`` -> ``layers[2]``."""
+    if not path:
+        return "<root>"
     out: list[str] = []
     for part in path:
         if isinstance(part, int):
@@ -163,7 +178,7 @@ def format_path(path: KeyPath) -> str:
             out.append("." + part)
         else:
             out.append(part)
-    return "".join(out) or "<root>"
+    return "".join(out)
 
 
 def parse_path(text: str) -> KeyPath:

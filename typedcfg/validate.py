@@ -16,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from ._typing import is_dict, is_list
 from .errors import MASK, ConfigValidationError, Issue, missing_origin, suggest
-from .provenance import KeyPath, Origin, SourceKind, format_path
+from .provenance import KeyPath, Origin, SourceKind, clip, format_path
 from .typeinfo import DICT, LIST, MODEL, UNION, TypeNode, schema_tree
 
 if TYPE_CHECKING:
@@ -56,7 +56,9 @@ def validate(
         ConfigValidationError: with every issue, each located.
     """
     tree = tree or schema_tree(schema)
-    issues = find_unknown_keys(data, tree, origins)
+    issues: list[Issue] = []
+    unions: list[tuple[KeyPath, TypeNode]] = []  # unions whose member pydantic chooses
+    _walk_unknown(data, tree, (), origins, issues, tree, unions)
     try:
         if _is_model(schema):
             result: Any = schema.model_validate(data)
@@ -66,9 +68,60 @@ def validate(
         reported = {issue.path for issue in issues}
         issues.extend(_translate(exc, data, origins, tree, reported))
     else:
+        if unions:
+            issues.extend(_union_leftovers(result, data, unions, origins, tree))
         if not issues:
             return cast(T, result)
     raise ConfigValidationError(_ordered(issues))
+
+
+def _union_leftovers(
+    result: Any,
+    data: Any,
+    unions: list[tuple[KeyPath, TypeNode]],
+    origins: Mapping[KeyPath, Origin],
+    root: TypeNode,
+) -> list[Issue]:
+    """Keys of a union's mapping that the member pydantic chose has no field for.
+
+    A union that is not discriminated takes the member that validates best, and that member
+    would drop keys only another member has (``{kind: a, y: 1}`` as ``A``, ``y`` gone): they
+    are unknown keys, as anywhere else.
+    """
+    issues: list[Issue] = []
+    for path, node in unions:
+        value = _value_at(result, path)
+        member = next(
+            (m for m in node.members or () if m.kind == MODEL and m.cls is type(value)), None
+        )
+        raw = _value_at(data, path)
+        if member is None or member.extra != "forbid" or not isinstance(raw, dict):
+            continue
+        children = member.children or {}
+        known = node.children or {}
+        for key in cast("dict[str, Any]", raw):
+            if key not in children and key in known:  # others are reported already
+                issues.append(_unknown(path, key, children, origins, root))
+    return issues
+
+
+def _value_at(value: Any, path: KeyPath) -> Any:
+    """The value at ``path`` in plain data or in a validated object (fields by alias or name)."""
+    for part in path:
+        if isinstance(value, dict):
+            value = cast("dict[Any, Any]", value).get(part)
+        elif isinstance(value, list):
+            items = cast("list[Any]", value)
+            value = items[part] if isinstance(part, int) and -len(items) <= part < len(items) else None
+        elif isinstance(value, BaseModel):
+            fields = type(value).model_fields
+            name = next((n for n, f in fields.items() if part in (n, f.alias)), None)
+            value = getattr(value, name) if name is not None else None
+        else:
+            value = getattr(value, str(part), None)
+        if value is None:
+            return None
+    return value
 
 
 def find_unknown_keys(
@@ -77,7 +130,7 @@ def find_unknown_keys(
     """Keys in ``data`` that the schema has no field for (where the model forbids extras), and
     fields still holding Hydra's mandatory-value marker ``???`` (kind ``missing``)."""
     issues: list[Issue] = []
-    _walk_unknown(data, tree, (), origins, issues, tree)
+    _walk_unknown(data, tree, (), origins, issues, tree, None)
     return issues
 
 
@@ -105,6 +158,7 @@ def _walk_unknown(
     origins: Mapping[KeyPath, Origin],
     issues: list[Issue],
     root: TypeNode,
+    unions: list[tuple[KeyPath, TypeNode]] | None,
 ) -> None:
     if node is None:
         return
@@ -116,8 +170,10 @@ def _walk_unknown(
     if kind == UNION:
         member = node.select(data)
         if member is not node:
-            _walk_unknown(data, member, path, origins, issues, root)
+            _walk_unknown(data, member, path, origins, issues, root, unions)
             return
+        if unions is not None and isinstance(data, dict):
+            unions.append((path, node))
         if isinstance(data, dict) and node.members and all(
             m.kind == MODEL and m.extra == "forbid" for m in node.members
         ):
@@ -138,7 +194,7 @@ def _walk_unknown(
                     issues.append(_unknown(path, key, children, origins, root))
                 continue
             if child.kind != "scalar" and child.kind != "any":
-                _walk_unknown(value, child, (*path, key), origins, issues, root)
+                _walk_unknown(value, child, (*path, key), origins, issues, root, unions)
             elif value.__class__ is str and value == MANDATORY:
                 issues.append(_mandatory((*path, key), origins))
     elif kind == DICT:
@@ -147,12 +203,12 @@ def _walk_unknown(
                 if value.__class__ is str and value == MANDATORY:
                     issues.append(_mandatory((*path, key), origins))
                 else:
-                    _walk_unknown(value, node.item, (*path, key), origins, issues, root)
+                    _walk_unknown(value, node.item, (*path, key), origins, issues, root, unions)
     elif kind == LIST:
         items: list[Any] = data  # as ``mapping`` above, for the isinstance check below
         if isinstance(data, list) and node.item is not None:
             for i, value in enumerate(items):
-                _walk_unknown(value, node.item, (*path, i), origins, issues, root)
+                _walk_unknown(value, node.item, (*path, i), origins, issues, root, unions)
 
 
 def _unknown(
@@ -170,7 +226,7 @@ def _unknown(
     origin = origins.get(full) or _nearest(origins, path)
     return Issue(
         path=full,
-        message=f"unknown key {format_path(full)!r}",
+        message=f"unknown key {clip(format_path(full))!r}",
         origin=origin,
         kind="unknown_key",
         suggestions=suggestions,

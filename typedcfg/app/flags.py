@@ -42,7 +42,7 @@ _BUILTIN = (*HELP_FLAGS, CFG_FLAG, EXPLAIN_FLAG)
 _MULTIRUN_FLAGS = frozenset({"--multirun", "-m"})
 
 
-_JOB_PREFIX = "--typedcfg-job="
+_JOB_ENV = "TYPEDCFG_SWEEP_JOB"  # typedcfg.sweeps.jobs.NESTED_ENV: set for a sweep's job
 
 
 class Flags(Record):

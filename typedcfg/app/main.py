@@ -31,7 +31,7 @@ from ..errors import SchemaError, TypedcfgError
 from ..pipeline import CWD_DEFAULTS, Loaded
 from ..typeinfo import is_schema, schema_tree
 from .flags import (
-    _JOB_PREFIX,
+    _JOB_ENV,
     _MULTIRUN_FLAGS,
     USAGE_EXIT,
     Flags,
@@ -81,11 +81,12 @@ class MainFunction(Generic[R]):
             raise TypeError("argv must be a list of tokens, not a string")
         tokens = list(sys.argv[1:] if argv is None else argv)
         job = None
-        if tokens and tokens[0].startswith(_JOB_PREFIX):  # started by a sweep's launcher
+        job_file = os.environ.get(_JOB_ENV)
+        if job_file:  # started by a sweep's launcher, which wrote the job's identity to a file
             from ..sweeps.jobs import take_job
 
             try:
-                job = take_job(tokens)
+                job = take_job(job_file)
             except TypedcfgError as exc:
                 print(exc.render(), file=sys.stderr)
                 raise SystemExit(USAGE_EXIT) from None
@@ -226,6 +227,7 @@ class MainFunction(Generic[R]):
                     self.schema, g, config_dir=opts.config_dir, defaults=opts.defaults
                 ),
                 _shown_token(schema_tree(self.schema)),
+                max_jobs=sweep.options.max_jobs,
             )
         except TypedcfgError as exc:
             print(_relocated(exc, positions).render(), file=sys.stderr)

@@ -22,7 +22,7 @@ from ..provenance import (
     record_origins,
 )
 from ..read.grammar import NO_VALUE, Op, Override
-from ..typeinfo import TypeNode, node_at, schema_traits
+from ..typeinfo import LIST, TypeNode, node_at, schema_traits
 
 __all__ = [
     "Composed",
@@ -171,6 +171,8 @@ def apply_overrides(
             _forget_below(origins, path, current)
             origins.pop(path, None)
             continue
+        if current is _MISS and tree is not None:
+            _check_list_on_path(data, path, tree, override)
         hint = node_at(tree, path)
         value = override.typed_value(hint)
         # As in Hydra: '+key' adds a key that is missing or null, and merges a mapping or list
@@ -228,6 +230,25 @@ def _mapping_and_list(value: Any, current: Any) -> bool:
 
 def _shape(value: Any) -> str:
     return "a mapping" if value.__class__ is dict else "a list"
+
+
+def _check_list_on_path(data: Any, path: KeyPath, tree: TypeNode, override: Override) -> None:
+    """Refuse an index below a list field that no source set (``layers.3=1`` with no
+    ``layers``): an item of a list can be changed by index, not created, and a mapping built
+    there instead would only say "Input should be a valid list"."""
+    for depth in range(1, len(path)):
+        part = path[depth]
+        prefix = path[:depth]
+        if isinstance(part, str) and part.lstrip("-").isdigit() and _get(data, prefix) is _MISS:
+            hint = node_at(tree, prefix)
+            if hint is not None and hint.kind == LIST:
+                raise CompositionError(
+                    f"cannot set {format_path(path)!r}: {format_path(prefix)!r} is a list that "
+                    f"no file or argument set, so it has no item {part}",
+                    origin=override.origin,
+                    hint=f"set the whole list ({format_path(prefix)}=[...]), or set it in a "
+                    "config file and change its items by index",
+                )
 
 
 def drop_key(composed: Composed, key: str) -> Composed:

@@ -7,11 +7,12 @@ that holds it.
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, cast
 
 from .._typing import is_dict
 from ..errors import CompositionError, MissingKeyError
-from ..provenance import KeyPath, PathPart, format_path
+from ..provenance import KeyPath, Origin, PathPart, format_path
 from .merge import Composed, _get, _merge
 
 __all__ = ["resolve_interpolations"]
@@ -54,6 +55,7 @@ def resolve_interpolations(
     source = composed.data
     if fallback:
         source = _merge(fallback, composed.data, (), {}, {})
+    _check_budget(source, composed.origins)
     try:
         cfg = OmegaConf.create(source)
         resolved = OmegaConf.to_container(cfg, resolve=True)
@@ -90,6 +92,99 @@ def resolve_interpolations(
         composed.descriptions,
         False,
     )
+
+
+# OmegaConf resolves a reference again each time it meets it, with no memory of the last time:
+# values that each use the one before twice cost 2**n resolutions (16 lines took 26 s). The
+# budget counts the resolutions the config needs before OmegaConf starts; real configs need a
+# few per interpolated value.
+RESOLUTION_BUDGET = 10_000
+
+_ANY_REFERENCE = re.compile(r"\$\{\s*(?:[A-Za-z_][\w.\-]*:)?\s*(\.*[\w\-]+(?:(?:\.|\[)[\w\-\]]*)*)")
+
+
+_CHAIN = 500  # references followed in a row; OmegaConf's own recursion stops long before
+
+
+def _check_budget(data: dict[str, Any], origins: Mapping[KeyPath, Origin]) -> None:
+    """Refuse a config whose ``${...}`` would take more than ``RESOLUTION_BUDGET`` resolutions.
+
+    Each reference costs one resolution plus what its target costs (a container costs what its
+    values cost), counted once per path and remembered, so the count itself is linear.
+    """
+    costs: dict[KeyPath, int] = {}
+    active: set[KeyPath] = set()
+
+    def cost(path: KeyPath) -> int:
+        known = costs.get(path)
+        if known is not None:
+            return known
+        if path in active or len(active) > _CHAIN:
+            return 1  # a cycle (OmegaConf names it), or a chain OmegaConf cannot follow either
+        active.add(path)
+        value = _lookup(data, path)
+        total = 1
+        if isinstance(value, str):
+            if "${" in value:
+                for match in _ANY_REFERENCE.finditer(value):
+                    total += cost(_target(path, match.group(1)))
+                    if total > RESOLUTION_BUDGET:
+                        break
+        elif is_dict(value) or isinstance(value, list):
+            items = value.items() if is_dict(value) else enumerate(cast("list[Any]", value))
+            for key, item in items:
+                if isinstance(item, (str, dict, list)):
+                    total += cost((*path, key))
+                    if total > RESOLUTION_BUDGET:
+                        break
+        active.discard(path)
+        costs[path] = total
+        return total
+
+    spent = 0
+    stack: list[tuple[KeyPath, Any]] = [((), data)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str):
+            if "${" in value:
+                spent += cost(path)
+                if spent > RESOLUTION_BUDGET:
+                    raise CompositionError(
+                        "interpolations expand to too many resolutions (references that "
+                        f"use references several times?); the limit is {RESOLUTION_BUDGET}",
+                        origin=origins.get(path),
+                        path=path,
+                    )
+        elif is_dict(value):
+            stack.extend(((*path, k), v) for k, v in reversed(list(value.items())))
+        elif isinstance(value, list):
+            items = cast("list[Any]", value)
+            stack.extend(((*path, i), v) for i, v in reversed(list(enumerate(items))))
+
+
+def _target(path: KeyPath, key: str) -> KeyPath:
+    """The path a reference ``key`` met at ``path`` names (``.x`` is a sibling, ``..x`` an
+    uncle, as OmegaConf reads them)."""
+    dots = len(key) - len(key.lstrip("."))
+    base = path[: max(0, len(path) - dots)] if dots else ()
+    parts: list[PathPart] = list(base)
+    parts.extend(re.findall(r"[^.\[\]]+", key[dots:]))
+    return tuple(parts)
+
+
+def _lookup(data: Any, path: KeyPath) -> Any:
+    """The value at ``path``, where a digit part also indexes a list (``a.0``, ``a[0]``)."""
+    node: Any = data
+    for part in path:
+        if is_dict(node):
+            node = node.get(part)
+        elif isinstance(node, list) and str(part).lstrip("-").isdigit():
+            items = cast("list[Any]", node)
+            index = int(part)
+            node = items[index] if -len(items) <= index < len(items) else None
+        else:
+            return None
+    return node
 
 
 def _project(resolved: Any, shape: Any) -> Any:

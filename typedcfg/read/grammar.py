@@ -252,7 +252,43 @@ def parse_override(token: str, index: int, *, origin: Origin | None = None) -> O
         if value is not NO_VALUE:
             text = raw if value is not None else None
             return Override(Op.SET, key, _split_key(key, origin), value, text, origin)
+        if raw[0] == "[" and raw[-1] == "]":
+            items = _simple_list(raw)
+            if items is not None:
+                return Override(Op.SET, key, _split_key(key, origin), items, None, origin)
+    if token.count(",") > MAX_HYDRA_ITEMS:
+        raise OverrideError(
+            f"too many items for hydra's override grammar ({token.count(',') + 1}; the limit "
+            f"is {MAX_HYDRA_ITEMS})",
+            origin=origin,
+            hint="hydra-core's parser takes time that grows with the square of the items: "
+            "put a long list in a config file, or write it with plain words and numbers only",
+        )
     return _parse_slow(token, origin)
+
+
+# hydra-core's override parser spends time quadratic in the items of a list or dict (about 2 s
+# for 2,000 items). Lists of plain words and numbers are read without it (_simple_list); any
+# other token with more items than this is refused before it is parsed.
+MAX_HYDRA_ITEMS = 1_000
+
+
+def _simple_list(raw: str) -> list[Any] | None:
+    """The items of ``[a, 1, 2.5]`` when each is a plain word hydra-core types as
+    :func:`fast_value` does (linear time), else ``None`` (the grammar decides)."""
+    body = raw[1:-1]
+    if not body.strip(" "):
+        return [] if not body else None
+    items: list[Any] = []
+    for part in body.split(","):
+        word = part.strip(" ")
+        if not word or word == "None":
+            return None  # hydra's errors, and a sweep agent's None (read as Python's)
+        value = fast_value(word)
+        if value is NO_VALUE:
+            return None
+        items.append(value)
+    return items
 
 
 def _parse_slow(token: str, origin: Origin) -> Override:

@@ -31,10 +31,11 @@ from ..errors import ConfigValidationError, OverrideError, TypedcfgError
 from ..pipeline import find_defaults_file
 from ..provenance import Origin, SourceKind
 from ..typeinfo import UNION, schema_tree
-from .jobs import SweepOptions
+from .jobs import MAX_JOBS, SweepOptions
 
 __all__ = [
     "LAUNCHERS",
+    "MAX_JOBS",
     "MULTIRUN_FLAGS",
     "Job",
     "SweepError",
@@ -54,6 +55,7 @@ _SLURM_FLAGS = ("--partition", "--timeout-min", "--mem-gb", "--slurm-array-paral
 _VALUE_FLAGS = (
     "--launcher", "--jobs", "--ray-address", "--cpus-per-job", "--gpus-per-job", "--logs",
     *_SLURM_FLAGS,
+    "--max-jobs",
 )  # fmt: skip
 _SWITCHES = ("--quiet-jobs",)  # flags without a value, read only with --multirun
 _SBATCH_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
@@ -157,6 +159,7 @@ def _options(
     return SweepOptions(
         launcher=launcher,
         jobs=None if "--jobs" not in values else int(_number(*values["--jobs"], whole=True)),
+        max_jobs=int(_number(*values.get("--max-jobs", (str(MAX_JOBS), None)), whole=True)),
         ray_address=values["--ray-address"][0] if "--ray-address" in values else None,
         cpus_per_job=_number(*values.get("--cpus-per-job", ("1", None)), least=0.0),
         gpus_per_job=_number(*values.get("--gpus-per-job", ("0", None)), least=0.0),
@@ -223,6 +226,8 @@ def expand(
     tokens: Sequence[str],
     options_of: Callable[[str], list[str]],
     shown: Callable[[str], str] | None = None,
+    *,
+    max_jobs: int = MAX_JOBS,
 ) -> list[Job]:
     """Every combination of the sweep overrides in ``tokens``, as :class:`Job` objects.
 
@@ -234,9 +239,11 @@ def expand(
 
     Raises:
         OverrideError: ``interval(...)`` (needs a sampler), a sweep with no values, a glob
-            that matches no option (each located at its argument).
+            that matches no option, ``range()`` with step 0, more combinations than
+            ``max_jobs`` (counted before any value is listed; each located at its argument).
     """
     choices: list[list[str]] = []
+    total = 1
     places: list[int] = []
     keys: list[str] = []
     done = False
@@ -245,9 +252,12 @@ def expand(
         if not _maybe_sweep(token, after_dashes=done):
             continue
         origin = Origin.argv(index, shown(token) if shown is not None else token)
-        found = _sweep_values(token, origin, options_of)
+        found = _sweep_values(token, origin, options_of, total, max_jobs)
         if found is not None:
             key, prefix, values = found
+            total *= len(values)
+            if total > max_jobs:  # a glob's options, listed before they could be counted
+                raise _too_many(total, max_jobs, origin)
             choices.append([f"{prefix}={v}" for v in values])
             places.append(index)
             keys.append(key)
@@ -272,7 +282,11 @@ def _maybe_sweep(token: str, *, after_dashes: bool) -> bool:
 
 
 def _sweep_values(
-    token: str, origin: Origin, options_of: Callable[[str], list[str]]
+    token: str,
+    origin: Origin,
+    options_of: Callable[[str], list[str]],
+    total: int,
+    max_jobs: int,
 ) -> tuple[str, str, list[str]] | None:
     """``(key, key element, value texts)`` for a sweep token, ``None`` for anything else."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
@@ -305,10 +319,39 @@ def _sweep_values(
                 f"glob matches no option of group {group!r} (options: {shown})", origin=origin
             )
         return key, element, values
+    count = _count(value, origin)  # with the combinations of the sweeps before this one
+    if total * count > max_jobs:
+        raise _too_many(total * count, max_jobs, origin)
     values = [str(v) for v in parsed.sweep_string_iterator()]
     if not values:
         raise OverrideError(f"the sweep over {key} has no values", origin=origin)
     return key, element, values
+
+
+def _too_many(count: int, max_jobs: int, origin: Origin) -> OverrideError:
+    return OverrideError(
+        f"the sweep has {count:,} combinations, more than --max-jobs ({max_jobs:,})",
+        origin=origin,
+        hint="sweep fewer values, or raise the cap with --max-jobs N",
+    )
+
+
+def _count(value: Any, origin: Origin) -> int:
+    """How many values a sweep lists, without listing them (a range may hold trillions)."""
+    import math
+
+    from hydra.core.override_parser.types import ChoiceSweep, RangeSweep
+
+    if isinstance(value, RangeSweep):
+        start, stop, step = value.start or 0, value.stop or 0, value.step
+        if not step:
+            raise OverrideError("range() step must not be zero", origin=origin)
+        if all(isinstance(v, int) for v in (start, stop, step)):
+            return len(range(int(start), int(stop), int(step)))
+        return max(0, math.ceil((stop - start) / step))
+    if isinstance(value, ChoiceSweep):
+        return len(value.list)
+    return len(value) if isinstance(value, list) else 1
 
 
 def group_options(

@@ -4,9 +4,11 @@ Nothing here prints. :mod:`typedcfg.sweeps.launchers` schedules
 these jobs (local processes or Ray tasks); ``@typedcfg.main`` is the job's side.
 
 Every job runs in a fresh process: the program itself, started again with the job's command
-line and one extra first argument, ``--typedcfg-job={...}``, that tells ``@typedcfg.main``
-which sweep and job it is and where to write the job's outcome (status, return value, error,
-run directory). Starting the program again, rather than pickling the function into a worker,
+line. Which sweep and job it is comes from a file the launcher writes into the job's own scratch
+folder (``job.json``), named by the environment variable ``TYPEDCFG_SWEEP_JOB``; the job writes
+its outcome (status, return value, error, run directory) beside it, as a new file. Nothing on
+the command line can claim to be a job, so an argument a user pastes cannot make a program
+write anywhere. Starting the program again, rather than pickling the function into a worker,
 works for a function defined in a user's ``__main__`` script as much as in a module, gives
 each job a clean interpreter (no state leaks between jobs, no CUDA context forked), and the
 command is what a user types to reproduce the job.
@@ -26,7 +28,7 @@ from ..provenance import Origin, SourceKind
 from .output import Tail, follow
 
 __all__ = [
-    "JOB_FLAG",
+    "JOB_FILE",
     "NESTED_ENV",
     "JobResult",
     "JobSpec",
@@ -43,11 +45,19 @@ __all__ = [
     "write_outcome",
 ]
 
-JOB_FLAG = "--typedcfg-job"
-"""The first argument of a job's process: ``--typedcfg-job=<JSON>``, read by ``@typedcfg.main``."""
+JOB_FILE = "job.json"
+"""The file in a job's scratch folder that says which sweep and job it is."""
+
+RESULT_FILE = "result.json"
+"""The job's outcome, written beside its job file."""
 
 NESTED_ENV = "TYPEDCFG_SWEEP_JOB"
-"""Set in a job's environment: a job that starts ``--multirun`` again is refused (no fork bomb)."""
+"""Set in a job's environment to its job file; a job that starts ``--multirun`` again is refused
+(no fork bomb)."""
+
+MAX_JOBS = 10_000
+"""The most jobs a sweep may have unless ``--max-jobs`` says otherwise: every combination is
+composed and checked before any job starts, and each job is a process."""
 
 _GRACE = 10.0
 """Seconds a job has to finish after SIGINT before it is killed."""
@@ -76,6 +86,7 @@ class SweepOptions:
         slurm: Slurm: more sbatch options, the ``(key, value)`` of each ``--slurm KEY=VALUE``.
         quiet_jobs: show only progress lines and the summary, not the jobs' own lines.
         logs: a folder that keeps every job's output (``<sweep>-<job>.log``).
+        max_jobs: the most combinations the sweep may have (``--max-jobs``).
     """
 
     launcher: str = "local"
@@ -90,6 +101,7 @@ class SweepOptions:
     mem_gb: float | None = None
     array_parallelism: int | None = None
     slurm: tuple[tuple[str, str], ...] = ()
+    max_jobs: int = MAX_JOBS
 
 
 @dataclasses.dataclass(frozen=True)
@@ -102,7 +114,7 @@ class JobSpec:
         command: the program: ``(python, script.py)``, ``(python, -m, pkg.mod)``, ...
         tokens: the job's command line.
         cwd: the directory the job runs in (the sweep's).
-        info: what ``--typedcfg-job`` carries (sweep id, job number, swept params).
+        info: what the job file holds (sweep id, job number, swept params).
     """
 
     index: int
@@ -228,9 +240,12 @@ def run_job(
         return JobResult(spec.index, spec.label, "cancelled")
     scratch = tempfile.mkdtemp(prefix="typedcfg-job-")
     try:
-        result_path = os.path.join(scratch, "result.json")
-        argv = [*spec.command, f"{JOB_FLAG}={json.dumps({**spec.info, 'result': result_path})}"]
-        env = {"PYTHONUNBUFFERED": "1", **os.environ, NESTED_ENV: "1"}
+        result_path = os.path.join(scratch, RESULT_FILE)
+        job_path = os.path.join(scratch, JOB_FILE)
+        with open(job_path, "w", encoding="utf-8") as file:
+            json.dump(dict(spec.info), file)
+        argv = list(spec.command)
+        env = {"PYTHONUNBUFFERED": "1", **os.environ, NESTED_ENV: job_path}
         start = time.monotonic()
         # A session of its own: a Ctrl-C at the terminal reaches the launcher only, which
         # then interrupts each job once, so no job is interrupted twice while recording.
@@ -281,26 +296,46 @@ def _exit_text(code: int | None, output: str) -> str:
 # --- the job's side (called by @typedcfg.main in the job's process) --------------------------
 
 
-def take_job(tokens: list[str]) -> dict[str, Any] | None:
-    """Remove a launcher's leading ``--typedcfg-job={...}`` from ``tokens`` and return it.
+def take_job(path: str) -> dict[str, Any] | None:
+    """The job file ``path`` (from ``TYPEDCFG_SWEEP_JOB``), claimed for this process.
+
+    The file must lie in a launcher's scratch folder (``typedcfg-job-*``, this user's, closed
+    to others) and is renamed once read, so the job's own child processes, which inherit the
+    variable, run as plain programs. The outcome goes to ``result.json`` beside it, a file that
+    must not exist yet. ``None`` when the file is gone (claimed already).
 
     Raises:
-        LauncherError: the flag does not hold a JSON object with a ``result`` path.
+        LauncherError: the file is not one a launcher made, or does not hold a job.
     """
-    if not tokens or not tokens[0].startswith(JOB_FLAG + "="):
-        return None
-    token = tokens.pop(0)
+    origin = Origin.env(NESTED_ENV)
+    folder = os.path.dirname(os.path.abspath(path))
+    result = os.path.join(folder, RESULT_FILE)
     try:
-        info: Any = json.loads(token.partition("=")[2])
-    except ValueError:
-        info = None
-    if not isinstance(info, dict) or not isinstance(
-        cast("dict[str, Any]", info).get("result"), str
-    ):
-        raise LauncherError(
-            "expected a JSON object from a typedcfg launcher", origin=Origin.argv(0, token)
+        status = os.lstat(folder)
+        ours = (
+            os.path.basename(folder).startswith("typedcfg-job-")
+            and os.path.basename(path) == JOB_FILE
+            and status.st_uid == getattr(os, "getuid", lambda: status.st_uid)()
+            and not status.st_mode & 0o077
+            and not os.path.lexists(result)
         )
-    return cast("dict[str, Any]", info)
+    except OSError:
+        return None
+    if not ours:
+        raise LauncherError("not a job file of a typedcfg launcher", origin=origin)
+    claimed = path + ".taken"
+    try:
+        os.rename(path, claimed)
+        with open(claimed, encoding="utf-8") as file:
+            info: Any = json.load(file)
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        raise LauncherError(f"cannot read the job file: {exc}", origin=origin) from exc
+    data = cast("dict[str, Any]", info) if isinstance(info, dict) else {}
+    if not isinstance(data.get("id"), str) or not isinstance(data.get("job"), int):
+        raise LauncherError("the job file does not hold a sweep id and job number", origin=origin)
+    return {**data, "result": result}
 
 
 def interrupt_once(signum: int, frame: object) -> None:
@@ -328,12 +363,18 @@ def reported(value: Any) -> Any:
 
 
 def write_outcome(path: str, outcome: Mapping[str, Any]) -> None:
-    """Write a job's outcome for the launcher (atomically: it never reads half of it)."""
+    """Write a job's outcome for the launcher (atomically: it never reads half of it).
+
+    Never over another file: the partial file and the outcome must both be new.
+    """
     data = json.dumps(outcome, default=repr).encode()
     partial = path + ".partial"
-    with open(partial, "wb") as file:
+    with open(partial, "xb") as file:
         file.write(data)
-    os.replace(partial, path)
+    try:
+        os.link(partial, path)  # fails if ``path`` exists, where os.replace would overwrite it
+    finally:
+        os.unlink(partial)
 
 
 # --- the summary ----------------------------------------------------------------------------
