@@ -144,7 +144,7 @@ class Origin:
         return hash((self.kind, self.file, self.line, self.column, self.index, self.text))
 
 
-ECHO_LIMIT = 200
+ECHO_LIMIT = 1_000
 """The most characters of an input (a token, a key) a message repeats."""
 
 
