@@ -8,8 +8,6 @@ work with the input's size is guarded in ``tests/test_hostile_growth.py``.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import threading
 from pathlib import Path
 from typing import Literal, Optional, Union
@@ -40,7 +38,9 @@ def _error(schema: type, argv: list[str], **options: object) -> typedcfg.Typedcf
 
 def _fan_in(lines: int) -> str:
     out = [f"m{i}: &m{i} {{k{i}: {i}}}" for i in range(3)]
-    out += [f"m{i}: &m{i} {{<<: [*m{i-3}, *m{i-2}, *m{i-1}], k{i}: {i}}}" for i in range(3, lines)]
+    out += [
+        f"m{i}: &m{i} {{<<: [*m{i - 3}, *m{i - 2}, *m{i - 1}], k{i}: {i}}}" for i in range(3, lines)
+    ]
     return "\n".join(out) + "\n"
 
 
@@ -49,7 +49,7 @@ def test_merge_fan_in_is_expanded_once_per_mapping(write) -> None:  # type: igno
     once and remembered), with every key merged in."""
     write("config-defaults.yaml", _fan_in(40))
     config = typedcfg.load(Free, [])
-    last = getattr(config, "m39")
+    last = config.m39
     assert len(last) == 40 and last["k0"] == 0 and last["k39"] == 39
 
 
@@ -65,7 +65,9 @@ def test_merge_fan_in_beyond_the_budget_is_located(write) -> None:  # type: igno
 
 def test_merge_chain_fails_fast_with_a_line(write) -> None:  # type: ignore[no-untyped-def]
     """1,600 single merges in a chain: the budget error, with line and column."""
-    lines = ["m0: &m0 {k0: 0}"] + [f"m{i}: &m{i} {{<<: *m{i-1}, k{i}: {i}}}" for i in range(1, 1600)]
+    lines = ["m0: &m0 {k0: 0}"] + [
+        f"m{i}: &m{i} {{<<: *m{i - 1}, k{i}: {i}}}" for i in range(1, 1600)
+    ]
     write("config-defaults.yaml", "\n".join(lines) + "\n")
     error = _error(Free, [])
     text = str(error)
@@ -81,7 +83,7 @@ def test_interpolation_fan_out_has_a_resolution_budget(write) -> None:  # type: 
     """Each value doubling the one before: refused before OmegaConf spends 2**n resolutions,
     located at the value that goes over the budget."""
     lines = ["extra:", "  a0: x"] + [
-        f"  a{i}: ${{extra.a{i-1}}}${{extra.a{i-1}}}" for i in range(1, 30)
+        f"  a{i}: ${{extra.a{i - 1}}}${{extra.a{i - 1}}}" for i in range(1, 30)
     ]
     write("config-defaults.yaml", "\n".join(lines) + "\n")
     error = _error(Free, [])
@@ -93,11 +95,11 @@ def test_interpolation_fan_out_has_a_resolution_budget(write) -> None:  # type: 
 def test_interpolation_within_the_budget_resolves(write) -> None:  # type: ignore[no-untyped-def]
     """The same shape, short enough, still resolves (2**8 copies of 'x')."""
     lines = ["extra:", "  a0: x"] + [
-        f"  a{i}: ${{extra.a{i-1}}}${{extra.a{i-1}}}" for i in range(1, 9)
+        f"  a{i}: ${{extra.a{i - 1}}}${{extra.a{i - 1}}}" for i in range(1, 9)
     ]
     write("config-defaults.yaml", "\n".join(lines) + "\n")
     config = typedcfg.load(Free, [])
-    assert getattr(config, "extra")["a8"] == "x" * 256
+    assert config.extra["a8"] == "x" * 256
 
 
 # --- 3. the line reader -----------------------------------------------------------------------
@@ -193,7 +195,9 @@ def test_a_fifo_is_refused_not_read(cwd: Path, how: str) -> None:
     finally:
         timer.cancel()
     assert isinstance(error, typedcfg.ConfigFileError)
-    assert str(error) == "fifo.yaml: not a regular file (a FIFO); config files must be regular files"
+    assert (
+        str(error) == "fifo.yaml: not a regular file (a FIFO); config files must be regular files"
+    )
 
 
 # --- 12. long hex and octal integers ----------------------------------------------------------
@@ -205,7 +209,10 @@ def test_long_hex_and_octal_integers_are_too_long(write, digits: str, field: str
     """Past the 4,300-digit limit: the same 'number too long' error decimals get."""
     write("config-defaults.yaml", f"{field}: {digits}\n")
     error = _error(Free, [])
-    assert str(error) == f"config-defaults.yaml:1:{len(field) + 3}: number too long ({len(digits)} digits)"
+    assert (
+        str(error)
+        == f"config-defaults.yaml:1:{len(field) + 3}: number too long ({len(digits)} digits)"
+    )
 
 
 def test_hex_integers_within_the_limit_still_load(write) -> None:  # type: ignore[no-untyped-def]
@@ -233,8 +240,9 @@ def test_group_option_leaving_the_config_dir_is_refused(write) -> None:  # type:
     write("secret.yaml", "dataset: stolen\n")
     write("conf/db/a.yaml", "dataset: a\n")
     write("conf/train.yaml", "defaults:\n  - db: a\n  - _self_\n")
-    error = _error(Free, ["db=../../secret"], configs=["conf/train.yaml"], config_dir="conf",
-                   defaults=None)
+    error = _error(
+        Free, ["db=../../secret"], configs=["conf/train.yaml"], config_dir="conf", defaults=None
+    )
     assert str(error).startswith("argv[0] 'db=../../secret': ")
     assert "leaves the config directory" in str(error)
 
@@ -273,20 +281,20 @@ class B(BaseModel):
 
 
 class Either(BaseModel):
-    either: Optional[Union[A, B]] = None  # noqa: UP007 - the form the issue names
+    either: Optional[Union[A, B]] = None
 
 
 def test_union_member_reports_keys_it_does_not_have() -> None:
     """`{kind: a, y: hello}` is an A, which has no `y`: an unknown key, located."""
     error = _error(Either, ["either={kind: a, y: hello}"], defaults=None)
     assert isinstance(error, typedcfg.ConfigValidationError)
-    assert str(error) == (
-        "argv[0] 'either={kind: a, y: hello}': unknown key 'either.y'"
-    )
+    assert str(error) == ("argv[0] 'either={kind: a, y: hello}': unknown key 'either.y'")
 
 
 def test_union_member_with_its_own_keys_loads() -> None:
-    assert typedcfg.load(Either, ["either={kind: b, y: hello}"], defaults=None).either == B(y="hello")
+    assert typedcfg.load(Either, ["either={kind: b, y: hello}"], defaults=None).either == B(
+        y="hello"
+    )
 
 
 # --- 21. file names, long echoes, odd keys ----------------------------------------------------

@@ -91,13 +91,27 @@ def test_range_with_step_zero_is_located(token: str) -> None:
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        (["--multirun", "epochs=range(0,1000000000000)"], "argv[1] 'epochs=range(0,1000000000000)': the sweep has "),
-        (["--multirun", "epochs=range(0,10,0)"], "argv[1] 'epochs=range(0,10,0)': range() step must not be zero"),
-        (["--multirun", "--max-jobs", "2", "epochs=1,2,3"], "argv[3] 'epochs=1,2,3': the sweep has "),
-        (["--multirun", "--max-jobs", "0", "epochs=1,2"], "argv[1] '--max-jobs 0': expected a whole number >= 1"),
+        (
+            ["--multirun", "epochs=range(0,1000000000000)"],
+            "argv[1] 'epochs=range(0,1000000000000)': the sweep has ",
+        ),
+        (
+            ["--multirun", "epochs=range(0,10,0)"],
+            "argv[1] 'epochs=range(0,10,0)': range() step must not be zero",
+        ),
+        (
+            ["--multirun", "--max-jobs", "2", "epochs=1,2,3"],
+            "argv[3] 'epochs=1,2,3': the sweep has ",
+        ),
+        (
+            ["--multirun", "--max-jobs", "0", "epochs=1,2"],
+            "argv[1] '--max-jobs 0': expected a whole number >= 1",
+        ),
     ],
 )
-def test_programs_exit_2_with_the_located_error(program: Path, args: list[str], expected: str) -> None:
+def test_programs_exit_2_with_the_located_error(
+    program: Path, args: list[str], expected: str
+) -> None:
     result = run(program, *args)
     assert result.returncode == 2, result.stderr
     assert result.stderr.startswith(expected), result.stderr

@@ -25,6 +25,7 @@ from .._typing import is_mapping
 from ..errors import MASK, TypedcfgError
 from ..pipeline import CWD_DEFAULTS, find_defaults_file
 from ..provenance import KeyPath, SourceKind
+from ..read.masking import has_secrets
 from ..read.sources import file_layer
 from ..typeinfo import MODEL, UNION, TypeNode, schema_tree, type_name
 
@@ -153,7 +154,7 @@ def _rows(
             yield _Row(
                 dotted,
                 type_name(child.annotation),
-                _default_text(default, field.required, child.secret),
+                _default_text(default, field.required, child.secret or has_secrets(child)),
                 description,
                 note,
             )

@@ -158,7 +158,7 @@ def _check_budget(data: dict[str, Any], origins: Mapping[KeyPath, Origin]) -> No
         elif is_dict(value):
             stack.extend(((*path, k), v) for k, v in reversed(list(value.items())))
         elif isinstance(value, list):
-            items = cast("list[Any]", value)
+            items: list[Any] = value  # a typed name for the isinstance check
             stack.extend(((*path, i), v) for i, v in reversed(list(enumerate(items))))
 
 
@@ -179,7 +179,7 @@ def _lookup(data: Any, path: KeyPath) -> Any:
         if is_dict(node):
             node = node.get(part)
         elif isinstance(node, list) and str(part).lstrip("-").isdigit():
-            items = cast("list[Any]", node)
+            items: list[Any] = node  # a typed name for the isinstance check
             index = int(part)
             node = items[index] if -len(items) <= index < len(items) else None
         else:

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from typing import cast
 
 from ..errors import MASK
-from ..typeinfo import TypeNode, schema_traits
+from ..typeinfo import DICT, LIST, TypeNode, schema_traits
 
 __all__ = [
     "MASK",
@@ -63,10 +63,37 @@ def secret_key(key: str, tree: TypeNode | None, value: str | None = None) -> boo
     """
     node = _node_at(key, tree)
     if node is None:
-        return False
+        return _near_secret(key, tree)
     if node.secret:
         return True
-    return has_secrets(node) and (value is None or not _PLAIN_WORD.match(value))
+    if not has_secrets(node):
+        return False
+    # A list or dict of secrets: any value given may be one. A model holding a secret is a
+    # config group's place too, where a plain word names an option.
+    return node.kind in (LIST, DICT) or value is None or not _PLAIN_WORD.match(value)
+
+
+def _near_secret(key: str, tree: TypeNode | None) -> bool:
+    """Whether the unknown key ``key`` is a mistyped secret field (``api_kye``, ``db.pasword``,
+    or a field's own name where the schema knows it by an alias): the did-you-mean that names
+    the secret would otherwise show the secret beside it."""
+    parts = (key.replace("/", ".") if "/" in key else key).split(".")
+    parent = _node_at(".".join(parts[:-1]), tree) if len(parts) > 1 else tree
+    children = parent.children if parent is not None else None
+    if not children:
+        return False
+    from ..errors import suggest
+
+    word = parts[-1]
+    squashed = word.lower().replace("_", "").replace("-", "")
+    near = [
+        name for name in children
+        if name.lower().replace("_", "").replace("-", "") == squashed
+    ] + suggest(word, children, limit=3)  # fmt: skip
+    return any(
+        child.secret or (child.kind in (LIST, DICT) and has_secrets(child))
+        for child in (children[name] for name in near)
+    )
 
 
 def secret_field(key: str, tree: TypeNode | None) -> bool:

@@ -12,7 +12,7 @@ from typing import Any
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from ..errors import ConfigFileError
-from ..provenance import KeyPath, Origin, SourceKind
+from ..provenance import KeyPath, Origin, SourceKind, clip
 from ..typeinfo import ANY, TypeNode
 from .scalars import _CORE, _EXPLICIT, NULLS, parse_scalar
 from .untyped import parse_untyped
@@ -351,12 +351,12 @@ class _Walker:
         elif tag == _TEXT or tag == _CORE + "str":
             value = text
         else:
-            value = self.tagged_scalar(node)
+            value = self.tagged_scalar(node, hint)
         if value.__class__ is str and "${" in value:
             self.doc.interpolated = True
         return value
 
-    def tagged_scalar(self, node: ScalarNode) -> Any:
+    def tagged_scalar(self, node: ScalarNode, hint: TypeNode | None = None) -> Any:
         tag = node.tag
         text = node.value
         convert: Callable[[str], Any] | None = _EXPLICIT.get(tag)
@@ -365,12 +365,16 @@ class _Walker:
         try:
             return convert(text)
         except ValueError as exc:
-            raise self.error(node, f"{text!r} is not a valid !!{tag[len(_CORE):]}") from exc
+            shown = "the value" if hint is not None and hint.secret else repr(clip(text))
+            raise self.error(node, f"{shown} is not a valid !!{tag[len(_CORE):]}") from exc
 
 
 def _is_merge(key: Node) -> bool:
     """A plain or ``!!merge``-tagged ``<<`` key."""
-    return key.__class__ is ScalarNode and key.value == "<<" and key.tag in (_PLAIN, _CORE + "merge")
+    return key.__class__ is ScalarNode and key.value == "<<" and key.tag in _MERGE_TAGS
+
+
+_MERGE_TAGS = (_PLAIN, _CORE + "merge")
 
 
 def _contains(root: Node, target: Node) -> bool:
