@@ -62,7 +62,8 @@ def _load(argv: list[str], folder: str, **kwargs: Any) -> str:
     try:
         typedcfg.load(Schema, argv, **kwargs)
     except typedcfg.TypedcfgError as exc:
-        return f"{type(exc).__name__} at {exc.origin.location if exc.origin else '?'}"
+        where = exc.origin.location if exc.origin else "?"
+        return f"{type(exc).__name__} at {where.replace(folder + os.sep, '')}"
     return "loaded"
 
 
@@ -185,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown case(s): {', '.join(sorted(unknown))}")
     sizes = sorted(set(args.sizes))
     head = ["case (n counts)"] + [f"n={n:,}" for n in sizes]
-    head += [f"x{b // a} growth" for a, b in itertools.pairwise(sizes)] + ["outcome"]
+    head += [f"x{b // a} growth" for a, b in itertools.pairwise(sizes)] + ["outcome (largest n)"]
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))
     for case in chosen:
@@ -196,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
             times.append(took)
             outcomes.append(outcome)
         growth = [f"{b / a:.1f}" if a > 0 else "-" for a, b in itertools.pairwise(times)]
-        shown = outcomes[-1] if len(set(outcomes)) == 1 else " / ".join(outcomes)
+        shown = outcomes[-1]  # at the largest size
         row = [f"{case.name} ({case.unit})", *(f"{t * 1000:.1f} ms" for t in times), *growth]
         print("| " + " | ".join([*row, shown]) + " |", flush=True)
     return 0

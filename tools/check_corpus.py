@@ -16,12 +16,14 @@ Keys of ``case.json``:
     argv: command-line tokens; env / env_prefix: environment variables and the opt-in prefix;
     configs: paths passed as ``configs=``; defaults: ``defaults=`` (absent: the cwd file).
     generate: ``{"file": name, "kind": generator, "n": size}``, files made at run time (deep
-        nesting, 50 MB); symlinks: ``{"link": "target"}``, made at run time.
+        nesting, 50 MB); symlinks: ``{"link": "target"}``, made at run time; fifos: names of
+        FIFOs made at run time.
     expect: ``error`` (a TypedcfgError), ``ok`` (loads), ``warning`` (loads with a warning) or
         ``either`` (loads, or fails with a TypedcfgError: for huge inputs, where a size limit
         is as good an answer as loading, as long as memory stays bounded).
     error, location, contains: the class name, the exact start of the message, and texts the
-        message must hold. warning: the warning class name. values: flattened values to check.
+        message must hold. absent: texts it must not hold (a secret). warning: the warning
+        class name. values: flattened values to check.
     subprocess: run the load in a child process and report its peak RSS (large inputs);
         max_rss_mb bounds it.
     known_bug: a known core bug; the case must still fail this way (reported separately, not
@@ -140,7 +142,31 @@ def _deep_json_argv(n: int) -> str:
     return '{"data": ' + "[" * n + "]" * n + "}"
 
 
+def _merge_fan_in(n: int) -> str:
+    # Each mapping merges the three before it (issue 18): exponential without memory.
+    lines = [f"m{i}: &m{i} {{k{i}: {i}}}" for i in range(3)]
+    lines += [f"m{i}: &m{i} {{<<: [*m{i-3}, *m{i-2}, *m{i-1}], k{i}: {i}}}" for i in range(3, n)]
+    return "\n".join(lines) + "\n"
+
+
+def _merge_chain(n: int) -> str:
+    lines = ["m0: &m0 {k0: 0}"] + [f"m{i}: &m{i} {{<<: *m{i-1}, k{i}: {i}}}" for i in range(1, n)]
+    return "\n".join(lines) + "\n"
+
+
+def _interpolation_fan_out(n: int) -> str:
+    lines = ["data:", "  a0: x"]
+    lines += [f"  a{i}: ${{data.a{i-1}}}${{data.a{i-1}}}" for i in range(1, n)]
+    return "\n".join(lines) + "\n"
+
+
 GENERATORS: dict[str, Callable[[int], str]] = {
+    "merge_fan_in": _merge_fan_in,
+    "merge_chain": _merge_chain,
+    "interpolation_fan_out": _interpolation_fan_out,
+    "spaces_in_value": lambda n: "name: a" + " " * n + "b\n",
+    "spaces_then_bang": lambda n: " " * n + "!\n",
+    "hex_digits": lambda n: "epochs: 0x" + "f" * n + "\n",
     "deep_block_seq": _deep_block_seq,
     "deep_block_map": _deep_block_map,
     "deep_flow_seq": _deep_flow_seq,
@@ -153,6 +179,9 @@ ARGV_GENERATORS: dict[str, Callable[[int], str]] = {
     "deep_json": _deep_json_argv,
     "deep_list": lambda n: "data=" + "[" * n + "]" * n,
     "deep_interpolation": lambda n: "+data='" + "${" * n + "name" + "}" * n + "'",
+    "long_list": lambda n: "sizes=[" + ",".join(["1"] * n) + "]",
+    "long_key": lambda n: "k" * n + "=1",
+    "long_quoted_list": lambda n: "tags=[" + ",".join(["'a b'"] * n) + "]",
 }
 
 
@@ -171,6 +200,8 @@ def prepare(case: Case, workdir: Path) -> list[str]:
         (workdir / spec["file"]).write_text(text, encoding="utf-8")
     for link, target in case.spec.get("symlinks", {}).items():
         os.symlink(target, workdir / link)
+    for fifo in case.spec.get("fifos", []):
+        os.mkfifo(workdir / fifo)
     argv = case.argv
     for spec in _as_list(case.spec.get("generate_argv")):
         argv.append(ARGV_GENERATORS[spec["kind"]](int(spec["n"])))
@@ -429,6 +460,9 @@ def message_problems(spec: dict[str, Any], message: str) -> list[str]:
     for text in _as_list(spec.get("contains")):
         if text not in message:
             found.append(f"message lacks {text!r}: {message!r}")
+    for text in _as_list(spec.get("absent")):
+        if text in message:
+            found.append(f"message shows {text!r}: {message!r}")
     if "Traceback" in message:
         found.append("message holds a traceback")
     return found
