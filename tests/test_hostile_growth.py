@@ -2,9 +2,10 @@
 no faster than linearly.
 
 Each case runs at two sizes 100 times apart; the larger may take at most 10 times what linear
-growth allows (1,000 times the smaller), plus 50 ms for timer noise. Quadratic work takes
-10,000 times as long and fails; linear work passes with a margin of ten, so a loaded machine
-does not make this flaky. No absolute time is asserted.
+growth allows (1,000 times the smaller), plus half a second for a loaded machine. Quadratic
+work takes
+10,000 times as long and fails (the line reader took 27 s on 100,000 spaces); linear work
+passes with a margin of ten. No absolute time is asserted.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ def test_growth_is_at_most_linear(case) -> None:  # type: ignore[no-untyped-def]
     large = LINES.get(case.name, LARGE)
     small_time, small_outcome = HOSTILE.measure(case, SMALL)
     large_time, large_outcome = HOSTILE.measure(case, large)
-    allowed = 10 * (large / SMALL) * small_time + 0.05
+    allowed = 10 * (large / SMALL) * small_time + 0.5
     assert large_time <= allowed, (
         f"{case.name}: {large_time:.3f}s at n={large} against {small_time:.4f}s at n={SMALL} "
         f"(allowed {allowed:.3f}s); outcomes {small_outcome!r}, {large_outcome!r}"
