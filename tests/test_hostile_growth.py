@@ -3,9 +3,8 @@ no faster than linearly.
 
 Each case runs at two sizes 100 times apart; the larger may take at most 10 times what linear
 growth allows (1,000 times the smaller), plus half a second for a loaded machine. Quadratic
-work takes
-10,000 times as long and fails (the line reader took 27 s on 100,000 spaces); linear work
-passes with a margin of ten. No absolute time is asserted.
+work takes 10,000 times as long and fails (the line reader took 27 s on 100,000 spaces);
+linear work passes with a margin of ten. No absolute time is asserted.
 """
 
 from __future__ import annotations
