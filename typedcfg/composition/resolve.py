@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any, cast
+from typing import Any
 
 from .._typing import is_dict
 from ..errors import CompositionError, MissingKeyError
@@ -123,6 +123,8 @@ def _check_budget(data: dict[str, Any], origins: Mapping[KeyPath, Origin]) -> No
             return 1  # a cycle (OmegaConf names it), or a chain OmegaConf cannot follow either
         active.add(path)
         value = _lookup(data, path)
+        mapping: dict[Any, Any] = value  # typed names for the isinstance checks below
+        seq: list[Any] = value
         total = 1
         if isinstance(value, str):
             if "${" in value:
@@ -130,9 +132,9 @@ def _check_budget(data: dict[str, Any], origins: Mapping[KeyPath, Origin]) -> No
                     total += cost(_target(path, match.group(1)))
                     if total > RESOLUTION_BUDGET:
                         break
-        elif is_dict(value) or isinstance(value, list):
-            items = value.items() if is_dict(value) else enumerate(cast("list[Any]", value))
-            for key, item in items:
+        elif isinstance(value, (dict, list)):
+            pairs = mapping.items() if isinstance(value, dict) else enumerate(seq)
+            for key, item in pairs:
                 if isinstance(item, (str, dict, list)):
                     total += cost((*path, key))
                     if total > RESOLUTION_BUDGET:
@@ -145,6 +147,8 @@ def _check_budget(data: dict[str, Any], origins: Mapping[KeyPath, Origin]) -> No
     stack: list[tuple[KeyPath, Any]] = [((), data)]
     while stack:
         path, value = stack.pop()
+        mapping: dict[Any, Any] = value  # typed names, as in cost()
+        seq: list[Any] = value
         if isinstance(value, str):
             if "${" in value:
                 spent += cost(path)
@@ -155,11 +159,10 @@ def _check_budget(data: dict[str, Any], origins: Mapping[KeyPath, Origin]) -> No
                         origin=origins.get(path),
                         path=path,
                     )
-        elif is_dict(value):
-            stack.extend(((*path, k), v) for k, v in reversed(list(value.items())))
+        elif isinstance(value, dict):
+            stack.extend(((*path, k), v) for k, v in reversed(list(mapping.items())))
         elif isinstance(value, list):
-            items: list[Any] = value  # a typed name for the isinstance check
-            stack.extend(((*path, i), v) for i, v in reversed(list(enumerate(items))))
+            stack.extend(((*path, i), v) for i, v in reversed(list(enumerate(seq))))
 
 
 def _target(path: KeyPath, key: str) -> KeyPath:
@@ -176,10 +179,11 @@ def _lookup(data: Any, path: KeyPath) -> Any:
     """The value at ``path``, where a digit part also indexes a list (``a.0``, ``a[0]``)."""
     node: Any = data
     for part in path:
-        if is_dict(node):
-            node = node.get(part)
+        mapping: dict[Any, Any] = node  # typed names for the isinstance checks below
+        items: list[Any] = node
+        if isinstance(node, dict):
+            node = mapping.get(part)
         elif isinstance(node, list) and str(part).lstrip("-").isdigit():
-            items: list[Any] = node  # a typed name for the isinstance check
             index = int(part)
             node = items[index] if -len(items) <= index < len(items) else None
         else:

@@ -351,7 +351,8 @@ def _count(value: Any, origin: Origin) -> int:
         return max(0, math.ceil((stop - start) / step))
     if isinstance(value, ChoiceSweep):
         return len(value.list)
-    return len(value) if isinstance(value, list) else 1
+    items: list[Any] = value  # a typed name for the isinstance check
+    return len(items) if isinstance(value, list) else 1
 
 
 def group_options(
