@@ -60,7 +60,9 @@ def validate(
     unions: list[tuple[KeyPath, TypeNode]] = []  # unions whose member pydantic chooses
     _walk_unknown(data, tree, (), origins, issues, tree, unions)
     if schema_traits(tree).secrets:
-        issues.extend(_secret_copies(data, tree, origins))
+        from .read.masking import secret_copies
+
+        issues.extend(secret_copies(data, tree, origins))
     try:
         if _is_model(schema):
             result: Any = schema.model_validate(data)
@@ -75,51 +77,6 @@ def validate(
         if not issues:
             return cast(T, result)
     raise ConfigValidationError(_ordered(issues))
-
-
-def _secret_copies(
-    data: Any, tree: TypeNode, origins: Mapping[KeyPath, Origin]
-) -> list[Issue]:
-    """Plain fields that hold a copy of a secret (``note: ${api_key}``, a YAML alias of it).
-
-    A plain field is shown in ``--cfg``, ``--explain``, ``flatten`` and ``to_wandb``, so a
-    copy there (which a shared config file could make) would publish the secret; it is
-    refused instead. A secret counts inside a longer text from 6 characters on.
-    """
-    secrets: list[tuple[KeyPath, str]] = []
-    plain: list[tuple[KeyPath, str]] = []
-    stack: list[tuple[KeyPath, Any, TypeNode | None]] = [((), data, tree)]
-    while stack:
-        path, value, node = stack.pop()
-        if node is not None and node.kind == UNION:
-            node = node.select(value)
-        mapping: dict[Any, Any] = value  # typed names for the isinstance checks below
-        items: list[Any] = value
-        if isinstance(value, str):
-            (secrets if node is not None and node.secret else plain).append((path, value))
-        elif isinstance(value, dict):
-            for key, item in mapping.items():
-                stack.append(((*path, key), item, node.child(key) if node is not None else None))
-        elif isinstance(value, list):
-            child = node.item if node is not None else None
-            stack.extend(((*path, i), item, child) for i, item in enumerate(items))
-    issues: list[Issue] = []
-    for path, text in plain:
-        for secret_path, secret in secrets:
-            if secret and (text == secret or (len(secret) >= 6 and secret in text)):
-                issues.append(
-                    Issue(
-                        path,
-                        f"holds a copy of the secret {format_path(secret_path)!r}; a plain "
-                        "field is shown in --cfg, --explain, flatten and to_wandb",
-                        origins.get(path) or _nearest(origins, path),
-                        MASK,
-                        "secret_copy",
-                        hint="make this field a SecretStr too, or do not copy the secret into it",
-                    )
-                )
-                break
-    return issues
 
 
 def _union_leftovers(

@@ -14,11 +14,12 @@ A token is masked when its key names a secret field, or a part of the schema tha
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from typing import cast
+from collections.abc import Mapping, Sequence
+from typing import Any, cast
 
-from ..errors import MASK
-from ..typeinfo import DICT, LIST, TypeNode, schema_traits
+from ..errors import MASK, Issue
+from ..provenance import KeyPath, Origin, format_path
+from ..typeinfo import DICT, LIST, UNION, TypeNode, schema_traits
 
 __all__ = [
     "MASK",
@@ -28,6 +29,7 @@ __all__ = [
     "masked_json",
     "masked_token",
     "mentions_secret",
+    "secret_copies",
     "secret_field",
     "secret_key",
     "secret_names",
@@ -178,6 +180,62 @@ def mask_argv(tokens: Sequence[str], tree: TypeNode | None) -> list[str]:
         ):
             out[i + 1] = MASK  # --api_key VALUE
     return out
+
+
+# --- copies of a secret in plain fields -------------------------------------------------------
+
+
+def secret_copies(
+    data: Any, tree: TypeNode, origins: Mapping[KeyPath, Origin]
+) -> list[Issue]:
+    """Plain fields that hold a copy of a secret (``note: ${api_key}``, a YAML alias of it).
+
+    A plain field is shown in ``--cfg``, ``--explain``, ``flatten`` and ``to_wandb``, so a
+    copy there (which a shared config file could make) would publish the secret; it is
+    refused instead. A secret counts inside a longer text from 6 characters on.
+    """
+    secrets: list[tuple[KeyPath, str]] = []
+    plain: list[tuple[KeyPath, str]] = []
+    stack: list[tuple[KeyPath, Any, TypeNode | None]] = [((), data, tree)]
+    while stack:
+        path, value, node = stack.pop()
+        if node is not None and node.kind == UNION:
+            node = node.select(value)
+        mapping: dict[Any, Any] = value  # typed names for the isinstance checks below
+        items: list[Any] = value
+        if isinstance(value, str):
+            (secrets if node is not None and node.secret else plain).append((path, value))
+        elif isinstance(value, dict):
+            for key, item in mapping.items():
+                stack.append(((*path, key), item, node.child(key) if node is not None else None))
+        elif isinstance(value, list):
+            child = node.item if node is not None else None
+            stack.extend(((*path, i), item, child) for i, item in enumerate(items))
+    issues: list[Issue] = []
+    for path, text in plain:
+        for secret_path, secret in secrets:
+            if secret and (text == secret or (len(secret) >= 6 and secret in text)):
+                issues.append(
+                    Issue(
+                        path,
+                        f"holds a copy of the secret {format_path(secret_path)!r}; a plain "
+                        "field is shown in --cfg, --explain, flatten and to_wandb",
+                        _nearest(origins, path),
+                        MASK,
+                        "secret_copy",
+                        hint="make this field a SecretStr too, or do not copy the secret into it",
+                    )
+                )
+                break
+    return issues
+
+
+def _nearest(origins: Mapping[KeyPath, Origin], path: KeyPath) -> Origin | None:
+    for depth in range(len(path), -1, -1):
+        found = origins.get(path[:depth])
+        if found is not None:
+            return found
+    return None
 
 
 # --- copies of config files in run records ------------------------------------------------------
