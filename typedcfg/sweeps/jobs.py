@@ -308,6 +308,8 @@ def take_job(path: str) -> dict[str, Any] | None:
         LauncherError: the file is not one a launcher made, or does not hold a job.
     """
     origin = Origin.env(NESTED_ENV)
+    if not os.path.lexists(path):
+        return None  # claimed already (this is a job's child process), or no file at all
     folder = os.path.dirname(os.path.abspath(path))
     result = os.path.join(folder, RESULT_FILE)
     try:
