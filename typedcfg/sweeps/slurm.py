@@ -7,7 +7,7 @@ its job's :class:`~typedcfg.sweeps.output.JobOutput` (the sweep's ``output``).
 Each array task runs :func:`slurm_job` on its node: the job's process is started there as for a
 local job (:func:`run_job`), with its output copied, as it comes, into the task's submitit log
 (``<folder>/<array>_<task>_0_log.out``), which the launcher follows. The task's Slurm job id and
-node go into the job's ``--typedcfg-job`` data, so the run store keeps them as
+node go into the job's job file, so the run store keeps them as
 ``meta.sweep.slurm``.
 
 How a job ended comes from its result file (written by submitit) and Slurm's own state: a job
