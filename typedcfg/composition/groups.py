@@ -30,6 +30,7 @@ from ..errors import CompositionError, ConfigFileError, EmptyConfigWarning, sugg
 from ..provenance import KeyPath, Layer, Origin, SourceKind, display_path
 from ..read.yaml_loader import Document, parse_yaml, read_text
 from ..typeinfo import TypeNode, node_at
+from .config_paths import check_inside
 from .defaults_list import (
     SELF,
     Choices,
@@ -170,7 +171,7 @@ class _Composer:
                 "name the config",
                 origin=entry.origin,
             )
-        _check_inside(name, entry.origin)
+        check_inside(name, entry.origin)
         if name.startswith("/"):
             file = self.repo.find(name[1:])
         elif self.repo.within(parent):
@@ -302,22 +303,7 @@ def _check_name(name: Any, group: str, origin: Origin | None) -> None:
             "name the option, or choose it on the command line",
             origin=origin,
         )
-    _check_inside(name, origin)
-
-
-def _check_inside(name: str, origin: Origin | None) -> None:
-    """Refuse a defaults-list entry or option that leaves the config directory.
-
-    Hydra finds configs in its search path only; a ``..`` part, or an empty part that turns
-    the rest into an absolute path (``//etc/passwd``), would read any file on the machine.
-    """
-    parts = (name[1:] if name.startswith("/") else name).replace("\\", "/").split("/")
-    if any(part in ("..", "") for part in parts) or os.path.isabs(name.lstrip("/")):
-        raise CompositionError(
-            f"defaults: {name!r} leaves the config directory; entries name configs inside it",
-            origin=origin,
-            hint="use a path below the config directory, or give the file with --configs",
-        )
+    check_inside(name, origin)
 
 
 def _own_dir(entry: Entry | None, place: Place) -> str:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import math
 import os
 import re
 from collections.abc import Callable, Sequence
@@ -338,8 +339,6 @@ def _too_many(count: int, max_jobs: int, origin: Origin) -> OverrideError:
 
 def _count(value: Any, origin: Origin) -> int:
     """How many values a sweep lists, without listing them (a range may hold trillions)."""
-    import math
-
     from hydra.core.override_parser.types import ChoiceSweep, RangeSweep
 
     if isinstance(value, RangeSweep):
