@@ -53,6 +53,22 @@ def test_example_09_usage_commands(tmp_path: Path, slurm: Cluster) -> None:
     assert "4 jobs in local processes, 2 at a time" in local.stderr
     assert "4 jobs on ray (local cluster), 1 CPU + 0 GPU per job" in on_ray.stderr
     assert "4 jobs on Slurm (the default partition, 1 CPU, 60 min per job)" in on_slurm.stderr
+    # The local sweep shows each job's epochs live, in order, the last one at the job's
+    # result, and keeps them in logs/; the quiet Ray sweep shows no job line.
+    sweep_id = local.stderr.split()[1].rstrip(":")
+    for n, row in enumerate(ROWS):
+        shown = [line for line in local.stderr.splitlines() if line.startswith(f"[{n}] ")]
+        assert [line.split()[:3] for line in shown] == [
+            [f"[{n}]", "epoch", str(epoch)] for epoch in range(4)
+        ]
+        assert shown[-1] == f"[{n}] epoch 3 loss {row[-1]}"
+        log = (tmp_path / "logs" / f"{sweep_id}-{n}.log").read_text()
+        assert log == "".join(line.removeprefix(f"[{n}] ") + "\n" for line in shown)
+        assert (tmp_path / "runs" / "toy" / f"{sweep_id}-{n}" / "output.log").read_text() == log
+    assert not [line for line in on_ray.stderr.splitlines() if line[:3] in ("[0]", "[1]")]
+    ray_id = on_ray.stderr.split()[1].rstrip(":")
+    ray_logs = [(tmp_path / "runs" / "toy" / f"{ray_id}-{n}" / "output.log") for n in range(4)]
+    assert [p.read_text().count("\n") for p in ray_logs] == [4, 4, 4, 4]
     assert (grouped.returncode, grouped.stderr) == (0, "")
     assert grouped.stdout.splitlines() == [
         "optim.lr  data.batch_size  count  val_loss mean  std  min     max     n",

@@ -8,9 +8,14 @@ cluster (1 CPU each), the third as one Slurm job array. `typedcfg runs group` th
 three runs of each configuration side by side: same config, same loss, whichever launcher ran
 it.
 
+Each job prints its loss after every epoch: the local sweep shows those lines as they come,
+after the job's number (`[2] epoch 1 loss 1.9612`), and also keeps each job's lines in
+`logs/<sweep>-<job>.log`; the Ray sweep shows only its progress lines (`--quiet-jobs`). Either
+way every job's output is in `output.log` in its run directory.
+
 Usage:
-    python train.py --multirun optim.lr=0.1,0.01 data.batch_size=16,64 --jobs 2
-    python train.py --multirun optim.lr=0.1,0.01 data.batch_size=16,64 --launcher ray
+    python train.py --multirun optim.lr=0.1,0.01 data.batch_size=16,64 --jobs 2 --logs logs
+    python train.py -m optim.lr=0.1,0.01 data.batch_size=16,64 --launcher ray --quiet-jobs
     python train.py --multirun optim.lr=0.1,0.01 data.batch_size=16,64 --launcher slurm
     python -m typedcfg runs group toy --by optim.lr --by data.batch_size --metric val_loss
     python train.py --multirun optim.lr=0.1,-1 data.batch_size=16,64
@@ -49,8 +54,9 @@ def train(cfg: Config) -> float:
     """A stand-in for training: larger steps learn faster but settle at a higher loss."""
     step = min(cfg.optim.lr * (64 / cfg.data.batch_size) ** 0.5, 0.9)
     loss = 2.0
-    for _ in range(cfg.epochs):
+    for epoch in range(cfg.epochs):
         loss = loss * (1 - step) + 0.5 * step * step
+        print(f"epoch {epoch} loss {loss:.4f}")
     run = typedcfg.current_run()
     if run is not None:
         run.summary["val_loss"] = round(loss, 4)

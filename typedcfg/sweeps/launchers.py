@@ -268,9 +268,19 @@ def _ray_jobs(
     task = ray.remote(num_cpus=cpus, num_gpus=gpus, max_retries=0)(_ray_task)
     hub = ray.remote(num_cpus=0)(_OutputHub).remote()
     outputs: dict[int, JobOutput] = {}
+    hub_lost: list[str] = []
 
     def drain() -> None:
-        for index, chunk in ray.get(hub.drain.remote()):
+        if hub_lost:
+            return
+        try:
+            chunks = ray.get(hub.drain.remote())
+        except ray.exceptions.RayError as exc:  # its node is gone: the jobs go on, unseen
+            why = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            hub_lost.append(why)
+            output.say(f"sweep {output.sweep_id}: the jobs' output is lost from here on: {why}")
+            return
+        for index, chunk in chunks:
             if index not in outputs:
                 outputs[index] = output.open(index)
             outputs[index].feed(chunk)
@@ -315,7 +325,8 @@ def _ray_jobs(
     finally:
         for job in outputs.values():
             job.close()  # a job whose task died, or an error on the way: its log is closed
-        ray.kill(hub)
+        with contextlib.suppress(ray.exceptions.RayError, ValueError):
+            ray.kill(hub)
     for spec in specs:  # never submitted: Ctrl-C came first
         results.setdefault(spec.index, JobResult(spec.index, spec.label, "cancelled"))
     return Outcome(tuple(results[i] for i in sorted(results)), interrupted)
