@@ -30,7 +30,7 @@ class Optimizer(BaseModel):
     name: Literal["adam", "sgd"] = "adam"
     """Which optimizer to use."""
 
-    lr: float = Field(0.001, gt=0, description="Learning rate")
+    lr: float = Field(default=0.001, gt=0, description="Learning rate")
 
 
 class Config(BaseModel):

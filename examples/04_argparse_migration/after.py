@@ -31,11 +31,11 @@ import typedcfg
 class Config(BaseModel):
     """Train a model."""
 
-    epochs: int = Field(10, description="Number of epochs")
-    batch_size: int = Field(32, alias="batch-size", description="Size of each mini-batch")
-    lr: float = Field(0.001, gt=0, description="Learning rate")
-    optimizer: Literal["adam", "sgd"] = Field("adam", description="Which optimizer to use")
-    amp: bool = Field(False, description="Use mixed precision")
+    epochs: int = Field(default=10, description="Number of epochs")
+    batch_size: int = Field(default=32, alias="batch-size", description="Size of each mini-batch")
+    lr: float = Field(default=0.001, gt=0, description="Learning rate")
+    optimizer: Literal["adam", "sgd"] = Field(default="adam", description="Which optimizer to use")
+    amp: bool = Field(default=False, description="Use mixed precision")
 
 
 def train(epochs: int, batch_size: int, lr: float, optimizer: str, amp: bool) -> None:

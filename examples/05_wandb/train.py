@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr
 
@@ -30,19 +31,26 @@ import typedcfg
 class Optim(BaseModel):
     """Optimizer settings."""
 
-    name: str = Field("adam", description="Optimizer name.")
-    lr: float = Field(1e-3, gt=0, description="Learning rate.")
-    betas: tuple[float, float] = Field((0.9, 0.999), description="Adam's beta coefficients.")
+    name: str = Field(default="adam", description="Optimizer name.")
+    lr: float = Field(default=1e-3, gt=0, description="Learning rate.")
+    betas: tuple[float, float] = Field(default=(0.9, 0.999), description="Adam's beta coefficients.")
 
 
 class TrainConfig(BaseModel):
     """Everything one training run needs."""
 
-    epochs: int = Field(10, ge=1, description="Number of passes over the training data.")
-    batch_size: int = Field(64, ge=1, description="Examples per optimisation step.")
+    epochs: int = Field(default=10, ge=1, description="Number of passes over the training data.")
+    batch_size: int = Field(default=64, ge=1, description="Examples per optimisation step.")
     optim: Optim = Optim()
-    data_dir: Path = Field(Path("data"), description="Where the dataset lives.")
-    hub_token: SecretStr = Field(SecretStr("not-a-real-token"), description="Never logged.")
+    data_dir: Path = Field(default=Path("data"), description="Where the dataset lives.")
+    hub_token: SecretStr = Field(default=SecretStr("not-a-real-token"), description="Never logged.")
+
+
+MODES: dict[str, Literal["online", "offline", "disabled"]] = {
+    "online": "online",
+    "offline": "offline",
+    "disabled": "disabled",
+}
 
 
 @typedcfg.main(TrainConfig)
@@ -50,7 +58,8 @@ def train(cfg: TrainConfig) -> float:
     """Log the config to wandb, 'train' for cfg.epochs epochs, and return the final loss."""
     import wandb  # imported here: only the training run needs it
 
-    mode = os.environ.get("WANDB_MODE", "offline")
+    # wandb.init takes one of three words; anything else (or nothing) runs offline.
+    mode = MODES.get(os.environ.get("WANDB_MODE", ""), "offline")
     run = wandb.init(project="typedcfg-example", mode=mode, config=typedcfg.to_wandb(cfg))
     try:
         # What wandb stored, under the names its UI shows. Sorted: wandb-core hands nested

@@ -24,7 +24,7 @@ import typedcfg
 
 def main(argv: list[str] | None = None) -> int:
     """Parse flags, update the RunConfig from them, and print what a training run would get."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--use-amp", action="store_true")

@@ -32,16 +32,16 @@ class Adam(BaseModel):
     """Adam with decoupled weight decay."""
 
     name: Literal["adam"] = "adam"
-    lr: float = Field(3e-4, gt=0, description="Learning rate.")
-    weight_decay: float = Field(0.01, ge=0, description="Decoupled weight decay.")
+    lr: float = Field(default=3e-4, gt=0, description="Learning rate.")
+    weight_decay: float = Field(default=0.01, ge=0, description="Decoupled weight decay.")
 
 
 class SGD(BaseModel):
     """Stochastic gradient descent with momentum."""
 
     name: Literal["sgd"] = "sgd"
-    lr: float = Field(0.1, gt=0, description="Learning rate.")
-    momentum: float = Field(0.9, ge=0, le=1, description="Momentum factor.")
+    lr: float = Field(default=0.1, gt=0, description="Learning rate.")
+    momentum: float = Field(default=0.9, ge=0, le=1, description="Momentum factor.")
 
 
 Optimizer = Annotated[Adam | SGD, Field(discriminator="name")]
@@ -50,10 +50,10 @@ Optimizer = Annotated[Adam | SGD, Field(discriminator="name")]
 class TrainConfig(BaseModel):
     """Training settings for the example run."""
 
-    epochs: int = Field(10, ge=1, description="Number of passes over the training set.")
-    batch_size: int = Field(32, ge=1, description="Examples per optimizer step.")
-    warmup_steps: int = Field(0, ge=0, description="Linear learning-rate warmup steps.")
-    precision: Literal["fp32", "bf16", "fp16"] = Field(
+    epochs: int = Field(default=10, ge=1, description="Number of passes over the training set.")
+    batch_size: int = Field(default=32, ge=1, description="Examples per optimizer step.")
+    warmup_steps: int = Field(default=0, ge=0, description="Linear learning-rate warmup steps.")
+    precision: Literal["fp32", "bf16", "fp16"] = Field(default=
         "fp32", description="Numeric precision of the forward and backward passes."
     )
     optim: Optimizer = Field(default_factory=Adam, description="Optimizer settings.")

@@ -9,15 +9,15 @@ from pydantic import BaseModel, Field
 
 class Optim(BaseModel):
     name: Literal["adam", "sgd"] = "adam"
-    lr: float = Field(0.001, gt=0, description="Learning rate.")
+    lr: float = Field(default=0.001, gt=0, description="Learning rate.")
 
 
 class Data(BaseModel):
     path: str = "data/toy"
-    batch_size: int = Field(32, gt=0, description="Examples per step.")
+    batch_size: int = Field(default=32, gt=0, description="Examples per step.")
 
 
 class Config(BaseModel):
     optim: Optim = Optim()
     data: Data = Data()
-    epochs: int = Field(5, ge=1, description="Passes over the data.")
+    epochs: int = Field(default=5, ge=1, description="Passes over the data.")

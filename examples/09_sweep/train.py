@@ -36,17 +36,17 @@ import typedcfg
 
 class Optim(BaseModel):
     name: Literal["adam", "sgd"] = "adam"
-    lr: float = Field(0.001, gt=0, description="Learning rate.")
+    lr: float = Field(default=0.001, gt=0, description="Learning rate.")
 
 
 class Data(BaseModel):
-    batch_size: int = Field(32, gt=0, description="Examples per step.")
+    batch_size: int = Field(default=32, gt=0, description="Examples per step.")
 
 
 class Config(BaseModel):
     optim: Optim = Optim()
     data: Data = Data()
-    epochs: int = Field(4, ge=1, description="Passes over the data.")
+    epochs: int = Field(default=4, ge=1, description="Passes over the data.")
 
 
 @typedcfg.main(Config, runs_dir="runs", project="toy")

@@ -68,7 +68,7 @@ class _Open(BaseModel):
 
 class Optimizer(_Open):
     lr: float = Field(gt=0, description="Learning rate.")
-    weight_decay: float = Field(0.0, ge=0)
+    weight_decay: float = Field(default=0.0, ge=0)
 
 
 class Net(_Open):
@@ -160,7 +160,7 @@ def compose(argv: list[str]) -> typedcfg.Loaded[TrainConfig]:
 
 def every_option() -> list[tuple[str, str]]:
     """``(group, option)`` for every option of every top-level group of the tree."""
-    pairs = []
+    pairs: list[tuple[str, str]] = []
     for folder in sorted(p for p in CONFIGS.iterdir() if p.is_dir()):
         if folder.name in SKIPPED_GROUPS:
             continue
