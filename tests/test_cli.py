@@ -39,9 +39,9 @@ BROKEN_LINES = [
     f"{EXAMPLE}/broken.yaml:7:10: epochs: Input should be greater than or equal to 1 (got 0)",
     f"{EXAMPLE}/broken.yaml:9:10: batch_size: Input should be a valid integer, unable to parse "
     "string as an integer (got 'sixty-four')",
-    f"{EXAMPLE}/broken.yaml:11:10: unknown key 'warmup_step'; did you mean 'warmup_steps'?",
+    f"{EXAMPLE}/broken.yaml:10:1: unknown key 'warmup_step'; did you mean 'warmup_steps'?",
     f"{EXAMPLE}/broken.yaml:13:10: precision: Input should be 'fp32', 'bf16' or 'fp16' (got 'fp8')",
-    f"{EXAMPLE}/broken.yaml:19:15: unknown key 'optim.momentum'",
+    f"{EXAMPLE}/broken.yaml:19:5: unknown key 'optim.momentum'",
 ]
 
 
@@ -79,7 +79,7 @@ def test_check_github_format_prints_annotations() -> None:
         "epochs: Input should be greater than or equal to 1 (got 0)"
     )
     assert lines[2] == (
-        f"::error file={EXAMPLE}/broken.yaml,line=11,col=10,title=typedcfg check::"
+        f"::error file={EXAMPLE}/broken.yaml,line=10,col=1,title=typedcfg check::"
         "unknown key 'warmup_step'; did you mean 'warmup_steps'?"
     )
     assert len(lines) == 5
@@ -90,9 +90,9 @@ def test_check_github_format_escapes_newlines() -> None:
     result = run("check", "--format", "github", "--schema", REF, f"{EXAMPLE}/long_run.yaml")
     assert result.returncode == 1
     assert result.stdout == (
-        f"::error file={EXAMPLE}/long_run.yaml,title=typedcfg check::run_name: Field required"
-        "%0A  hint: set it in config-defaults.yaml, a --configs file, or on the command line "
-        "(run_name=...)\n"
+        f"::error file={EXAMPLE}/long_run.yaml,title=typedcfg check::run_name: required, and no "
+        "source sets it%0A  hint: set it in config-defaults.yaml, a --configs file or on the "
+        "command line (run_name=...)\n"
     )
 
 
@@ -100,7 +100,9 @@ def test_check_partial_allows_missing_required_fields() -> None:
     """A --configs fragment fails as a full config and passes with --partial."""
     full = run("check", "--schema", REF, f"{EXAMPLE}/long_run.yaml")
     assert full.returncode == 1
-    assert full.stdout.startswith(f"{EXAMPLE}/long_run.yaml: run_name: Field required\n")
+    assert full.stdout.startswith(
+        f"{EXAMPLE}/long_run.yaml: run_name: required, and no source sets it\n"
+    )
     partial = run("check", "--partial", "--schema", REF, f"{EXAMPLE}/long_run.yaml")
     assert partial.returncode == 0
     assert partial.stdout == ""
@@ -222,7 +224,10 @@ BAD_REFS = [
         f"argv[2] '{EXAMPLE}/config_schema.py:Field': 'Field' is not a schema: expected a "
         "pydantic BaseModel subclass, a pydantic dataclass or a dataclass (got function)\n",
     ),
-    ("missing/file.py:Model", "missing/file.py: schema file not found\n"),
+    (
+        "missing/file.py:Model",
+        "argv[2] 'missing/file.py:Model': schema file 'missing/file.py' not found\n",
+    ),
 ]
 
 

@@ -168,7 +168,7 @@ def test_all_env_problems_at_once() -> None:
         "integer (got 'x')",
         "env:TRAIN_SEEDS: unknown key 'seeds'; did you mean 'seed'?",
     ]
-    assert lines[3] == "3 problems in the config"
+    assert len(lines) == 3  # one line each, no summary line
 
 
 def test_fractional_number_for_int() -> None:

@@ -343,13 +343,13 @@ def test_dotted_key_warning_names_path_origin_and_safe_spelling(tmp_path: Path) 
         to_wandb(loaded)
     assert len(record) == 1
     assert str(record[0].message) == (
-        f"{tmp_path / 'd.yaml'}:2:8: extra['a.b']: key 'a.b' holds '.', so wandb's flattened "
+        f"{tmp_path / 'd.yaml'}:2:3: extra['a.b']: key 'a.b' holds '.', so wandb's flattened "
         "view cannot tell it from nesting (filters and unflatten misread it); use 'a_b'"
     )
     warning = record[0].message
     assert warning.path == ("extra", "a.b")  # type: ignore[union-attr]
     assert warning.safe == "a_b"  # type: ignore[union-attr]
-    assert str(warning.origin).endswith(":2:8")  # type: ignore[union-attr]
+    assert str(warning.origin).endswith(":2:3")  # type: ignore[union-attr]
 
 
 def test_warning_without_provenance_names_the_type() -> None:

@@ -342,8 +342,10 @@ def test_secret_flag_takes_a_value_with_an_equals_sign() -> None:
     (override,) = split_argv(["--api_key", "'abc=='"], schema_tree(Vault)).overrides
     assert override.value == "abc=="
     assert str(override.origin) == "argv[0] '--api_key **********'"
-    (flag, name) = split_argv(["--name", "x=1"], schema_tree(Vault)).overrides
-    assert (flag.key, flag.value, name.key) == ("name", True, "x")  # other flags: unchanged
+    # Another flag does not take a following 'x=1': a bare --name (a str field) needs a value.
+    needs = r"^argv\[0\] '--name': name needs a value \(str\)"
+    with pytest.raises(typedcfg.OverrideError, match=needs):
+        split_argv(["--name", "x=1"], schema_tree(Vault))
 
 
 class Branch(BaseModel):

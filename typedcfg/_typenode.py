@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import enum
 import types
 import typing
 from collections.abc import Mapping
@@ -19,7 +20,9 @@ __all__ = [
     "UNION",
     "FieldNode",
     "TypeNode",
+    "bool_as_number",
     "node_at",
+    "scalar_types",
     "type_name",
 ]
 
@@ -169,6 +172,45 @@ def node_at(tree: TypeNode | None, path: tuple[Any, ...]) -> TypeNode | None:
             return None
         node = node.child(part)
     return node
+
+
+def scalar_types(node: TypeNode) -> tuple[Any, ...]:
+    """The scalar types a scalar or union node accepts, ``Optional`` and ``Annotated`` taken off
+    (``Optional[int]`` -> ``(int,)``, ``int | str`` -> ``(int, str)``, ``Any`` -> ``(Any,)``);
+    empty for models, lists and dicts."""
+    if node.kind == ANY:
+        return (Any,)
+    if node.kind == UNION:
+        return tuple(t for member in node.members for t in scalar_types(member))
+    if node.kind != SCALAR:
+        return ()
+    tp, _ = _strip_annotated(node.annotation)
+    if typing.get_origin(tp) is Union or (
+        hasattr(types, "UnionType") and typing.get_origin(tp) is types.UnionType
+    ):  # Optional[X]: the node is X's, with this annotation
+        return tuple(_strip_annotated(a)[0] for a in typing.get_args(tp) if a is not type(None))
+    return (tp,)
+
+
+_NUMBER_NAMES = {int: "integer", float: "number", str: "string"}
+
+
+def bool_as_number(node: TypeNode) -> str | None:
+    """What a field expects, when pydantic would read a bool there as a number (``True`` as 1
+    for an ``int``, 1.0 for a ``float``); ``None`` when a bool is fine or an error anyway.
+
+    JSON Schema never counts a boolean as a number, so neither does typedcfg: the editor and
+    ``typedcfg check`` agree, and ``--epochs=true`` is not a run with one epoch.
+    """
+    accepted = scalar_types(node)
+    if not accepted or Any in accepted or bool in accepted:
+        return None
+    numeric = [t for t in accepted if isinstance(t, type) and issubclass(t, (int, float))
+               and not issubclass(t, (bool, enum.Enum))]  # fmt: skip
+    if not numeric:
+        return None
+    words = [_NUMBER_NAMES.get(t, type_name(t)) for t in accepted]
+    return " or ".join(dict.fromkeys(words))
 
 
 def type_name(tp: Any) -> str:

@@ -224,10 +224,8 @@ class ConfigValidationError(TypedcfgError, ValueError):
         )
 
     def render(self) -> str:
-        lines = [str(issue) for issue in self.issues]
-        if len(lines) > 1:
-            lines.append(f"{len(lines)} problems in the config")
-        return "\n".join(lines)
+        """One located line (and hint) per issue; no summary line, however many there are."""
+        return "\n".join(str(issue) for issue in self.issues)
 
 
 def missing_origin() -> Origin:
@@ -244,7 +242,17 @@ class EmptyConfigWarning(TypedcfgWarning):
 
 
 class KeyWarning(TypedcfgWarning):
-    """A key that wandb would store, show or filter differently from how it was written."""
+    """A key that wandb would store, show or filter differently from how it was written.
+
+    Attributes:
+        path: the key path.
+        origin: where the key was written, when known.
+        safe: a spelling of the key that wandb keeps as it is.
+    """
+
+    path: KeyPath
+    origin: Origin | None
+    safe: str
 
 
 class DottedKeyWarning(KeyWarning):

@@ -15,7 +15,7 @@ from __future__ import annotations
 import enum
 import os
 import sys
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import MISSING
 from typing import Any, Generic, TypeVar, cast
 
@@ -24,7 +24,15 @@ from ._typing import is_list, is_mapping, is_sequence
 from .composition.groups import Choices, GroupRepo, compose_files
 from .composition.merge import Composed, apply_overrides, drop_key, merge_layers
 from .errors import MASK, ConfigFileError, OverrideError
-from .provenance import DEFAULTS_FILE, KeyPath, Origin, Provenance, SourceKind, format_path
+from .provenance import (
+    DEFAULTS_FILE,
+    KeyPath,
+    Origin,
+    Provenance,
+    SourceKind,
+    display_path,
+    format_path,
+)
 from .read.argv import split_argv
 from .read.grammar import Op, Override
 from .typeinfo import TypeNode, schema_traits, schema_tree
@@ -204,7 +212,8 @@ def compose(
         from .composition.resolve import resolve_interpolations
 
         composed = resolve_interpolations(composed, schema_defaults(tree))
-    config = validate(schema, composed.data, composed.origins, tree)
+    setters = _setters(defaults, env_prefix, config_name)
+    config = validate(schema, composed.data, composed.origins, tree, setters=setters)
     shown = _masked_argv(tokens, tree) if schema_traits(tree).secrets else tokens
     return Loaded(config, composed, tree, names, shown)
 
@@ -289,6 +298,27 @@ def _primary(repo: GroupRepo, config_name: str | None) -> str | None:
     return found
 
 
+def _setters(
+    defaults: str | os.PathLike[str] | None, env_prefix: str | None, config_name: str | None
+) -> Callable[[KeyPath], str]:
+    """The sources this composition reads, in words, for a required field nobody set."""
+
+    def words(path: KeyPath) -> str:
+        places: list[str] = []
+        if defaults is not None:
+            found = find_defaults_file(defaults)
+            places.append(display_path(found) if found is not None else DEFAULTS_FILE)
+        if config_name is not None:
+            places.append(f"{config_name}.yaml")
+        places.append("a --configs file")
+        if env_prefix:
+            name = env_prefix.upper() + "__".join(str(part).upper() for part in path)
+            places.append(f"the environment ({name}=...)")
+        return f"{', '.join(places)} or on the command line ({format_path(path)}=...)"
+
+    return words
+
+
 def _is_hydra_key(key: str) -> bool:
     """``hydra.*`` keys and ``hydra/...`` groups configure Hydra itself, not the user's program."""
     return key == "hydra" or key.startswith(("hydra.", "hydra/"))
@@ -310,7 +340,7 @@ def compose_data(
     Returns the composed data and the names of the files read, lowest precedence first.
     """
     # Without a secret field anywhere, no token is looked up for masking.
-    parts = split_argv(tokens, tree if schema_traits(tree).secrets else None)
+    parts = split_argv(tokens, tree if schema_traits(tree).secrets else None, schema=tree)
     defaults_path = find_defaults_file(defaults)
     repo = GroupRepo(_config_dir(config_dir, defaults_path))
     hydra_free = tree.children is None or "hydra" not in tree.children

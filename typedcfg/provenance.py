@@ -7,9 +7,11 @@ position, a command-line argument, an environment variable, a schema default or 
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import enum
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Generator, Iterator, Mapping
 from typing import Any, cast
 
 DEFAULTS_FILE = "config-defaults.yaml"
@@ -30,6 +32,8 @@ __all__ = [
     "format_path",
     "parse_path",
     "record_origins",
+    "running",
+    "running_provenance",
 ]
 
 
@@ -302,3 +306,27 @@ def record_origins(
     elif isinstance(value, list):
         for index, item in enumerate(items):
             record_origins(item, (*path, index), origin, origins)
+
+
+# The config ``@typedcfg.main`` is running and its provenance: inside the function the config
+# is a plain model, and exports of it (``to_wandb(cfg)``) look its origins up here. A
+# ContextVar, as for ``current_run()``: per thread and task, set and reset around one call.
+_RUNNING: contextvars.ContextVar[tuple[object, Provenance] | None] = contextvars.ContextVar(
+    "typedcfg_running_config", default=None
+)
+
+
+@contextlib.contextmanager
+def running(config: object, provenance: Provenance) -> Generator[None, None, None]:
+    """While the block runs, ``running_provenance(config)`` (that very object) is ``provenance``."""
+    token = _RUNNING.set((config, provenance))
+    try:
+        yield
+    finally:
+        _RUNNING.reset(token)
+
+
+def running_provenance(config: object) -> Provenance | None:
+    """The provenance of ``config`` when it is the config being run, else ``None``."""
+    found = _RUNNING.get()
+    return found[1] if found is not None and found[0] is config else None

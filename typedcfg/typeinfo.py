@@ -22,7 +22,9 @@ from ._typenode import (
     UNION,
     FieldNode,
     TypeNode,
+    bool_as_number,
     node_at,
+    scalar_types,
     type_name,
 )
 from .errors import SchemaError
@@ -37,8 +39,10 @@ __all__ = [
     "FieldNode",
     "Traits",
     "TypeNode",
+    "bool_as_number",
     "is_schema",
     "node_at",
+    "scalar_types",
     "schema_traits",
     "schema_tree",
     "type_name",

@@ -9,7 +9,7 @@ to an :class:`~typedcfg.errors.Issue` with the origin of the offending value.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeGuard, TypeVar, cast
 
 from pydantic import BaseModel, ValidationError
@@ -17,7 +17,17 @@ from pydantic import BaseModel, ValidationError
 from ._typing import is_dict, is_list
 from .errors import MASK, ConfigValidationError, Issue, missing_origin, suggest
 from .provenance import KeyPath, Origin, SourceKind, clip, format_path
-from .typeinfo import DICT, LIST, MODEL, UNION, TypeNode, schema_traits, schema_tree
+from .typeinfo import (
+    DICT,
+    LIST,
+    MODEL,
+    UNION,
+    TypeNode,
+    bool_as_number,
+    node_at,
+    schema_traits,
+    schema_tree,
+)
 
 if TYPE_CHECKING:
     from pydantic import TypeAdapter
@@ -49,8 +59,18 @@ def validate(
     data: dict[str, Any],
     origins: Mapping[KeyPath, Origin],
     tree: TypeNode | None = None,
+    *,
+    setters: Callable[[KeyPath], str] | None = None,
 ) -> T:
     """Validate ``data`` against ``schema`` and return the instance.
+
+    Args:
+        schema: the schema class.
+        data: the composed config.
+        origins: where each key path was written.
+        tree: the schema's tree (built when not given).
+        setters: for a required field nobody set, the sources that could set it, as words
+            (``config-defaults.yaml, a --configs file or on the command line (lr=...)``).
 
     Raises:
         ConfigValidationError: with every issue, each located.
@@ -70,7 +90,7 @@ def validate(
             result = _adapter(schema).validate_python(data)
     except ValidationError as exc:
         reported = {issue.path for issue in issues}
-        issues.extend(_translate(exc, data, origins, tree, reported))
+        issues.extend(_translate(exc, data, origins, tree, reported, setters or _setters))
     else:
         if unions:
             issues.extend(_union_leftovers(result, data, unions, origins, tree))
@@ -168,6 +188,11 @@ def _walk_unknown(
 ) -> None:
     if node is None:
         return
+    if data.__class__ is bool:
+        expected = bool_as_number(node)
+        if expected is not None:
+            issues.append(_bool_number(path, data, expected, origins))
+        return
     kind = node.kind
     # ``data`` is Any, and pyright sees ``dict[Unknown, Unknown]`` after ``isinstance(data,
     # dict)``. ``mapping`` is ``data`` under the type that check establishes: a plain annotated
@@ -198,8 +223,12 @@ def _walk_unknown(
             if child is None:
                 if forbid:
                     issues.append(_unknown(path, key, children, origins, root))
+                elif node.extra == "allow":  # kept as written: a '???' in it is still unset
+                    _markers(value, (*path, key), origins, issues)
                 continue
-            if child.kind != "scalar" and child.kind != "any":
+            if child.kind == "any":
+                _markers(value, (*path, key), origins, issues)
+            elif child.kind != "scalar" or value.__class__ is bool:
                 _walk_unknown(value, child, (*path, key), origins, issues, root, unions)
             elif value.__class__ is str and value == MANDATORY:
                 issues.append(_mandatory((*path, key), origins))
@@ -217,6 +246,35 @@ def _walk_unknown(
                 _walk_unknown(value, node.item, (*path, i), origins, issues, root, unions)
 
 
+def _markers(
+    data: Any, path: KeyPath, origins: Mapping[KeyPath, Origin], issues: list[Issue]
+) -> None:
+    """Every ``???`` in data the schema does not type (``Any``, a model's allowed extras)."""
+    mapping: dict[Any, Any] = data  # as in _walk_unknown: typed names for the checks below
+    items: list[Any] = data
+    if data.__class__ is str:
+        if data == MANDATORY:
+            issues.append(_mandatory(path, origins))
+    elif isinstance(data, dict):
+        for key, value in mapping.items():
+            _markers(value, (*path, key), origins, issues)
+    elif isinstance(data, list):
+        for i, value in enumerate(items):
+            _markers(value, (*path, i), origins, issues)
+
+
+def _bool_number(
+    path: KeyPath, value: bool, expected: str, origins: Mapping[KeyPath, Origin]
+) -> Issue:
+    return Issue(
+        path=path,
+        message=f"Input should be a valid {expected}, not a boolean (got {value!r})",
+        origin=origins.get(path) or _nearest(origins, path),
+        value=value,
+        kind="bool_type",
+    )
+
+
 def _unknown(
     path: KeyPath,
     key: str,
@@ -230,6 +288,10 @@ def _unknown(
     if not suggestions:
         suggestions = tuple(_elsewhere(root, key, full))
     origin = origins.get(full) or _nearest(origins, path)
+    if origin is not None and origin.file is not None:
+        from .read.yaml_loader import key_origin  # only once a key is reported
+
+        origin = key_origin(origin, key)
     return Issue(
         path=full,
         message=f"unknown key {clip(format_path(full))!r}",
@@ -305,12 +367,29 @@ def _show(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def _setters(path: KeyPath) -> str:
+    """The sources of a program run the usual way."""
+    where = f"on the command line ({format_path(path)}=...)"
+    return f"config-defaults.yaml, a --configs file or {where}"
+
+
+def _no_option(node: TypeNode | None, raw: Any) -> tuple[str, tuple[str, ...]] | None:
+    """For a word given where a typed group takes an option name, the message naming the
+    options (and the near miss); ``None`` when ``node`` is no typed group."""
+    if node is None or not node.discriminator or not node.tagged or not isinstance(raw, str):
+        return None
+    options = [str(tag) for tag in node.tagged]
+    close = tuple(suggest(raw, options))
+    return f"no option {raw!r}; choose one of {', '.join(options)}", close
+
+
 def _translate(
     exc: ValidationError,
     data: Any,
     origins: Mapping[KeyPath, Origin],
     tree: TypeNode,
     reported: set[KeyPath],
+    setters: Callable[[KeyPath], str],
 ) -> list[Issue]:
     grouped: dict[KeyPath, list[dict[str, Any]]] = {}
     errors: Any = exc.errors(include_url=False)
@@ -332,26 +411,27 @@ def _translate(
         secret = _secret_at(tree, path)
         value: Any = None
         hint = None
+        suggestions: tuple[str, ...] = ()
         if kind == "missing":
             origin = _nearest(origins, path[:-1]) if path else None
             origin = origin or missing_origin()
-            hint = (
-                f"set it in config-defaults.yaml, a --configs file, or on the command line "
-                f"({format_path(path)}=...)"
-            )
+            message = "required, and no source sets it"
+            hint = f"set it in {setters(path)}"
         else:
             origin = origins.get(path) or _nearest(origins, path) or Origin(SourceKind.DEFAULT)
             raw = first.get("input")
             value = MASK if secret else raw
-            if kind == "extra_forbidden":
-                message = f"unknown key {format_path(path)!r}"
-                issues.append(
-                    Issue(path, message, origin, value, "unknown_key", show_path=False)
-                )
+            if kind == "extra_forbidden" and path:
+                issue = _unknown(path[:-1], str(path[-1]), {}, origins, tree)
+                issues.append(Issue(path, issue.message, issue.origin, value, "unknown_key",
+                                    show_path=False))  # fmt: skip
                 continue
-            if not isinstance(raw, (dict, list)):
+            option = _no_option(node_at(tree, path), raw)
+            if option is not None:
+                message, suggestions = option
+            elif not isinstance(raw, (dict, list)):
                 message += f" (got {MASK if secret else _show(raw)})"
-        issues.append(Issue(path, message, origin, value, kind, hint=hint))
+        issues.append(Issue(path, message, origin, value, kind, hint=hint, suggestions=suggestions))
     return issues
 
 

@@ -123,6 +123,12 @@ def _parser() -> argparse.ArgumentParser:
         default="plain",
         help="plain YAML, or the desc/value form of config-defaults.yaml",
     )
+    schema.add_argument(
+        "--partial",
+        action="store_true",
+        help="nothing required: the schema of fragments (--configs files, group options), "
+        "as check --partial checks them",
+    )
     schema.add_argument("-o", "--output", metavar="FILE", help="write to FILE (default stdout)")
     schema.add_argument(
         "--check", action="store_true", help="exit 1 when FILE differs from the schema"
@@ -310,11 +316,11 @@ def _output(text: str, path: str | None) -> int:
     return 0
 
 
-def schema_text(schema: type[Any], style: str) -> str:
+def schema_text(schema: type[Any], style: str, partial: bool = False) -> str:
     """The JSON Schema as the files under ``schemas/`` hold it (2-space indent, final newline)."""
     return (
         json.dumps(
-            json_schema(schema, "wandb" if style == "wandb" else "plain"),
+            json_schema(schema, "wandb" if style == "wandb" else "plain", partial=partial),
             indent=2,
             ensure_ascii=False,
         )
@@ -324,7 +330,7 @@ def schema_text(schema: type[Any], style: str) -> str:
 
 def _run_schema(args: argparse.Namespace, args_list: Sequence[str]) -> int:
     schema = load_schema(args.ref, _ref_origin(args_list, args.ref))
-    text = schema_text(schema, args.style)
+    text = schema_text(schema, args.style, args.partial)
     if not args.check:
         return _output(text, args.output)
     if args.output is None:

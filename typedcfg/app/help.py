@@ -22,12 +22,13 @@ from typing import Any
 
 from .._plain import as_plain
 from .._typing import is_mapping
-from ..errors import MASK, TypedcfgError
+from ..errors import MASK, ConfigValidationError, TypedcfgError
 from ..pipeline import CWD_DEFAULTS, find_defaults_file
-from ..provenance import KeyPath, SourceKind
+from ..provenance import KeyPath, Origin, SourceKind, format_path
 from ..read.masking import has_secrets
 from ..read.sources import file_layer
 from ..typeinfo import MODEL, UNION, TypeNode, schema_tree, type_name
+from ..validate import validate
 
 __all__ = ["attribute_docstrings", "group_options", "render_help"]
 
@@ -50,6 +51,7 @@ class _Row:
     default: str
     description: str | None
     note: str | None = None
+    problem: str | None = None
 
 
 def render_help(
@@ -65,6 +67,7 @@ def render_help(
     path = find_defaults_file(defaults)
     file_data: Mapping[str, Any] = {}
     file_desc: dict[KeyPath, str] = {}
+    problems: dict[str, str] = {}
     problem: TypedcfgError | None = None
     if path is not None:
         try:
@@ -73,6 +76,7 @@ def render_help(
             problem = exc
         else:
             file_data, file_desc = layer.data, layer.descriptions
+            problems = _file_problems(schema, layer.data, layer.origins)
     lines = [f"usage: {prog} [-h] [--cfg] [--explain] [-m] [--configs FILE ...] [key=value ...]"]
     doc = inspect.getdoc(fn)
     if doc:
@@ -87,6 +91,8 @@ def render_help(
         if row.note:
             head += f"  [{row.note}]"
         lines.append(head)
+        if row.key in problems:  # the run would stop there: say so before it is started
+            lines.append(f"      invalid default: {problems[row.key]}")
         if row.description:
             lines += textwrap.wrap(
                 row.description, WIDTH, initial_indent="      ", subsequent_indent="      "
@@ -97,6 +103,48 @@ def render_help(
     if groups:
         lines += ["", "config groups: choose with group=option", *groups]
     return "\n".join(lines), problem
+
+
+def _file_problems(
+    schema: type, data: dict[str, Any], origins: Mapping[KeyPath, Origin]
+) -> dict[str, str]:
+    """Dotted key -> ``location: message`` for each value of the defaults file that does not
+    fit the schema (a required field it leaves unset is not a problem of the file)."""
+    try:
+        validate(schema, data, origins)
+    except ConfigValidationError as exc:
+        return {
+            format_path(issue.path): f"{issue.origin}: {issue.message}" if issue.origin
+            else issue.message
+            for issue in exc.issues
+            if issue.kind != "missing"
+        }
+    return {}
+
+
+def _constraints(cls: type | None, name: str) -> str:
+    """``(> 0)`` for ``Field(gt=0)``: the bounds and lengths pydantic checks, in short."""
+    fields: Mapping[str, Any] = getattr(cls, "__pydantic_fields__", None) or {}
+    info: Any = fields.get(name)
+    words: list[str] = []
+    for meta in getattr(info, "metadata", ()):
+        for attr, word in _BOUNDS:
+            bound = getattr(meta, attr, None)
+            if bound is not None:
+                words.append(f"{word} {bound!r}" if isinstance(bound, str) else f"{word} {bound}")
+    return f" ({', '.join(words)})" if words else ""
+
+
+_BOUNDS = (
+    ("gt", ">"),
+    ("ge", ">="),
+    ("lt", "<"),
+    ("le", "<="),
+    ("multiple_of", "multiple of"),
+    ("min_length", "length >="),
+    ("max_length", "length <="),
+    ("pattern", "matching"),
+)
 
 
 def _config_dir(config_dir: Any, defaults_path: str | None) -> str | None:
@@ -153,7 +201,7 @@ def _rows(
         else:
             yield _Row(
                 dotted,
-                type_name(child.annotation),
+                type_name(child.annotation) + _constraints(node.cls, field.name),
                 _default_text(default, field.required, child.secret or has_secrets(child)),
                 description,
                 note,

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, overload
 
 from ..errors import SchemaError, TypedcfgError
 from ..pipeline import CWD_DEFAULTS, Loaded
+from ..provenance import running
 from ..typeinfo import is_schema, schema_tree
 from .flags import (
     _JOB_ENV,
@@ -128,8 +129,13 @@ class MainFunction(Generic[R]):
         if job is not None:
             return self._job(loaded, runs_dir, tokens, job)
         if runs_dir is None:
-            return self.__wrapped__(loaded.config)
+            return self._call(loaded)
         return self._recorded(loaded, runs_dir, tokens)
+
+    def _call(self, loaded: Loaded[Any]) -> R:
+        """The function itself; ``to_wandb(cfg)`` inside it knows where each key came from."""
+        with running(loaded.config, loaded.provenance):
+            return self.__wrapped__(loaded.config)
 
     def _recorded(
         self,
@@ -161,7 +167,7 @@ class MainFunction(Generic[R]):
                 raise SystemExit(USAGE_EXIT) from None
             if on_run is not None:
                 on_run(os.fspath(run.dir.resolve()))
-            return self.__wrapped__(loaded.config)
+            return self._call(loaded)
 
     def _job(
         self, loaded: Loaded[Any], runs_dir: str | None, tokens: Sequence[str], job: dict[str, Any]
@@ -183,7 +189,7 @@ class MainFunction(Generic[R]):
         outcome: dict[str, Any] = {"status": "failed", "value": None, "error": None, "run": None}
         try:
             if runs_dir is None:
-                value = self.__wrapped__(loaded.config)
+                value = self._call(loaded)
             else:
                 sweep = {k: v for k, v in job.items() if k != "result"}
 

@@ -10,10 +10,8 @@ converts values the way wandb would, then warns once per key with a
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, cast
-
-from pydantic import BaseModel
 
 from .._plain import as_plain
 from ..errors import (
@@ -24,8 +22,9 @@ from ..errors import (
     StrippedKeyWarning,
     UnsafeKeyWarning,
 )
-from ..provenance import KeyPath, Origin, Provenance
+from ..provenance import KeyPath
 from ..typeinfo import is_schema, schema_tree
+from .origins import OriginLookup, attr, no_origin, origin_lookup, wrapped
 from .wandb_values import display_key, is_mapping, json_safe
 
 __all__ = [
@@ -38,7 +37,6 @@ __all__ = [
     "warn_keys",
 ]
 
-OriginLookup = Callable[[KeyPath], "Origin | None"]
 
 
 def flatten(obj: Any, sep: str = ".") -> dict[str, Any]:
@@ -46,30 +44,50 @@ def flatten(obj: Any, sep: str = ".") -> dict[str, Any]:
 
     Accepts a model instance, a dataclass, a ``Loaded`` or a mapping. Lists stay values.
 
+    Warns:
+        DottedKeyWarning: once per key that holds ``sep`` (``{"x.y": 1}`` flattens to the name
+            of ``{"x": {"y": 1}}``), starting with where the key was written when that is
+            known (``file:line:col`` from a ``Loaded``, or inside ``@typedcfg.main``).
+
     Raises:
         CompositionError: two keys flatten to the same name (``{"a.b": 1, "a": {"b": 2}}``);
             the message names both original keys.
     """
     data = as_plain(obj)
+    return _flattened(data, sep, obj)
+
+
+def _flattened(data: Any, sep: str, obj: Any, warn: bool = True) -> dict[str, Any]:
+    """``flatten`` of plain data; ``obj`` (what the caller passed) says where keys came from."""
     out: dict[str, Any] = {}
-    if _flatten_fast(data, "", sep, out):
+    dotted: list[bool] = []
+    if _flatten_fast(data, "", sep, out, dotted):
+        if dotted and warn:
+            categories = (DottedKeyWarning,)
+            warn_keys(data, sep, origin_lookup(obj), _where(obj), 3, categories)
         return out
     # Two keys flatten to one name: walk again, keeping each name's key path, to say which.
-    _flatten_into(data, (), sep, {}, {}, _origin_lookup(obj))
+    _flatten_into(data, (), sep, {}, {}, origin_lookup(obj))
     raise AssertionError("unreachable: the first walk found a collision")  # pragma: no cover
 
 
-def _flatten_fast(data: Mapping[Any, Any], prefix: str, sep: str, out: dict[str, Any]) -> bool:
-    """Flatten into ``out`` with string prefixes; False at the first name seen twice.
+def _flatten_fast(
+    data: Mapping[Any, Any], prefix: str, sep: str, out: dict[str, Any], dotted: list[bool]
+) -> bool:
+    """Flatten into ``out`` with string prefixes; False at the first name seen twice. A key
+    holding ``sep`` appends to ``dotted``.
 
     The hot path (``flatten`` runs on every export): no key-path tuples, no per-leaf join.
     """
     for key, value in data.items():
-        name = prefix + (key if key.__class__ is str else str(key))
+        part = key if key.__class__ is str else str(key)
+        if sep in part:
+            dotted.append(True)
+        name = prefix + part
         if (
             value.__class__ is dict or (value.__class__ not in _LEAF_TYPES and is_mapping(value))
         ) and value:  # the type first: an array's truth value is an error
-            if not _flatten_fast(value, name + sep, sep, out):
+            if not _flatten_fast(value, name + sep, sep, out, dotted):
                 return False
             continue
         if name in out:
@@ -148,30 +166,36 @@ def key_warnings(
     sep: str = ".",
     origin_of: OriginLookup | None = None,
     where: str | None = None,
+    categories: tuple[type[KeyWarning], ...] = (KeyWarning,),
 ) -> list[KeyWarning]:
     """Every key of ``data`` that wandb would mangle, hide or make ambiguous, as warnings.
 
-    Each warning's text starts with where the key was written (``origin_of(path)``, else
-    ``where``), then the key path, what wandb does with it and a safe spelling. The warning
-    object also carries ``path``, ``origin`` and ``safe`` attributes.
+    Each warning's text starts with where the key was written (``origin_of(path)``, at the key
+    itself for a key from a file; else ``where``), then the key path, what wandb does with it
+    and a safe spelling. The warning object also carries ``path``, ``origin`` and ``safe``
+    attributes. Only warnings of ``categories`` are made.
     """
     found: list[KeyWarning] = []
     seen: set[tuple[type[KeyWarning], KeyPath]] = set()
-    lookup = origin_of or _no_origin
+    lookup = origin_of or no_origin
     for path in _key_paths(data, ()):
         for category, message, safe in _problems(path, sep):
-            if (category, path) in seen:  # once per key per export
-                continue
+            if (category, path) in seen or not issubclass(category, categories):
+                continue  # once per key per export
             seen.add((category, path))
             origin = lookup(path)
+            if origin is not None and origin.file is not None:
+                from ..read.yaml_loader import key_origin  # only for a key worth a warning
+
+                origin = key_origin(origin, path[-1])
             location = str(origin) if origin is not None else where
             text = f"{display_key(path)}: {message}"
             if location:
                 text = f"{location}: {text}"
             warning = category(text)
-            warning.path = path  # type: ignore[attr-defined]
-            warning.origin = origin  # type: ignore[attr-defined]
-            warning.safe = safe  # type: ignore[attr-defined]
+            warning.path = path
+            warning.origin = origin
+            warning.safe = safe
             found.append(warning)
     return found
 
@@ -182,14 +206,13 @@ def warn_keys(
     origin_of: OriginLookup | None = None,
     where: str | None = None,
     stacklevel: int = 2,
+    categories: tuple[type[KeyWarning], ...] = (KeyWarning,),
 ) -> None:
     """Issue :func:`key_warnings` with :func:`warnings.warn` (for loaders and exporters)."""
-    for warning in key_warnings(data, sep, origin_of, where):
+    for warning in key_warnings(data, sep, origin_of, where, categories):
         warnings.warn(warning, stacklevel=stacklevel + 1)
 
 
-def _no_origin(path: KeyPath) -> Origin | None:
-    return None
 
 
 def _key_paths(data: Mapping[Any, Any], path: KeyPath) -> list[KeyPath]:
@@ -285,7 +308,7 @@ def to_wandb(obj: Any, desc: bool = False, sep: str = ".") -> dict[str, Any]:
         CompositionError: two keys become one (``--lr`` and ``lr``, ``1`` and ``"1"``, or
             ``{"a.b": 1, "a": {"b": 2}}`` in the flattened view); both keys are named.
     """
-    origin_of = _origin_lookup(obj)
+    origin_of = origin_lookup(obj)
     plain: Any = as_plain(obj)
     if not is_mapping(plain):
         raise CompositionError(
@@ -295,7 +318,7 @@ def to_wandb(obj: Any, desc: bool = False, sep: str = ".") -> dict[str, Any]:
     where = _where(obj)
     warn_keys(plain, sep, origin_of, where, stacklevel=2)
     data = _string_keys(plain, (), origin_of)
-    flatten(data, sep)  # raises on names that collide in wandb's flattened view
+    _flattened(data, sep, obj, warn=False)  # raises on names that collide in the flat view
     safe: dict[str, Any] = json_safe(data)
     if not desc:
         return safe
@@ -303,22 +326,14 @@ def to_wandb(obj: Any, desc: bool = False, sep: str = ".") -> dict[str, Any]:
     return {key: {"desc": texts.get(key), "value": value} for key, value in safe.items()}
 
 
-def _attr(obj: Any, name: str) -> Any:
-    """``obj.name`` when the class defines it (never a config key found through ``__getattr__``)."""
-    cls: Any = obj.__class__
-    return getattr(obj, name) if hasattr(cls, name) else None
 
 
-def _wrapped(obj: Any) -> bool:
-    """True for ``Loaded`` and ``RunConfig``: objects that carry a config plus facts about it."""
-    kind: Any = obj.__class__
-    return not isinstance(obj, (BaseModel, Mapping)) and hasattr(kind, "__typedcfg_config__")
 
 
 def _schema_of(obj: Any) -> type | None:
     """The schema class behind ``obj``, when there is one."""
-    inner = obj.__typedcfg_config__() if _wrapped(obj) else obj
-    schema: Any = _attr(obj, "schema") if _wrapped(obj) else None
+    inner = obj.__typedcfg_config__() if wrapped(obj) else obj
+    schema: Any = attr(obj, "schema") if wrapped(obj) else None
     if schema is None and is_schema(type(inner)):
         schema = inner.__class__
     return schema if isinstance(schema, type) and is_schema(schema) else None
@@ -330,12 +345,6 @@ def _where(obj: Any) -> str:
     return schema.__name__ if schema is not None else type(obj).__name__
 
 
-def _origin_lookup(obj: Any) -> OriginLookup:
-    """Where each key path was written, when ``obj`` carries provenance (Loaded, RunConfig)."""
-    provenance = _attr(obj, "provenance") if _wrapped(obj) else None
-    if not isinstance(provenance, Provenance):
-        return _no_origin
-    return provenance.get_path
 
 
 def _string_keys(data: Mapping[Any, Any], path: KeyPath, origin_of: OriginLookup) -> Any:
@@ -368,7 +377,7 @@ def _descriptions(obj: Any) -> dict[str, str]:
         for key, field in schema_tree(schema).fields.items():
             if field.description:
                 texts[key] = field.description
-    from_files = _attr(obj, "descriptions") if _wrapped(obj) else None
+    from_files = attr(obj, "descriptions") if wrapped(obj) else None
     if is_mapping(from_files):
         for key, text in from_files.items():
             if isinstance(key, str) and isinstance(text, str) and "." not in key:

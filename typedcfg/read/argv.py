@@ -17,7 +17,7 @@ from ..errors import MASK, OverrideError
 from ..provenance import (
     Origin,
 )
-from ..typeinfo import TypeNode
+from ..typeinfo import TypeNode, node_at, scalar_types, type_name
 from .grammar import _KEY, Op, Override, _check_depth, _split_key, parse_override
 from .yaml_walk import MAX_DEPTH
 
@@ -41,11 +41,14 @@ class Argv(Record):
         self.overrides = overrides
 
 
-def split_argv(argv: Sequence[str], tree: TypeNode | None = None) -> Argv:
+def split_argv(
+    argv: Sequence[str], tree: TypeNode | None = None, *, schema: TypeNode | None = None
+) -> Argv:
     """Split tokens into ``--configs`` files and overrides.
 
     With the schema's ``tree``, a token that sets a secret field gets an origin whose text has
     the value masked (``argv[0] 'api_key=**********'``), so no message or record shows it.
+    With ``schema`` (or ``tree``), a bare ``--flag`` is checked to name a bool field.
 
     Accepted: ``key=value``, ``+key=value``, ``++key=value``, ``~key``; ``--key=value``,
     ``--key value`` and a bare ``--flag`` (``flag=true``), as wandb sweep agents write them;
@@ -53,7 +56,8 @@ def split_argv(argv: Sequence[str], tree: TypeNode | None = None) -> Argv:
     ``{"lr": 0.1}`` (wandb's ``${args_json}``). After ``--`` every token is an override.
 
     Raises:
-        OverrideError: a token that is neither a flag nor an override, or an empty ``--configs``.
+        OverrideError: a token that is neither a flag nor an override, an empty ``--configs``,
+            or a bare ``--flag`` for a field that is not a bool.
     """
     configs: list[tuple[str, Origin]] = []
     overrides: list[Override] = []
@@ -89,8 +93,8 @@ def split_argv(argv: Sequence[str], tree: TypeNode | None = None) -> Argv:
                 body = token[2:]
                 masked = _masked_token(token, tree) if tree is not None else None
                 origin = Origin.argv(i, masked or token)
-                if "=" in body:
-                    overrides.append(_reparse(body, origin, masked is not None))
+                if "=" in body:  # positions in messages count the '--' too
+                    overrides.append(_reparse(body, origin, masked is not None, 2))
                 elif (
                     i + 1 < n
                     and not tokens[i + 1].startswith("--")
@@ -104,10 +108,10 @@ def split_argv(argv: Sequence[str], tree: TypeNode | None = None) -> Argv:
                     value_token = tokens[i + 1]
                     secret = tree is not None and _secret_key(body, tree, value_token)
                     origin = Origin.argv(i, f"{token} {MASK if secret else value_token}")
-                    overrides.append(_reparse(f"{body}={value_token}", origin, secret))
+                    overrides.append(_reparse(f"{body}={value_token}", origin, secret, 2))
                     i += 1
                 else:
-                    overrides.append(_reparse(f"{body}=true", origin))
+                    overrides.append(_bare_flag(body, origin, schema or tree))
                 i += 1
                 continue
             if token.lstrip().startswith("{") and token.rstrip().endswith("}"):
@@ -132,6 +136,22 @@ def split_argv(argv: Sequence[str], tree: TypeNode | None = None) -> Argv:
             overrides.append(_reparse(token, Origin.argv(i, masked), True))
         i += 1
     return Argv(tuple(configs), tuple(overrides))
+
+
+def _bare_flag(body: str, origin: Origin, tree: TypeNode | None) -> Override:
+    """A ``--flag`` with no value: ``flag=true`` for a bool field (as argparse's
+    ``store_true``); a field of any other type needs its value (argparse's ``expected one
+    argument``), rather than reading ``true`` as 1 or as the text 'true'. A key the schema does
+    not know stays ``true``, so validation reports it as unknown, with did-you-mean."""
+    node = node_at(tree, tuple(body.split("."))) if tree is not None else None
+    if node is not None and bool not in scalar_types(node):
+        flag = f"--{body}"
+        raise OverrideError(
+            f"{body} needs a value ({type_name(node.annotation)})",
+            origin=origin,
+            hint=f"a bare {flag} is only for bool fields; write {flag} VALUE or {flag}=VALUE",
+        )
+    return _reparse(f"{body}=true", origin)
 
 
 def _config_files(tokens: list[str], i: int) -> tuple[list[tuple[str, Origin]], int]:
@@ -235,9 +255,9 @@ def _is_file_token(token: str) -> bool:
     return not token.startswith(("-", "+", "~")) and "=" not in token
 
 
-def _reparse(body: str, origin: Origin, secret: bool = False) -> Override:
+def _reparse(body: str, origin: Origin, secret: bool = False, shift: int = 0) -> Override:
     try:
-        return parse_override(body, origin.index or 0, origin=origin)
+        return parse_override(body, origin.index or 0, origin=origin, shift=shift)
     except OverrideError:
         if not secret:
             raise

@@ -25,7 +25,7 @@ from .line_reader import parse_block
 from .scalars import _CORE, parse_scalar
 from .yaml_walk import _CONTAINER, _PLAIN, _TEXT, MAX_DEPTH, Document, _origin, _Walker
 
-__all__ = ["Document", "parse_scalar", "parse_yaml", "read_text"]
+__all__ = ["Document", "key_origin", "parse_scalar", "parse_yaml", "read_text"]
 
 
 class _NullResolver:
@@ -184,3 +184,62 @@ def _parse(
     return doc
 
 
+
+
+def key_origin(origin: Origin, key: object) -> Origin:
+    """Where ``key`` is written, given the ``origin`` of its value (or of the key itself).
+
+    Origins record values; an unknown key is best shown at the key, where editors and GitHub
+    annotations put it (a desc/value entry's ``value`` may sit two lines below its key). The
+    file is composed again, which only happens once a key is reported. The innermost mapping
+    entry named ``key`` whose key or value holds the position wins; the origin is returned
+    unchanged when the file cannot be read or nothing matches.
+    """
+    if origin.file is None or origin.line is None or origin.column is None:
+        return origin
+    try:
+        loader = _Loader(read_text(origin.file, origin.kind))
+        try:
+            root = loader.get_single_node()
+        finally:
+            loader.dispose()
+    except (yaml.YAMLError, ConfigFileError, RecursionError):
+        return origin
+    spot = (origin.line - 1, origin.column - 1)
+    name = str(key)
+    found = None
+    stack = [root] if root is not None else []
+    seen: set[int] = set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:  # an alias: one node reached twice
+            continue
+        seen.add(id(node))
+        if isinstance(node, MappingNode):
+            for k, v in node.value:
+                # Of the entries named ``key`` that hold the spot, the innermost starts last.
+                if (
+                    isinstance(k, ScalarNode)
+                    and k.value == name
+                    and (_start(k) == spot or _holds(v, spot))
+                    and (found is None or _start(k) > _start(found))
+                ):
+                    found = k
+                stack.append(v)
+        elif isinstance(node, SequenceNode):
+            stack.extend(node.value)
+    if found is None:
+        return origin
+    mark = found.start_mark
+    return Origin(origin.kind, origin.file, mark.line + 1, mark.column + 1)
+
+
+def _start(node: Any) -> tuple[int, int]:
+    return (node.start_mark.line, node.start_mark.column)
+
+
+def _holds(node: Any, spot: tuple[int, int]) -> bool:
+    """True when ``spot`` (0-based line, column) lies in the text of ``node``."""
+    return _start(node) <= spot < (node.end_mark.line, node.end_mark.column) or (
+        _start(node) == spot
+    )

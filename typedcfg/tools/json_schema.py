@@ -104,7 +104,9 @@ def _close(json_schema: JsonSchemaValue, cls: type[Any]) -> JsonSchemaValue:
     return json_schema
 
 
-def json_schema(schema: type[Any], style: Style = "plain") -> dict[str, Any]:
+def json_schema(
+    schema: type[Any], style: Style = "plain", *, partial: bool = False
+) -> dict[str, Any]:
     """The JSON Schema of config files for ``schema``.
 
     Args:
@@ -112,6 +114,8 @@ def json_schema(schema: type[Any], style: Style = "plain") -> dict[str, Any]:
         style: ``"plain"`` for plain YAML files (``optim: {lr: 0.1}``); ``"wandb"`` for the
             desc/value form of ``config-defaults.yaml`` (``lr: {desc: ..., value: 0.1}``,
             optionally with ``wandb_version: 1``).
+        partial: nothing required at any depth, for fragments (``--configs`` files, group
+            options), as ``check --partial`` checks them; desc/value entries keep ``value``.
 
     Returns:
         A JSON-serialisable dict (draft 2020-12), ready for ``json.dumps``.
@@ -131,6 +135,10 @@ def json_schema(schema: type[Any], style: Style = "plain") -> dict[str, Any]:
             f"{type_name(schema)}: cannot generate a JSON Schema: {exc}"
         ) from exc
     plain = _resolve_root(plain)
+    if partial:
+        from .partial import drop_required
+
+        drop_required(plain)
     if tree.children is not None and "defaults" not in tree.children:
         # Any typedcfg config file may start with a defaults list (typedcfg consumes it).
         plain.setdefault("properties", {})["defaults"] = _DEFAULTS_LIST_SCHEMA

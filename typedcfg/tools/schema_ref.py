@@ -33,7 +33,7 @@ def load_schema(ref: str, origin: Origin | None = None) -> type[Any]:
             origin=origin,
         )
     if where.endswith(".py") or "/" in where or os.sep in where:
-        obj: Any = _import_file(where)
+        obj: Any = _import_file(where, origin)
     else:
         obj = _import_module(where, origin)
     for part in attr.split("."):
@@ -56,10 +56,14 @@ def load_schema(ref: str, origin: Origin | None = None) -> type[Any]:
     return schema
 
 
-def _import_file(path: str) -> Any:
+def _import_file(path: str, ref_origin: Origin) -> Any:
     origin = Origin(SourceKind.CODE, file=path)
     if not os.path.isfile(path):
-        raise SchemaError("schema file not found", origin=origin)
+        raise SchemaError(
+            f"schema file {path!r} not found",
+            origin=ref_origin,  # the argument that names it, as for a missing attribute
+            suggestions=_near_files(path),
+        )
     full = os.path.abspath(path)
     name = _module_name(full)
     loaded = sys.modules.get(name)
@@ -91,6 +95,16 @@ def _import_file(path: str) -> Any:
         if added and folder in sys.path:
             sys.path.remove(folder)
     return module
+
+
+def _near_files(path: str) -> list[str]:
+    """Python files beside where ``path`` points whose names are close to its name."""
+    folder, name = os.path.split(path)
+    try:
+        names = [n for n in os.listdir(folder or ".") if n.endswith(".py")]
+    except OSError:
+        return []
+    return [os.path.join(folder, n) for n in suggest(name, names)]
 
 
 def _module_name(full: str) -> str:
