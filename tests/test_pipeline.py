@@ -141,7 +141,7 @@ def test_unknown_keys_are_errors_at_every_depth(write) -> None:  # type: ignore[
     assert str(info.value).splitlines() == [
         "config-defaults.yaml:1:1: unknown key 'epocs'; did you mean 'epochs'?",
         "config-defaults.yaml:3:3: unknown key 'data.pth'; did you mean 'data.path'?",
-        "config-defaults.yaml:7:13: unknown key 'optim.momentun'; did you mean 'optim.momentum'?",
+        "config-defaults.yaml:7:3: unknown key 'optim.momentun'; did you mean 'optim.momentum'?",
     ]
 
 

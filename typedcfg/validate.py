@@ -96,7 +96,7 @@ def validate(
             issues.extend(_union_leftovers(result, data, unions, origins, tree))
         if not issues:
             return cast(T, result)
-    raise ConfigValidationError(_ordered(issues))
+    raise ConfigValidationError(_ordered(_at_keys(issues)))
 
 
 def _union_leftovers(
@@ -246,6 +246,26 @@ def _walk_unknown(
                 _walk_unknown(value, node.item, (*path, i), origins, issues, root, unions)
 
 
+def _at_keys(issues: list[Issue]) -> list[Issue]:
+    """Unknown keys from files located at the key rather than at its value (one read per file)."""
+    moved: list[int] = []
+    queries: list[tuple[Origin, object]] = []
+    for i, issue in enumerate(issues):
+        if issue.kind == "unknown_key" and issue.origin is not None and issue.origin.file:
+            moved.append(i)
+            queries.append((issue.origin, issue.path[-1]))
+    if not moved:
+        return issues
+    from .read.yaml_loader import key_origins  # only once a key is reported
+
+    out = list(issues)
+    for i, origin in zip(moved, key_origins(queries), strict=True):
+        s = issues[i]
+        out[i] = Issue(s.path, s.message, origin, s.value, s.kind, s.suggestions, s.hint,
+                       s.show_path)  # fmt: skip
+    return out
+
+
 def _markers(
     data: Any, path: KeyPath, origins: Mapping[KeyPath, Origin], issues: list[Issue]
 ) -> None:
@@ -288,10 +308,6 @@ def _unknown(
     if not suggestions:
         suggestions = tuple(_elsewhere(root, key, full))
     origin = origins.get(full) or _nearest(origins, path)
-    if origin is not None and origin.file is not None:
-        from .read.yaml_loader import key_origin  # only once a key is reported
-
-        origin = key_origin(origin, key)
     return Issue(
         path=full,
         message=f"unknown key {clip(format_path(full))!r}",

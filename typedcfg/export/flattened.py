@@ -175,29 +175,35 @@ def key_warnings(
     and a safe spelling. The warning object also carries ``path``, ``origin`` and ``safe``
     attributes. Only warnings of ``categories`` are made.
     """
-    found: list[KeyWarning] = []
     seen: set[tuple[type[KeyWarning], KeyPath]] = set()
     lookup = origin_of or no_origin
+    made: list[tuple[KeyPath, type[KeyWarning], str, str]] = []
     for path in _key_paths(data, ()):
         for category, message, safe in _problems(path, sep):
             if (category, path) in seen or not issubclass(category, categories):
                 continue  # once per key per export
             seen.add((category, path))
-            origin = lookup(path)
-            if origin is not None and origin.file is not None:
-                from ..read.yaml_loader import key_origin  # only for a key worth a warning
+            made.append((path, category, message, safe))
+    origins = [lookup(path) for path, *_ in made]
+    in_files = [(i, o) for i, o in enumerate(origins) if o is not None and o.file is not None]
+    if in_files:  # located at the key itself, each file read once
+        from ..read.yaml_loader import key_origins
 
-                origin = key_origin(origin, path[-1])
-            location = str(origin) if origin is not None else where
-            text = f"{display_key(path)}: {message}"
-            if location:
-                text = f"{location}: {text}"
-            warning = category(text)
-            warning.path = path
-            warning.origin = origin
-            warning.safe = safe
-            found.append(warning)
-    return found
+        found = key_origins([(origin, made[i][0][-1]) for i, origin in in_files])
+        for (i, _), place in zip(in_files, found, strict=True):
+            origins[i] = place
+    warnings_made: list[KeyWarning] = []
+    for (path, category, message, safe), origin in zip(made, origins, strict=True):
+        location = str(origin) if origin is not None else where
+        text = f"{display_key(path)}: {message}"
+        if location:
+            text = f"{location}: {text}"
+        warning = category(text)
+        warning.path = path
+        warning.origin = origin
+        warning.safe = safe
+        warnings_made.append(warning)
+    return warnings_made
 
 
 def warn_keys(

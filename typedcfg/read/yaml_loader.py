@@ -10,10 +10,12 @@ unquoted scalars the way the schema field wants them.
 
 from __future__ import annotations
 
+import collections
+from collections.abc import Sequence
 from typing import Any
 
 import yaml
-from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.reader import Reader, ReaderError
 
 from ..errors import ConfigFileError
@@ -25,7 +27,7 @@ from .line_reader import parse_block
 from .scalars import _CORE, parse_scalar
 from .yaml_walk import _CONTAINER, _PLAIN, _TEXT, MAX_DEPTH, Document, _origin, _Walker
 
-__all__ = ["Document", "key_origin", "parse_scalar", "parse_yaml", "read_text"]
+__all__ = ["Document", "key_origins", "parse_scalar", "parse_yaml", "read_text"]
 
 
 class _NullResolver:
@@ -186,60 +188,79 @@ def _parse(
 
 
 
-def key_origin(origin: Origin, key: object) -> Origin:
-    """Where ``key`` is written, given the ``origin`` of its value (or of the key itself).
+def key_origins(queries: Sequence[tuple[Origin, object]]) -> list[Origin]:
+    """Where each key is written, given the ``origin`` of its value (or of the key itself).
 
     Origins record values; an unknown key is best shown at the key, where editors and GitHub
-    annotations put it (a desc/value entry's ``value`` may sit two lines below its key). The
-    file is composed again, which only happens once a key is reported. The innermost mapping
-    entry named ``key`` whose key or value holds the position wins; the origin is returned
-    unchanged when the file cannot be read or nothing matches.
+    annotations put it (a desc/value entry's ``value`` may sit two lines below its key). Each
+    file is composed again, once for all its keys, and only once a key is reported. An origin
+    is returned unchanged when its file cannot be read or no entry matches.
     """
-    if origin.file is None or origin.line is None or origin.column is None:
-        return origin
+    found = [origin for origin, _ in queries]
+    by_file: dict[tuple[str, SourceKind], list[int]] = {}
+    for i, (origin, _) in enumerate(queries):
+        if origin.file is not None and origin.line is not None and origin.column is not None:
+            by_file.setdefault((origin.file, origin.kind), []).append(i)
+    for (file, kind), indexes in by_file.items():
+        index = _key_index(file, kind)
+        if index is None:
+            continue
+        exact, top = index
+        for i in indexes:
+            origin, key = queries[i]
+            spot = ((origin.line or 1) - 1, (origin.column or 1) - 1)
+            node = exact.get((str(key), spot))
+            entry = top.get(str(key))
+            if node is None and entry is not None and _holds(entry[1], spot):
+                node = entry[0]  # a desc/value entry: the spot is its 'value'
+            if node is not None:
+                mark = node.start_mark
+                found[i] = Origin(kind, file, mark.line + 1, mark.column + 1)
+    return found
+
+
+_Spot = tuple[int, int]
+
+
+def _key_index(
+    file: str, kind: SourceKind
+) -> tuple[dict[tuple[str, _Spot], Node], dict[str, tuple[Node, Node]]] | None:
+    """Every mapping key of the file by (name, where its key or its value starts), the
+    innermost winning; and the top-level entries by name."""
     try:
-        loader = _Loader(read_text(origin.file, origin.kind))
+        loader = _Loader(read_text(file, kind))
         try:
             root = loader.get_single_node()
         finally:
             loader.dispose()
     except (yaml.YAMLError, ConfigFileError, RecursionError):
-        return origin
-    spot = (origin.line - 1, origin.column - 1)
-    name = str(key)
-    found = None
-    stack = [root] if root is not None else []
+        return None
+    exact: dict[tuple[str, _Spot], Node] = {}
+    top: dict[str, tuple[Node, Node]] = {}
+    if isinstance(root, MappingNode):
+        top = {k.value: (k, v) for k, v in root.value if isinstance(k, ScalarNode)}
+    queue: collections.deque[Node] = collections.deque([root] if root is not None else [])
     seen: set[int] = set()
-    while stack:
-        node = stack.pop()
+    while queue:  # breadth first: a deeper entry at the same spot comes later, and wins
+        node = queue.popleft()
         if id(node) in seen:  # an alias: one node reached twice
             continue
         seen.add(id(node))
         if isinstance(node, MappingNode):
             for k, v in node.value:
-                # Of the entries named ``key`` that hold the spot, the innermost starts last.
-                if (
-                    isinstance(k, ScalarNode)
-                    and k.value == name
-                    and (_start(k) == spot or _holds(v, spot))
-                    and (found is None or _start(k) > _start(found))
-                ):
-                    found = k
-                stack.append(v)
+                if isinstance(k, ScalarNode):
+                    exact[(k.value, _start(k))] = k
+                    exact[(k.value, _start(v))] = k
+                queue.append(v)
         elif isinstance(node, SequenceNode):
-            stack.extend(node.value)
-    if found is None:
-        return origin
-    mark = found.start_mark
-    return Origin(origin.kind, origin.file, mark.line + 1, mark.column + 1)
+            queue.extend(node.value)
+    return exact, top
 
 
-def _start(node: Any) -> tuple[int, int]:
+def _start(node: Node) -> _Spot:
     return (node.start_mark.line, node.start_mark.column)
 
 
-def _holds(node: Any, spot: tuple[int, int]) -> bool:
+def _holds(node: Node, spot: _Spot) -> bool:
     """True when ``spot`` (0-based line, column) lies in the text of ``node``."""
-    return _start(node) <= spot < (node.end_mark.line, node.end_mark.column) or (
-        _start(node) == spot
-    )
+    return _start(node) <= spot < (node.end_mark.line, node.end_mark.column)
