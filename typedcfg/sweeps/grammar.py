@@ -28,7 +28,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..composition.defaults_list import GroupRepo
-from ..errors import ConfigValidationError, OverrideError, TypedcfgError
+from ..errors import OverrideError, TypedcfgError
 from ..pipeline import find_defaults_file
 from ..provenance import Origin, SourceKind
 from ..typeinfo import UNION, schema_tree
@@ -410,10 +410,7 @@ class SweepError(TypedcfgError, ValueError):
         """Each bad job's located errors, then which job it is, then the count."""
         lines: list[str] = []
         for job, error in self.failures:
-            text = error.render()
-            if isinstance(error, ConfigValidationError) and len(error.issues) > 1:
-                text = text.rsplit("\n", 1)[0]  # the "N problems" line: counted below instead
-            lines.append(text)
+            lines.append(error.render())  # one line per problem, no summary of its own
             lines.append(f"  in job {job.index} of {self.total}: {job.label}")
         bad = len(self.failures)
         lines.append(f"{bad} of {self.total} sweep combinations are invalid; no job ran")
