@@ -19,6 +19,7 @@ from .._record import Record
 from ..errors import OverrideError
 from ..provenance import KeyPath, Origin, PathPart, SourceKind
 from ..typeinfo import TypeNode
+from .parse_errors import parser_words, unbalanced
 from .yaml_walk import MAX_DEPTH
 
 __all__ = ["NO_VALUE", "Op", "Override", "fast_value", "parse_override", "parse_value"]
@@ -316,7 +317,7 @@ def _parse_slow(token: str, origin: Origin, shift: int = 0) -> Override:
             return Override(Op.SET, key, path, python_value, None, origin)
         # Positions count characters of the token as the user wrote it (``shift`` maps them
         # there from the text parsed: '--lr=[1' is parsed as 'lr=[1').
-        message = _unbalanced(token, token.find("=") + 1, shift) or _parser_words(
+        message = unbalanced(token, token.find("=") + 1, shift) or parser_words(
             token, exc, shift
         )
         raise OverrideError(f"cannot parse override: {message}", origin=origin) from exc
@@ -363,65 +364,6 @@ def _parse_slow(token: str, origin: Origin, shift: int = 0) -> Override:
         _check_depth(value, path, origin)
         _check_keys(value, origin)
     return Override(op, group_key, path, value, text, origin, parsed.package)
-
-
-_CLOSING = {"(": ")", "[": "]", "{": "}"}
-
-
-def _unbalanced(token: str, start: int, shift: int = 0) -> str | None:
-    """An unclosed quote or bracket in ``token[start:]``, or a closing one without its opener,
-    in words with its position (1-based characters of the token); ``None`` when all match."""
-    stack: list[tuple[str, int]] = []
-    i = start
-    while i < len(token):
-        char = token[i]
-        if char == "\\":  # an escaped character is never a quote or a bracket
-            i += 2
-            continue
-        if char in "'\"":
-            end = i + 1
-            while end < len(token) and token[end] != char:
-                end += 2 if token[end] == "\\" else 1
-            if end >= len(token):
-                return f"the quote {char} at character {i + 1 + shift} is never closed"
-            i = end + 1
-            continue
-        if char in _CLOSING:
-            stack.append((char, i))
-        elif char in ")]}":
-            if not stack:
-                return f"unexpected {char!r} at character {i + 1 + shift}"
-            opener, at = stack.pop()
-            if _CLOSING[opener] != char:
-                return (
-                    f"{char!r} at character {i + 1 + shift} does not close {opener!r} "
-                    f"at character {at + 1 + shift}"
-                )
-        i += 1
-    if stack:
-        opener, at = stack[-1]
-        return f"{opener!r} at character {at + 1 + shift} is never closed"
-    return None
-
-
-def _parser_words(token: str, exc: Exception, shift: int = 0) -> str:
-    """What hydra-core's ANTLR parser found wrong, as ``unexpected 'x' at character N``."""
-    cause: Any = exc.__cause__
-    offending: Any = getattr(cause, "offendingToken", None)
-    if offending is not None and isinstance(getattr(offending, "start", None), int):
-        if offending.text == "<EOF>":
-            return "the value ends too early"
-        return f"unexpected {offending.text!r} at character {offending.start + 1 + shift}"
-    start = getattr(cause, "startIndex", None)
-    if isinstance(start, int) and 0 <= start < len(token):
-        return f"unexpected {token[start]!r} at character {start + 1 + shift}"
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    extraneous = re.match(r"extraneous input '(.*)' expecting", text)
-    if extraneous:  # reported without a position: the stray text after a whole value
-        at = token.rfind(extraneous.group(1))
-        return f"unexpected {extraneous.group(1)!r} at character {at + 1 + shift}"
-    # ANTLR lists every token it expected; the culprit says enough.
-    return re.sub(r" expecting (\{[^}]*\}|\S+)", "", text)
 
 
 def _python_literal(raw: str) -> Any:

@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any, TypeGuard, TypeVar, cast
 
 from pydantic import BaseModel, ValidationError
 
-from ._typing import is_dict, is_list
-from .errors import MASK, ConfigValidationError, Issue, missing_origin, suggest
-from .provenance import KeyPath, Origin, SourceKind, clip, format_path
-from .typeinfo import (
+from .._typing import is_dict, is_list
+from ..errors import MASK, ConfigValidationError, Issue, missing_origin, suggest
+from ..provenance import KeyPath, Origin, SourceKind, clip, format_path
+from ..typeinfo import (
     DICT,
     LIST,
     MODEL,
@@ -28,11 +28,15 @@ from .typeinfo import (
     schema_traits,
     schema_tree,
 )
+from .checks import MANDATORY, at_keys, bool_number, markers, no_option
+from .checks import mandatory as _mandatory
+from .checks import nearest as _nearest
+from .checks import setters as default_setters
 
 if TYPE_CHECKING:
     from pydantic import TypeAdapter
 
-__all__ = ["find_unknown_keys", "validate"]
+__all__ = ["MANDATORY", "find_unknown_keys", "validate"]
 
 T = TypeVar("T")
 
@@ -80,7 +84,7 @@ def validate(
     unions: list[tuple[KeyPath, TypeNode]] = []  # unions whose member pydantic chooses
     _walk_unknown(data, tree, (), origins, issues, tree, unions)
     if schema_traits(tree).secrets:
-        from .read.masking import secret_copies
+        from ..read.masking import secret_copies
 
         issues.extend(secret_copies(data, tree, origins))
     try:
@@ -90,13 +94,13 @@ def validate(
             result = _adapter(schema).validate_python(data)
     except ValidationError as exc:
         reported = {issue.path for issue in issues}
-        issues.extend(_translate(exc, data, origins, tree, reported, setters or _setters))
+        issues.extend(_translate(exc, data, origins, tree, reported, setters or default_setters))
     else:
         if unions:
             issues.extend(_union_leftovers(result, data, unions, origins, tree))
         if not issues:
             return cast(T, result)
-    raise ConfigValidationError(_ordered(_at_keys(issues)))
+    raise ConfigValidationError(_ordered(at_keys(issues)))
 
 
 def _union_leftovers(
@@ -160,21 +164,8 @@ def find_unknown_keys(
     return issues
 
 
-MANDATORY = "???"
-"""Hydra's and OmegaConf's marker for a value someone must still give (``monitor: ???``)."""
 
 
-def _mandatory(path: KeyPath, origins: Mapping[KeyPath, Origin]) -> Issue:
-    """A field left at ``???``: reported as missing, where the marker was written."""
-    return Issue(
-        path=path,
-        message=f"missing mandatory value: {format_path(path)!r} is still {MANDATORY!r}",
-        origin=origins.get(path) or _nearest(origins, path),
-        value=MANDATORY,
-        kind="missing",
-        hint=f"give it a value, for example on the command line: {format_path(path)}=...",
-        show_path=False,
-    )
 
 
 def _walk_unknown(
@@ -191,7 +182,7 @@ def _walk_unknown(
     if data.__class__ is bool:
         expected = bool_as_number(node)
         if expected is not None:
-            issues.append(_bool_number(path, data, expected, origins))
+            issues.append(bool_number(path, data, expected, origins))
         return
     kind = node.kind
     # ``data`` is Any, and pyright sees ``dict[Unknown, Unknown]`` after ``isinstance(data,
@@ -224,10 +215,10 @@ def _walk_unknown(
                 if forbid:
                     issues.append(_unknown(path, key, children, origins, root))
                 elif node.extra == "allow":  # kept as written: a '???' in it is still unset
-                    _markers(value, (*path, key), origins, issues)
+                    markers(value, (*path, key), origins, issues)
                 continue
             if child.kind == "any":
-                _markers(value, (*path, key), origins, issues)
+                markers(value, (*path, key), origins, issues)
             elif child.kind != "scalar" or value.__class__ is bool:
                 _walk_unknown(value, child, (*path, key), origins, issues, root, unions)
             elif value.__class__ is str and value == MANDATORY:
@@ -246,53 +237,10 @@ def _walk_unknown(
                 _walk_unknown(value, node.item, (*path, i), origins, issues, root, unions)
 
 
-def _at_keys(issues: list[Issue]) -> list[Issue]:
-    """Unknown keys from files located at the key rather than at its value (one read per file)."""
-    moved: list[int] = []
-    queries: list[tuple[Origin, object]] = []
-    for i, issue in enumerate(issues):
-        if issue.kind == "unknown_key" and issue.origin is not None and issue.origin.file:
-            moved.append(i)
-            queries.append((issue.origin, issue.path[-1]))
-    if not moved:
-        return issues
-    from .read.yaml_loader import key_origins  # only once a key is reported
-
-    out = list(issues)
-    for i, origin in zip(moved, key_origins(queries), strict=True):
-        s = issues[i]
-        out[i] = Issue(s.path, s.message, origin, s.value, s.kind, s.suggestions, s.hint,
-                       s.show_path)  # fmt: skip
-    return out
 
 
-def _markers(
-    data: Any, path: KeyPath, origins: Mapping[KeyPath, Origin], issues: list[Issue]
-) -> None:
-    """Every ``???`` in data the schema does not type (``Any``, a model's allowed extras)."""
-    mapping: dict[Any, Any] = data  # as in _walk_unknown: typed names for the checks below
-    items: list[Any] = data
-    if data.__class__ is str:
-        if data == MANDATORY:
-            issues.append(_mandatory(path, origins))
-    elif isinstance(data, dict):
-        for key, value in mapping.items():
-            _markers(value, (*path, key), origins, issues)
-    elif isinstance(data, list):
-        for i, value in enumerate(items):
-            _markers(value, (*path, i), origins, issues)
 
 
-def _bool_number(
-    path: KeyPath, value: bool, expected: str, origins: Mapping[KeyPath, Origin]
-) -> Issue:
-    return Issue(
-        path=path,
-        message=f"Input should be a valid {expected}, not a boolean (got {value!r})",
-        origin=origins.get(path) or _nearest(origins, path),
-        value=value,
-        kind="bool_type",
-    )
 
 
 def _unknown(
@@ -337,12 +285,6 @@ def _elsewhere(root: TypeNode, key: str, full: KeyPath, depth: int = 4) -> list[
     return found
 
 
-def _nearest(origins: Mapping[KeyPath, Origin], path: KeyPath) -> Origin | None:
-    while True:
-        found = origins.get(path)
-        if found is not None or not path:
-            return found
-        path = path[:-1]
 
 
 def _data_path(data: Any, loc: tuple[Any, ...], missing: bool) -> KeyPath:
@@ -383,20 +325,8 @@ def _show(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _setters(path: KeyPath) -> str:
-    """The sources of a program run the usual way."""
-    where = f"on the command line ({format_path(path)}=...)"
-    return f"config-defaults.yaml, a --configs file or {where}"
 
 
-def _no_option(node: TypeNode | None, raw: Any) -> tuple[str, tuple[str, ...]] | None:
-    """For a word given where a typed group takes an option name, the message naming the
-    options (and the near miss); ``None`` when ``node`` is no typed group."""
-    if node is None or not node.discriminator or not node.tagged or not isinstance(raw, str):
-        return None
-    options = [str(tag) for tag in node.tagged]
-    close = tuple(suggest(raw, options))
-    return f"no option {raw!r}; choose one of {', '.join(options)}", close
 
 
 def _translate(
@@ -442,7 +372,7 @@ def _translate(
                 issues.append(Issue(path, issue.message, issue.origin, value, "unknown_key",
                                     show_path=False))  # fmt: skip
                 continue
-            option = _no_option(node_at(tree, path), raw)
+            option = no_option(node_at(tree, path), raw)
             if option is not None:
                 message, suggestions = option
             elif not isinstance(raw, (dict, list)):
