@@ -306,3 +306,11 @@ def test_push_replays_each_run_into_wandb(offline: Path) -> None:
     config.pop("_wandb", None)
     assert config == {"optim": {"name": "adam", "lr": 0.01}, "batch": 16, "epochs": 10}
     assert summary["val_loss"] == 0.3
+
+
+def test_identical_metrics_have_no_spread() -> None:
+    """Three runs with the same val_loss have std 0, not the 1e-17 that fsum(x) / n leaves."""
+    from typedcfg.runs.grouping import _stats
+
+    assert _stats([0.1, 0.1, 0.1])["std"] == 0.0  # fsum([0.1] * 3) / 3 is 0.10000000000000002
+    assert _stats([0.1, 0.2, 0.3])["std"] > 0

@@ -130,4 +130,8 @@ def _stats(values: Sequence[Any]) -> dict[str, Any]:
 
 def _std(numbers: Sequence[float], mean: float) -> float:
     """The sample standard deviation, in two passes (statistics.stdev is exact but slow)."""
+    if min(numbers) == max(numbers):
+        # fsum(x) / n need not give back x itself, and the tiny residuals would print as a
+        # spread of 1e-17 for runs that all reported the same value.
+        return 0.0
     return math.sqrt(math.fsum((x - mean) ** 2 for x in numbers) / (len(numbers) - 1))
