@@ -123,5 +123,5 @@ def test_the_entry_points_sweep_markers_match_the_sweep_modules() -> None:
     from typedcfg.sweeps.grammar import MULTIRUN_FLAGS
     from typedcfg.sweeps.jobs import NESTED_ENV
 
-    assert set(MULTIRUN_FLAGS) == flags._MULTIRUN_FLAGS
-    assert NESTED_ENV == flags._JOB_ENV
+    assert set(MULTIRUN_FLAGS) == flags.MULTIRUN_MARKERS
+    assert NESTED_ENV == flags.JOB_ENV

@@ -798,13 +798,13 @@ def _laughs(levels: int, width: int, leaves: int | None = None) -> str:
 def counted(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Count every value the walker builds (so 'fails fast' is checked without a clock)."""
     count = [0]
-    original = walk._Walker.value
+    original = walk.Walker.value
 
     def value(self: Any, node: Any, path: Any, hint: Any) -> Any:
         count[0] += 1
         return original(self, node, path, hint)
 
-    monkeypatch.setattr(walk._Walker, "value", value)
+    monkeypatch.setattr(walk.Walker, "value", value)
     return count
 
 

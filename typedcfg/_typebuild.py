@@ -19,16 +19,16 @@ from pydantic import BaseModel, SecretBytes, SecretStr
 from pydantic.fields import FieldInfo
 
 from ._typenode import (
-    _NO_DEFAULT,
     ANY,
     DICT,
     LIST,
     MODEL,
+    NO_DEFAULT,
     SCALAR,
     UNION,
     FieldNode,
     TypeNode,
-    _strip_annotated,
+    strip_annotated,
 )
 from ._typing import is_dict, is_mapping
 from .errors import SchemaError
@@ -62,7 +62,7 @@ def _is_text_scalar(tp: Any) -> bool:
     return False
 
 
-class _Builder:
+class Builder:
     """Builds nodes, memoising classes so recursive schemas terminate."""
 
     def __init__(self) -> None:
@@ -72,7 +72,7 @@ class _Builder:
         self.scalars: dict[Any, TypeNode] = {}
 
     def node(self, tp: Any, discriminator: str | None = None) -> TypeNode:
-        tp, metadata = _strip_annotated(tp)
+        tp, metadata = strip_annotated(tp)
         for meta in metadata:
             if isinstance(meta, FieldInfo) and isinstance(meta.discriminator, str):
                 discriminator = meta.discriminator
@@ -142,7 +142,7 @@ class _Builder:
                 if field is None:
                     continue
                 node.discriminator = field.key  # the data speaks in keys
-                inner, _ = _strip_annotated(field.type.annotation)
+                inner, _ = strip_annotated(field.type.annotation)
                 if typing.get_origin(inner) is Literal:
                     for value in typing.get_args(inner):
                         node.tagged[value] = member
@@ -166,7 +166,7 @@ class _Builder:
             child = self.node(annotation, _discriminator_of(info))
             key = name
             description: str | None = None
-            default: Any = _NO_DEFAULT
+            default: Any = NO_DEFAULT
             required = True
             if isinstance(info, FieldInfo):
                 alias = info.validation_alias if isinstance(info.validation_alias, str) else None

@@ -45,7 +45,7 @@ SCALAR = "scalar"
 ANY = "any"
 
 
-_NO_DEFAULT: Any = dataclasses.MISSING
+NO_DEFAULT: Any = dataclasses.MISSING
 
 
 class TypeNode:
@@ -184,11 +184,11 @@ def scalar_types(node: TypeNode) -> tuple[Any, ...]:
         return tuple(t for member in node.members for t in scalar_types(member))
     if node.kind != SCALAR:
         return ()
-    tp, _ = _strip_annotated(node.annotation)
+    tp, _ = strip_annotated(node.annotation)
     if typing.get_origin(tp) is Union or (
         hasattr(types, "UnionType") and typing.get_origin(tp) is types.UnionType
     ):  # Optional[X]: the node is X's, with this annotation
-        return tuple(_strip_annotated(a)[0] for a in typing.get_args(tp) if a is not type(None))
+        return tuple(strip_annotated(a)[0] for a in typing.get_args(tp) if a is not type(None))
     return (tp,)
 
 
@@ -215,7 +215,7 @@ def bool_as_number(node: TypeNode) -> str | None:
 
 def type_name(tp: Any) -> str:
     """A short readable name for an annotation (``float``, ``list[int]``, ``Adam | SGD``)."""
-    tp, _ = _strip_annotated(tp)
+    tp, _ = strip_annotated(tp)
     if tp is type(None):
         return "None"
     origin = typing.get_origin(tp)
@@ -232,7 +232,7 @@ def type_name(tp: Any) -> str:
     return str(tp).replace("typing.", "")
 
 
-def _strip_annotated(tp: Any) -> tuple[Any, list[Any]]:
+def strip_annotated(tp: Any) -> tuple[Any, list[Any]]:
     metadata: list[Any] = []
     while typing.get_origin(tp) is typing.Annotated:
         args = typing.get_args(tp)

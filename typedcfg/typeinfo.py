@@ -12,7 +12,7 @@ import functools
 from typing import Any
 
 from ._record import Record
-from ._typebuild import _Builder, is_schema
+from ._typebuild import Builder, is_schema
 from ._typenode import (
     ANY,
     DICT,
@@ -63,7 +63,7 @@ def schema_tree(schema: Any) -> TypeNode:
             f"{schema!r} is not a schema: expected a pydantic BaseModel subclass, "
             "a pydantic dataclass or a dataclass"
         )
-    tree = _Builder().model(schema)
+    tree = Builder().model(schema)
     if len(_TREES) >= _MAX_TREES:  # programs that make models on the fly: drop the oldest
         del _TREES[next(iter(_TREES))]
     _TREES[schema] = tree

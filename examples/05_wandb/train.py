@@ -33,7 +33,9 @@ class Optim(BaseModel):
 
     name: str = Field(default="adam", description="Optimizer name.")
     lr: float = Field(default=1e-3, gt=0, description="Learning rate.")
-    betas: tuple[float, float] = Field(default=(0.9, 0.999), description="Adam's beta coefficients.")
+    betas: tuple[float, float] = Field(
+        default=(0.9, 0.999), description="Adam's beta coefficients."
+    )
 
 
 class TrainConfig(BaseModel):

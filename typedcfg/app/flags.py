@@ -39,10 +39,10 @@ _BUILTIN = (*HELP_FLAGS, CFG_FLAG, EXPLAIN_FLAG)
 
 # What announces a sweep on a command line; tests check these against typedcfg.sweeps.grammar and
 # typedcfg.sweeps.jobs, which own them (imported only when one is there).
-_MULTIRUN_FLAGS = frozenset({"--multirun", "-m"})
+MULTIRUN_MARKERS = frozenset({"--multirun", "-m"})
 
 
-_JOB_ENV = "TYPEDCFG_SWEEP_JOB"  # typedcfg.sweeps.jobs.NESTED_ENV: set for a sweep's job
+JOB_ENV = "TYPEDCFG_SWEEP_JOB"  # typedcfg.sweeps.jobs.NESTED_ENV: set for a sweep's job
 
 
 class Flags(Record):
@@ -168,7 +168,7 @@ class LoadOptions(Record):
         )
 
 
-def _relocated(exc: TypedcfgError, positions: Sequence[int]) -> TypedcfgError:
+def relocated(exc: TypedcfgError, positions: Sequence[int]) -> TypedcfgError:
     """A copy of ``exc`` whose argv locations count the built-in flags that were taken out."""
     from .display import origin_at
 

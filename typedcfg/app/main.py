@@ -32,12 +32,12 @@ from ..pipeline import CWD_DEFAULTS, Loaded
 from ..provenance import running
 from ..typeinfo import is_schema, schema_tree
 from .flags import (
-    _JOB_ENV,
-    _MULTIRUN_FLAGS,
+    JOB_ENV,
+    MULTIRUN_MARKERS,
     USAGE_EXIT,
     Flags,
     LoadOptions,
-    _relocated,
+    relocated,
     split_flags,
 )
 
@@ -82,7 +82,7 @@ class MainFunction(Generic[R]):
             raise TypeError("argv must be a list of tokens, not a string")
         tokens = list(sys.argv[1:] if argv is None else argv)
         job = None
-        job_file = os.environ.get(_JOB_ENV)
+        job_file = os.environ.get(JOB_ENV)
         if job_file:  # started by a sweep's launcher, which wrote the job's identity to a file
             from ..sweeps.jobs import take_job
 
@@ -104,10 +104,10 @@ class MainFunction(Generic[R]):
             )
             print(text)
             if problem is not None:
-                print(_relocated(problem, flags.positions).render(), file=sys.stderr)
+                print(relocated(problem, flags.positions).render(), file=sys.stderr)
             raise SystemExit(0)
         try:
-            if _MULTIRUN_FLAGS.intersection(flags.tokens):
+            if MULTIRUN_MARKERS.intersection(flags.tokens):
                 from ..sweeps.grammar import take_sweep_flags
 
                 sweep = take_sweep_flags(flags.tokens)
@@ -115,7 +115,7 @@ class MainFunction(Generic[R]):
                     raise SystemExit(self._multirun(flags, sweep))
             loaded = self.options.compose(self.schema, flags.tokens)
         except TypedcfgError as exc:
-            print(_relocated(exc, flags.positions).render(), file=sys.stderr)
+            print(relocated(exc, flags.positions).render(), file=sys.stderr)
             raise SystemExit(USAGE_EXIT) from None
         if flags.cfg or flags.explain:
             from .display import config_yaml, explain_text
@@ -214,7 +214,7 @@ class MainFunction(Generic[R]):
         from ..sweeps.grammar import SweepError, expand, group_options
         from ..sweeps.jobs import NESTED_ENV
         from .display import config_yaml, explain_text
-        from .multirun import _launch, _masked_jobs, _shown_token
+        from .multirun import launch_jobs, masked_jobs, shown_token
 
         if os.environ.get(NESTED_ENV):
             print("--multirun: a job of a sweep cannot start another sweep", file=sys.stderr)
@@ -232,20 +232,20 @@ class MainFunction(Generic[R]):
                 lambda g: group_options(
                     self.schema, g, config_dir=opts.config_dir, defaults=opts.defaults
                 ),
-                _shown_token(schema_tree(self.schema)),
+                shown_token(schema_tree(self.schema)),
                 max_jobs=sweep.options.max_jobs,
             )
         except TypedcfgError as exc:
-            print(_relocated(exc, positions).render(), file=sys.stderr)
+            print(relocated(exc, positions).render(), file=sys.stderr)
             return USAGE_EXIT
-        jobs = _masked_jobs(jobs, schema_tree(self.schema))
+        jobs = masked_jobs(jobs, schema_tree(self.schema))
         failures: list[tuple[Job, TypedcfgError]] = []
         loaded: list[Loaded[Any]] = []
         for job in jobs:  # every combination is checked before any job starts
             try:
                 loaded.append(opts.compose(self.schema, job.tokens))
             except TypedcfgError as exc:
-                failures.append((job, _relocated(exc, positions)))
+                failures.append((job, relocated(exc, positions)))
         if failures:
             print(SweepError(failures, len(jobs)).render(), file=sys.stderr)
             return USAGE_EXIT
@@ -256,7 +256,7 @@ class MainFunction(Generic[R]):
                 if flags.explain:
                     print(explain_text(each, positions))
             return 0
-        return _launch(self.__wrapped__, jobs, sweep.options)
+        return launch_jobs(self.__wrapped__, jobs, sweep.options)
 
     def __repr__(self) -> str:
         return f"<typedcfg.main {getattr(self, '__qualname__', '?')}({self.schema.__name__})>"

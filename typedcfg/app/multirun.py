@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from ..sweeps.grammar import Job, SweepOptions
 
 
-def _masked_jobs(jobs: list[Job], tree: TypeNode) -> list[Job]:
+def masked_jobs(jobs: list[Job], tree: TypeNode) -> list[Job]:
     """The jobs with swept secret values masked where they are shown: the job label (progress,
     summary table, errors) and ``params`` (the run store's ``meta.sweep``). The tokens the job
     runs with keep the value."""
@@ -41,7 +41,7 @@ def _masked_jobs(jobs: list[Job], tree: TypeNode) -> list[Job]:
     ]
 
 
-def _launch(fn: Callable[..., Any], jobs: Sequence[Job], options: SweepOptions) -> int:
+def launch_jobs(fn: Callable[..., Any], jobs: Sequence[Job], options: SweepOptions) -> int:
     """Run validated jobs with the chosen launcher; show their output, progress, the summary.
 
     Everything but the summary table goes to stderr, through one :class:`SweepOutput`, so a
@@ -122,7 +122,7 @@ def _sigterm_interrupts() -> Generator[None, None, None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _shown_token(tree: TypeNode) -> Callable[[str], str] | None:
+def shown_token(tree: TypeNode) -> Callable[[str], str] | None:
     """How a token may appear in an error: with a secret value masked (``None`` for a schema
     without secrets, whose tokens are shown as they are)."""
     if not schema_traits(tree).secrets:

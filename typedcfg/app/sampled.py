@@ -18,7 +18,7 @@ from ..typeinfo import schema_tree
 from .flags import (
     USAGE_EXIT,
     Flags,
-    _relocated,  # pyright: ignore[reportPrivateUsage]  # the room's own helper
+    relocated,  # pyright: ignore[reportPrivateUsage]  # the room's own helper
 )
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ def sampled_sweep(
     from ..sweeps.hydra_sweeper import tree_sweeper
     from ..sweeps.sampled import settings_from, take_sampler_flags
     from ..sweeps.samplers import SpaceError, check_space, looks_sampled, read_space
-    from .multirun import _shown_token  # pyright: ignore[reportPrivateUsage]  # same room
+    from .multirun import shown_token  # pyright: ignore[reportPrivateUsage]  # same room
 
     opts = main.options
     tree = schema_tree(main.schema)
@@ -74,17 +74,17 @@ def sampled_sweep(
         try:
             settings = settings_from(found, base, sweep.options.jobs)
         except TypedcfgError as exc:  # located at a flag: an index among sweep.tokens
-            print(_relocated(exc, positions).render(), file=sys.stderr)
+            print(relocated(exc, positions).render(), file=sys.stderr)
             return USAGE_EXIT
         where = [positions[p] for p in found.positions]  # errors from here: found.tokens
-        space = read_space(found.tokens, _shown_token(tree), extra, fixed, params)
+        space = read_space(found.tokens, shown_token(tree), extra, fixed, params)
         check_space(space, lambda tokens: opts.compose(main.schema, tokens))
     except TypedcfgError as exc:
         if isinstance(exc, SpaceError):
-            moved = SpaceError([_relocated(e, where) for e in exc.errors])
+            moved = SpaceError([relocated(e, where) for e in exc.errors])
             print(moved.render(), file=sys.stderr)
         else:
-            print(_relocated(exc, where).render(), file=sys.stderr)
+            print(relocated(exc, where).render(), file=sys.stderr)
         return USAGE_EXIT
     if flags.cfg or flags.explain:
         return _dry_run(main, space, settings, flags, where)
@@ -159,7 +159,7 @@ def _run(
         try:
             opts.compose(main.schema, tokens)
         except TypedcfgError as exc:
-            return _relocated(exc, where).render()
+            return relocated(exc, where).render()
         return None
 
     def on_open(name: str, sweep_id: str, before: int) -> None:
@@ -203,7 +203,7 @@ def _run(
                 new_id=new_sweep_id, on_open=on_open, on_trial=on_trial,
             )  # fmt: skip
     except TypedcfgError as exc:
-        print(_relocated(exc, where).render(), file=sys.stderr)
+        print(relocated(exc, where).render(), file=sys.stderr)
         return USAGE_EXIT
     results = sorted((e.result for e in outcome.ended), key=lambda r: r.index)
     if results:

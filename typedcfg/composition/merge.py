@@ -74,14 +74,14 @@ def merge_layers(layers: Sequence[Layer]) -> Composed:
             data = layer.data
             origins = dict(layer.origins)
         elif layer.data:
-            data = _merge(data, layer.data, (), origins, overridden)
+            data = merge_into(data, layer.data, (), origins, overridden)
             origins.update(layer.origins)
         descriptions.update(layer.descriptions)
         interpolated = interpolated or layer.interpolated
     return Composed(data, origins, overridden, descriptions, interpolated)
 
 
-def _merge(
+def merge_into(
     a: dict[str, Any],
     b: dict[str, Any],
     path: KeyPath,
@@ -99,7 +99,7 @@ def _merge(
         if old is _MISS:
             out[key] = new
         elif new.__class__ is dict and old.__class__ is dict:
-            out[key] = _merge(old, new, (*path, key), origins, overridden)
+            out[key] = merge_into(old, new, (*path, key), origins, overridden)
         else:
             here = (*path, key)
             if old.__class__ is dict or old.__class__ is list:
@@ -239,7 +239,7 @@ def _check_list_on_path(data: Any, path: KeyPath, tree: TypeNode, override: Over
     for depth in range(1, len(path)):
         part = path[depth]
         prefix = path[:depth]
-        if isinstance(part, str) and part.lstrip("-").isdigit() and _get(data, prefix) is _MISS:
+        if isinstance(part, str) and part.lstrip("-").isdigit() and get_path(data, prefix) is _MISS:
             hint = node_at(tree, prefix)
             if hint is not None and hint.kind == LIST:
                 raise CompositionError(
@@ -279,7 +279,7 @@ def _locate(data: Any, override: Override) -> tuple[KeyPath, Any]:
     return tuple(parts), node
 
 
-def _get(data: Any, path: KeyPath) -> Any:
+def get_path(data: Any, path: KeyPath) -> Any:
     node: Any = data
     for part in path:
         mapping: dict[Any, Any] = node  # typed names, as in _locate
@@ -309,10 +309,10 @@ def _seed_tags(
     for depth in range(1, len(path)):
         prefix = path[:depth]
         hint = node_at(tree, prefix)
-        if hint is None or not hint.discriminator or _get(data, prefix) is not _MISS:
+        if hint is None or not hint.discriminator or get_path(data, prefix) is not _MISS:
             continue
         tag_path = (*prefix, hint.discriminator)
-        tag = _get(schema_defaults(), tag_path)
+        tag = get_path(schema_defaults(), tag_path)
         if tag is not _MISS:
             data = _set(data, tag_path, tag, False, override, origins, overridden)
             origins[tag_path] = Origin(SourceKind.DEFAULT)
@@ -363,9 +363,9 @@ def _set(
         seq = cast("MutableSequence[Any]", node)  # only list items set by index get here
         if not (isinstance(last, int) and -len(seq) <= last < len(seq)):
             raise _index_error(path, len(seq), override)
-        seq[last] = _merge(seq[last], value, path, origins, overridden) if merge else value
+        seq[last] = merge_into(seq[last], value, path, origins, overridden) if merge else value
     elif merge:
-        node[last] = _merge(node[last], value, path, origins, overridden)
+        node[last] = merge_into(node[last], value, path, origins, overridden)
     else:
         node[last] = value
     return root

@@ -13,7 +13,7 @@ from typing import Any
 from .._typing import is_dict
 from ..errors import CompositionError, MissingKeyError
 from ..provenance import KeyPath, Origin, PathPart, format_path
-from .merge import Composed, _get, _merge
+from .merge import Composed, get_path, merge_into
 
 __all__ = ["resolve_interpolations"]
 
@@ -54,7 +54,7 @@ def resolve_interpolations(
         ) from exc
     source = composed.data
     if fallback:
-        source = _merge(fallback, composed.data, (), {}, {})
+        source = merge_into(fallback, composed.data, (), {}, {})
     _check_budget(source, composed.origins)
     try:
         cfg = OmegaConf.create(source)
@@ -209,7 +209,7 @@ def _cycle(data: Any, start: KeyPath) -> list[str]:
     """Follow plain ``${a.b}`` references from ``start`` until a key repeats."""
     chain = [format_path(start)]
     seen = {chain[0]}
-    current: Any = _get(data, start)
+    current: Any = get_path(data, start)
     while isinstance(current, str):
         match = _REFERENCE.search(current)
         if not match:
@@ -219,5 +219,5 @@ def _cycle(data: Any, start: KeyPath) -> list[str]:
         if target in seen:
             break
         seen.add(target)
-        current = _get(data, _omegaconf_path(target))
+        current = get_path(data, _omegaconf_path(target))
     return chain

@@ -18,7 +18,7 @@ from ..provenance import (
     Origin,
 )
 from ..typeinfo import TypeNode, node_at, scalar_types, type_name
-from .grammar import _KEY, Op, Override, _check_depth, _split_key, parse_override
+from .grammar import KEY_PATTERN, Op, Override, check_depth, parse_override, split_key
 from .yaml_walk import MAX_DEPTH
 
 __all__ = ["Argv", "split_argv"]
@@ -238,11 +238,11 @@ def _json_overrides(token: str, index: int, tree: TypeNode | None) -> list[Overr
         raise OverrideError("a JSON argument must be an object of key: value", origin=origin)
     out: list[Override] = []
     for key, value in cast("dict[object, object]", data).items():
-        if not isinstance(key, str) or not re.match(_KEY, key):
+        if not isinstance(key, str) or not re.match(KEY_PATTERN, key):
             raise OverrideError(f"bad key {key!r} in the JSON argument", origin=origin)
-        path = _split_key(key, origin)
+        path = split_key(key, origin)
         try:
-            _check_depth(value, path, origin)
+            check_depth(value, path, origin)
         except OverrideError as exc:
             raise OverrideError(
                 f"a JSON argument nested deeper than {MAX_DEPTH} levels", origin=origin

@@ -15,7 +15,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ..errors import KeyWarning, suggest
 from ..provenance import KeyPath, Origin
 from ..typeinfo import DICT, TypeNode
-from .yaml_walk import _NOT_ENTRY, _consumed, _Walker
+from .yaml_walk import NOT_ENTRY, Walker, consumed
 
 __all__ = ["ENTRY_KEYS", "desc_value_entry", "read_top"]
 
@@ -26,7 +26,7 @@ ENTRY_KEYS = frozenset({*_HELP, "value", "min", "max", "values", "allowed_values
                         "distribution", "mu", "sigma", "q", "probabilities"})
 
 def read_top(
-    walker: _Walker, root: MappingNode, hint: TypeNode | None, desc_value: bool
+    walker: Walker, root: MappingNode, hint: TypeNode | None, desc_value: bool
 ) -> dict[str, Any]:
     """The top-level mapping as values: desc/value entries unwrapped, bookkeeping dropped."""
     pairs = walker.pairs(root)
@@ -35,7 +35,7 @@ def read_top(
     keys_seen: dict[str, Node] = {}
     children = hint.children if hint is not None else None
     versioned = any(k.value == "wandb_version" for k, _ in pairs)
-    for key_node, value_node in _consumed(pairs) if walker.consume else pairs:
+    for key_node, value_node in consumed(pairs) if walker.consume else pairs:
         key = walker.key(key_node)
         if key in keys_seen:
             raise walker.duplicate(key, keys_seen[key], key_node)
@@ -50,7 +50,7 @@ def read_top(
         child = children.get(key) if children is not None else None
         if desc_value and isinstance(value_node, MappingNode):
             entry = desc_value_entry(walker, key, value_node, child, versioned)
-            if entry is not _NOT_ENTRY:  # 'value: null' is an entry whose value is None
+            if entry is not NOT_ENTRY:  # 'value: null' is an entry whose value is None
                 out[key] = entry
                 continue
         elif versioned and desc_value:
@@ -76,9 +76,9 @@ def read_top(
 
 
 def desc_value_entry(
-    walker: _Walker, key: str, node: MappingNode, child: TypeNode | None, versioned: bool
+    walker: Walker, key: str, node: MappingNode, child: TypeNode | None, versioned: bool
 ) -> Any:
-    """The ``value`` of a desc/value entry, or ``_NOT_ENTRY`` when ``node`` is plain data.
+    """The ``value`` of a desc/value entry, or ``NOT_ENTRY`` when ``node`` is plain data.
 
     As wandb reads ``config-defaults.yaml``: a top-level mapping that holds ``value`` is an
     entry and stands for its value, unless the schema says this position is a mapping with a
@@ -96,7 +96,7 @@ def desc_value_entry(
         "value" in child.children or "desc" in child.children
     )
     if claimed and not versioned:
-        return _NOT_ENTRY  # the schema's own model has a 'value'/'desc' field: plain data
+        return NOT_ENTRY  # the schema's own model has a 'value'/'desc' field: plain data
     if "value" not in names:
         if versioned:
             raise walker.error(node, f"{key}: desc/value entry without 'value'")
@@ -106,7 +106,7 @@ def desc_value_entry(
                 f"{key}: desc/value entry without 'value'",
                 hint=f"add 'value:' under '{key}', or remove 'desc' to write plain YAML",
             )
-        return _NOT_ENTRY
+        return NOT_ENTRY
     if (
         not versioned
         and child is not None
@@ -114,7 +114,7 @@ def desc_value_entry(
         and not isinstance(names["value"][1], MappingNode)
     ):
         # A dict field's own 'value' key (its desc/value form holds a mapping).
-        return _NOT_ENTRY
+        return NOT_ENTRY
     walker.doc.desc_value += 1
     kept: dict[str, Any] = {}
     for name, (name_node, sub) in names.items():

@@ -9,7 +9,7 @@ from typing import Any, cast
 from ..errors import OverrideError
 from ..provenance import KeyPath, Layer, Origin, SourceKind, format_path, record_origins
 from ..typeinfo import TypeNode
-from .grammar import _too_deep, parse_value
+from .grammar import parse_value, too_deep
 from .yaml_walk import MAX_DEPTH
 
 __all__ = ["env_layer"]
@@ -40,7 +40,7 @@ def env_layer(
             raise OverrideError("empty key part in the variable name", origin=origin,
                                 hint="nesting uses a double underscore: PREFIX_OPTIM__LR")
         if len(parts) > MAX_DEPTH:
-            raise _too_deep(origin)
+            raise too_deep(origin)
         node = hint
         path: list[str] = []
         for level, part in enumerate(parts):

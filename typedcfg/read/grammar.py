@@ -81,7 +81,7 @@ class Override(Record):
 # Hydra's key grammar: ID ('.' (ID | INT_UNSIGNED))*; checked against hydra-core by a property test.
 # The patterns here are compiled on first use (re's own cache): the usual token needs _QUICK
 # alone, and compiling a pattern at import costs more than the cache lookups do later.
-_KEY = r"[A-Za-z_][A-Za-z0-9_\-]*(?:\.(?:[A-Za-z_][A-Za-z0-9_\-]*|0|[1-9](?:_?[0-9])*))*\Z"
+KEY_PATTERN = r"[A-Za-z_][A-Za-z0-9_\-]*(?:\.(?:[A-Za-z_][A-Za-z0-9_\-]*|0|[1-9](?:_?[0-9])*))*\Z"
 
 
 _SIMPLE_VALUE = r"[A-Za-z0-9_.+\-/@%]+\Z"
@@ -174,23 +174,23 @@ def _hydra_parser() -> Any:
     return OverridesParser.create()
 
 
-def _split_key(key: str, origin: Origin) -> KeyPath:
+def split_key(key: str, origin: Origin) -> KeyPath:
     parts: list[PathPart] = []
     for piece in key.split("."):
         if not piece:
             raise OverrideError(f"empty part in key {key!r}", origin=origin)
         parts.append(piece)
     if len(parts) > MAX_DEPTH:
-        raise _too_deep(origin)
+        raise too_deep(origin)
     return tuple(parts)
 
 
-def _too_deep(origin: Origin) -> OverrideError:
+def too_deep(origin: Origin) -> OverrideError:
     # The same cap as for files: later stages (merge, validation, OmegaConf) recurse per level.
     return OverrideError(f"nesting is deeper than {MAX_DEPTH} levels", origin=origin)
 
 
-def _check_depth(value: Any, path: KeyPath, origin: Origin) -> None:
+def check_depth(value: Any, path: KeyPath, origin: Origin) -> None:
     """Refuse a list/dict value that nests, counting its key's parts, beyond ``MAX_DEPTH``."""
     stack: list[tuple[object, int]] = [(value, len(path))]
     while stack:
@@ -198,7 +198,7 @@ def _check_depth(value: Any, path: KeyPath, origin: Origin) -> None:
         children = _children(item)
         if children is not None:
             if depth >= MAX_DEPTH:
-                raise _too_deep(origin)
+                raise too_deep(origin)
             stack.extend((child, depth + 1) for child in children)
 
 
@@ -242,7 +242,7 @@ def parse_override(
         key, int_text, float_text, word = quick.groups()
         path: KeyPath = tuple(key.split("."))
         if len(path) > MAX_DEPTH:
-            raise _too_deep(origin)
+            raise too_deep(origin)
         if int_text is not None:
             return Override(Op.SET, key, path, int(int_text), int_text, origin)
         if float_text is not None:
@@ -251,15 +251,15 @@ def parse_override(
         return Override(Op.SET, key, path, value, None if value is None else word, origin)
     # Fast path: plain key, plain value, no prefix.
     key, eq, raw = token.partition("=")
-    if eq and raw and re.match(_KEY, key):
+    if eq and raw and re.match(KEY_PATTERN, key):
         value = None if raw == "None" else fast_value(raw)
         if value is not NO_VALUE:
             text = raw if value is not None else None
-            return Override(Op.SET, key, _split_key(key, origin), value, text, origin)
+            return Override(Op.SET, key, split_key(key, origin), value, text, origin)
         if raw[0] == "[" and raw[-1] == "]":
             items = _simple_list(raw)
             if items is not None:
-                return Override(Op.SET, key, _split_key(key, origin), items, None, origin)
+                return Override(Op.SET, key, split_key(key, origin), items, None, origin)
     if token.count(",") > MAX_HYDRA_ITEMS:
         raise OverrideError(
             f"too many items for hydra's override grammar ({token.count(',') + 1}; the limit "
@@ -311,9 +311,9 @@ def _parse_slow(token: str, origin: Origin, shift: int = 0) -> Override:
         parsed = _hydra_parser().parse_override(token)
     except Exception as exc:  # hydra raises HydraException / OverrideParseException
         python_value = _python_literal(raw) if eq and not token.startswith(("+", "~")) else _MISS
-        if python_value is not _MISS and re.match(_KEY, key):
-            path = _split_key(key, origin)
-            _check_depth(python_value, path, origin)
+        if python_value is not _MISS and re.match(KEY_PATTERN, key):
+            path = split_key(key, origin)
+            check_depth(python_value, path, origin)
             return Override(Op.SET, key, path, python_value, None, origin)
         # Positions count characters of the token as the user wrote it (``shift`` maps them
         # there from the text parsed: '--lr=[1' is parsed as 'lr=[1').
@@ -359,9 +359,9 @@ def _parse_slow(token: str, origin: Origin, shift: int = 0) -> Override:
             value = literal
     # 'abc/cde' is a literal key unless it names a config group (the pipeline decides that
     # by the key as written), as in Hydra.
-    path = _split_key(group_key, origin)
+    path = split_key(group_key, origin)
     if isinstance(value, (list, dict)):
-        _check_depth(value, path, origin)
+        check_depth(value, path, origin)
         _check_keys(value, origin)
     return Override(op, group_key, path, value, text, origin, parsed.package)
 

@@ -13,7 +13,7 @@ from typing import Any
 
 __all__ = ["CONSTANTS", "NULLS", "parse_scalar"]
 
-_CORE = "tag:yaml.org,2002:"  # the prefix of YAML's core tags: !!int is _CORE + "int"
+CORE_TAG = "tag:yaml.org,2002:"  # the prefix of YAML's core tags: !!int is CORE_TAG + "int"
 
 # YAML 1.2 core numbers, plus digit-group underscores between digits (``55_000``), which YAML
 # 1.1, Python and Hydra configs use.
@@ -123,9 +123,9 @@ def _explicit_float(text: str) -> float:
     raise ValueError(text)
 
 
-_EXPLICIT: dict[str, Callable[[str], Any]] = {
-    _CORE + "int": _explicit_int,
-    _CORE + "float": _explicit_float,
-    _CORE + "bool": _explicit_bool,
-    _CORE + "null": _explicit_null,
+EXPLICIT_TAGS: dict[str, Callable[[str], Any]] = {
+    CORE_TAG + "int": _explicit_int,
+    CORE_TAG + "float": _explicit_float,
+    CORE_TAG + "bool": _explicit_bool,
+    CORE_TAG + "null": _explicit_null,
 }

@@ -9,7 +9,7 @@ from ..errors import ConfigFileError
 from ..provenance import Origin, SourceKind
 
 
-def _reader_error(
+def reader_error(
     exc: ReaderError, file: str, kind: SourceKind, text: str, in_bytes: bool
 ) -> ConfigFileError:
     """A character YAML refuses, located: PyYAML's ReaderError has only an offset."""
@@ -29,7 +29,7 @@ def _reader_error(
     )
 
 
-def _syntax_error(
+def syntax_error(
     exc: yaml.MarkedYAMLError, file: str, kind: SourceKind, text: str
 ) -> ConfigFileError:
     mark = exc.problem_mark or exc.context_mark

@@ -24,8 +24,8 @@ from ..typeinfo import TypeNode
 from .desc_value import read_top
 from .files import read_text
 from .line_reader import parse_block
-from .scalars import _CORE, parse_scalar
-from .yaml_walk import _CONTAINER, _PLAIN, _TEXT, MAX_DEPTH, Document, _origin, _Walker
+from .scalars import CORE_TAG, parse_scalar
+from .yaml_walk import CONTAINER_TAG, MAX_DEPTH, PLAIN_TAG, TEXT_TAG, Document, Walker, node_origin
 
 __all__ = ["Document", "key_origins", "parse_scalar", "parse_yaml", "read_text"]
 
@@ -42,9 +42,9 @@ class _NullResolver:
             if implicit[0]:
                 if value == "<<":
                     self.merge_keys = True  # the walk expands merge keys only when set
-                return _PLAIN
-            return _TEXT
-        return _CONTAINER
+                return PLAIN_TAG
+            return TEXT_TAG
+        return CONTAINER_TAG
 
     def descend_resolver(self, current_node: Any, current_index: Any) -> None:
         pass
@@ -141,15 +141,15 @@ def _parse(
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
-        from .yaml_errors import _syntax_error
+        from .yaml_errors import syntax_error
 
-        raise _syntax_error(exc, file, kind, text) from exc
+        raise syntax_error(exc, file, kind, text) from exc
     except ReaderError as exc:
         # libyaml counts the offset in bytes of the UTF-8 text, PyYAML's Reader in characters.
         in_bytes = not issubclass(_Loader, Reader)
-        from .yaml_errors import _reader_error
+        from .yaml_errors import reader_error
 
-        raise _reader_error(exc, file, kind, text, in_bytes) from exc
+        raise reader_error(exc, file, kind, text, in_bytes) from exc
     except yaml.YAMLError as exc:
         raise ConfigFileError(f"invalid YAML: {exc}", origin=Origin(kind, file)) from exc
     except RecursionError as exc:
@@ -157,10 +157,10 @@ def _parse(
             "nesting is too deep to read", origin=Origin(kind, file)
         ) from exc
     doc = Document()
-    if root is None or (isinstance(root, ScalarNode) and root.tag == _PLAIN and not root.value):
+    if root is None or (isinstance(root, ScalarNode) and root.tag == PLAIN_TAG and not root.value):
         return doc  # empty, only comments, or a bare '---'
     if top_list and isinstance(root, SequenceNode):
-        walker = _Walker(file, kind, doc, merge_keys, consume=False)
+        walker = Walker(file, kind, doc, merge_keys, consume=False)
         try:
             doc.data = walker.value(root, (), hint)
         except RecursionError as exc:
@@ -172,10 +172,10 @@ def _parse(
         got = "a list" if isinstance(root, SequenceNode) else "a single value"
         raise ConfigFileError(
             f"the top level must be a mapping of keys to values, not {got}",
-            origin=_origin(kind, file, root),
+            origin=node_origin(kind, file, root),
         )
-    walker = _Walker(file, kind, doc, merge_keys, consume)
-    if root.tag not in (_CONTAINER, _CORE + "map"):
+    walker = Walker(file, kind, doc, merge_keys, consume)
+    if root.tag not in (CONTAINER_TAG, CORE_TAG + "map"):
         raise walker.bad_tag(root)  # ``--- !!python/object:...`` on the document itself
     try:
         doc.data = read_top(walker, root, hint, desc_value)

@@ -14,29 +14,29 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ..errors import ConfigFileError
 from ..provenance import KeyPath, Origin, SourceKind, clip
 from ..typeinfo import ANY, TypeNode
-from .scalars import _CORE, _EXPLICIT, NULLS, parse_scalar
+from .scalars import CORE_TAG, EXPLICIT_TAGS, NULLS, parse_scalar
 from .untyped import parse_untyped
 
-_PLAIN = "typedcfg:plain"
+PLAIN_TAG = "typedcfg:plain"
 
 
-_TEXT = "typedcfg:text"
+TEXT_TAG = "typedcfg:text"
 
 
-_CONTAINER = "typedcfg:container"
+CONTAINER_TAG = "typedcfg:container"
 
 
 
 
 _SAFE_TAGS = {
-    _CORE + "str",
-    _CORE + "int",
-    _CORE + "float",
-    _CORE + "bool",
-    _CORE + "null",
-    _CORE + "map",
-    _CORE + "seq",
-    _CORE + "merge",
+    CORE_TAG + "str",
+    CORE_TAG + "int",
+    CORE_TAG + "float",
+    CORE_TAG + "bool",
+    CORE_TAG + "null",
+    CORE_TAG + "map",
+    CORE_TAG + "seq",
+    CORE_TAG + "merge",
 }
 
 
@@ -49,7 +49,7 @@ ALIAS_BUDGET = 100_000
 MAX_DEPTH = 100
 
 
-_NOT_ENTRY: Any = object()  # desc_value_entry: the mapping is plain data, not {desc, value}
+NOT_ENTRY: Any = object()  # desc_value_entry: the mapping is plain data, not {desc, value}
 
 
 class Document:
@@ -76,19 +76,19 @@ class Document:
         self.desc_value = 0
 
 
-def _consumed(pairs: list[tuple[Node, Node]]) -> Iterator[tuple[Node, Node]]:
-    """The pairs in order, each dropped from the list as it is taken (``_Walker.consume``)."""
+def consumed(pairs: list[tuple[Node, Node]]) -> Iterator[tuple[Node, Node]]:
+    """The pairs in order, each dropped from the list as it is taken (``Walker.consume``)."""
     pairs.reverse()
     while pairs:
         yield pairs.pop()
 
 
-def _origin(kind: SourceKind, file: str, node: Node) -> Origin:
+def node_origin(kind: SourceKind, file: str, node: Node) -> Origin:
     mark = node.start_mark
     return Origin(kind, file, mark.line + 1, mark.column + 1)
 
 
-class _Walker:
+class Walker:
     """Builds values from nodes; one instance per document."""
 
     def __init__(
@@ -123,10 +123,11 @@ class _Walker:
                 continue
             seen.add(id(item))
             if isinstance(item, ScalarNode):
-                if item.tag not in (_PLAIN, _TEXT, _CORE + "str") and item.tag not in _EXPLICIT:
+                plain = item.tag in (PLAIN_TAG, TEXT_TAG, CORE_TAG + "str")
+                if not plain and item.tag not in EXPLICIT_TAGS:
                     raise self.bad_tag(item)
                 continue
-            if item.tag != _CONTAINER and item.tag not in _SAFE_TAGS:
+            if item.tag != CONTAINER_TAG and item.tag not in _SAFE_TAGS:
                 raise self.bad_tag(item)
             if isinstance(item, MappingNode):
                 stack.extend(part for pair in item.value for part in pair)
@@ -134,13 +135,13 @@ class _Walker:
                 stack.extend(item.value)
 
     def error(self, node: Node, message: str, hint: str | None = None) -> ConfigFileError:
-        return ConfigFileError(message, origin=_origin(self.kind, self.file, node), hint=hint)
+        return ConfigFileError(message, origin=node_origin(self.kind, self.file, node), hint=hint)
 
     def key(self, node: Node) -> str:
         if not isinstance(node, ScalarNode):
             raise self.error(node, "a key must be a plain value, not a mapping or a list")
         tag = node.tag
-        if tag not in (_PLAIN, _TEXT) and tag not in _SAFE_TAGS:
+        if tag not in (PLAIN_TAG, TEXT_TAG) and tag not in _SAFE_TAGS:
             raise self.bad_tag(node)
         return str(node.value)
 
@@ -154,13 +155,13 @@ class _Walker:
 
     def bad_tag(self, node: Node) -> ConfigFileError:
         tag = node.tag
-        if tag.startswith(_CORE + "python/"):
+        if tag.startswith(CORE_TAG + "python/"):
             return self.error(
                 node,
-                f"unsafe tag !!{tag[len(_CORE):]} refused: typedcfg never constructs objects "
+                f"unsafe tag !!{tag[len(CORE_TAG):]} refused: typedcfg never constructs objects "
                 "from YAML",
             )
-        shown = "!!" + tag[len(_CORE) :] if tag.startswith(_CORE) else tag
+        shown = "!!" + tag[len(CORE_TAG) :] if tag.startswith(CORE_TAG) else tag
         return self.error(node, f"unsupported tag {shown}; config files hold plain data")
 
     def pairs(self, node: MappingNode) -> list[tuple[Node, Node]]:
@@ -203,7 +204,7 @@ class _Walker:
                 own.append((k, v))
                 continue
             if isinstance(v, SequenceNode):
-                if v.tag not in (_CONTAINER, _CORE + "seq"):
+                if v.tag not in (CONTAINER_TAG, CORE_TAG + "seq"):
                     raise self.bad_tag(v)
                 sources = v.value
             else:
@@ -211,7 +212,7 @@ class _Walker:
             for src in sources:
                 if not isinstance(src, MappingNode):
                     raise self.error(src, "a merge key '<<' takes a mapping or a list of them")
-                if src.tag not in (_CONTAINER, _CORE + "map"):
+                if src.tag not in (CONTAINER_TAG, CORE_TAG + "map"):
                     raise self.bad_tag(src)  # ``<<: !!python/object:...`` is refused too
                 if src is node or src in merging:
                     raise self.error(node, "a merge key '<<' refers to a mapping that contains it")
@@ -260,11 +261,11 @@ class _Walker:
             self.seen.add(node_id)
             aliased = False
         tag = node.tag
-        if tag != _CONTAINER:
+        if tag != CONTAINER_TAG:
             kind = "mapping" if cls is MappingNode else "list"
-            fits = _CORE + ("map" if cls is MappingNode else "seq")
+            fits = CORE_TAG + ("map" if cls is MappingNode else "seq")
             if tag in _SAFE_TAGS and tag != fits:
-                raise self.error(node, f"tag !!{tag[len(_CORE):]} does not fit a {kind}")
+                raise self.error(node, f"tag !!{tag[len(CORE_TAG):]} does not fit a {kind}")
             if tag != fits:
                 raise self.bad_tag(node)
         self.depth += 1
@@ -295,8 +296,8 @@ class _Walker:
         item = hint.item if hint is not None else None
         value = self.value
         pairs = self.pairs(node)
-        for key_node, value_node in _consumed(pairs) if self.consume else pairs:
-            if key_node.__class__ is ScalarNode and key_node.tag == _PLAIN:
+        for key_node, value_node in consumed(pairs) if self.consume else pairs:
+            if key_node.__class__ is ScalarNode and key_node.tag == PLAIN_TAG:
                 key = key_node.value
             else:
                 key = self.key(key_node)
@@ -333,7 +334,7 @@ class _Walker:
     def scalar(self, node: ScalarNode, hint: TypeNode | None) -> Any:
         tag = node.tag
         text: str = node.value
-        if tag == _PLAIN:
+        if tag == PLAIN_TAG:
             if hint is None or hint.kind == ANY:
                 try:
                     value: Any = parse_untyped(text)  # as OmegaConf reads it (YAML 1.1)
@@ -348,7 +349,7 @@ class _Walker:
                     value = parse_scalar(text) if text else None
                 except ValueError as exc:  # int() refuses more than 4300 digits
                     raise self.error(node, f"number too long ({len(text)} digits)") from exc
-        elif tag == _TEXT or tag == _CORE + "str":
+        elif tag == TEXT_TAG or tag == CORE_TAG + "str":
             value = text
         else:
             value = self.tagged_scalar(node, hint)
@@ -359,14 +360,14 @@ class _Walker:
     def tagged_scalar(self, node: ScalarNode, hint: TypeNode | None = None) -> Any:
         tag = node.tag
         text = node.value
-        convert: Callable[[str], Any] | None = _EXPLICIT.get(tag)
+        convert: Callable[[str], Any] | None = EXPLICIT_TAGS.get(tag)
         if convert is None:
             raise self.bad_tag(node)
         try:
             return convert(text)
         except ValueError as exc:
             shown = "the value" if hint is not None and hint.secret else repr(clip(text))
-            raise self.error(node, f"{shown} is not a valid !!{tag[len(_CORE):]}") from exc
+            raise self.error(node, f"{shown} is not a valid !!{tag[len(CORE_TAG):]}") from exc
 
 
 def _is_merge(key: Node) -> bool:
@@ -374,7 +375,7 @@ def _is_merge(key: Node) -> bool:
     return key.__class__ is ScalarNode and key.value == "<<" and key.tag in _MERGE_TAGS
 
 
-_MERGE_TAGS = (_PLAIN, _CORE + "merge")
+_MERGE_TAGS = (PLAIN_TAG, CORE_TAG + "merge")
 
 
 def _contains(root: Node, target: Node) -> bool:
