@@ -324,7 +324,8 @@ def test_long_echoes_are_cut(write) -> None:  # type: ignore[no-untyped-def]
 def test_empty_key_is_named_as_empty(write) -> None:  # type: ignore[no-untyped-def]
     write("config-defaults.yaml", "'': 1\n")
     error = _error(A, [])
-    assert str(error) == "config-defaults.yaml:1:5: unknown key ''"
+    # Located at the key, as every unknown key is (issue 16), and named as written.
+    assert str(error) == "config-defaults.yaml:1:1: unknown key ''"
 
 
 def test_index_of_a_list_no_source_set() -> None:
