@@ -27,9 +27,11 @@ OUTSIDE = re.compile(
         ]
     )
 )
-# Directories a checkout may hold that are not part of it (caches, virtual environments).
-NOT_TRACKED = {".git", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache",
-               ".hypothesis", ".venv", "venv", "build", "dist", "site", "runs", "wandb"}
+# Directories a checkout may hold that are not part of it: caches at any depth, and at the top
+# virtual environments, build output and the run stores of examples run there (a top-level
+# ``runs/`` is a run store; ``typedcfg/runs/`` is the package's room and is part of the tree).
+CACHES = {"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".hypothesis"}
+NOT_TRACKED_TOP = {".git", ".venv", "venv", "build", "dist", "site", "runs", "wandb"}
 
 
 def tracked_files() -> list[Path]:
@@ -39,12 +41,15 @@ def tracked_files() -> list[Path]:
             ["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True
         ).stdout.decode()
         return [REPO / name for name in listed.split("\0") if name and (REPO / name).is_file()]
-    return [
-        p
-        for p in REPO.rglob("*")
-        if p.is_file() and not NOT_TRACKED.intersection(p.relative_to(REPO).parts[:-1])
-        and not p.name.endswith(".egg-info")
-    ]
+    files = []
+    for p in REPO.rglob("*"):
+        folders = p.relative_to(REPO).parts[:-1]
+        if not p.is_file() or CACHES.intersection(folders) or ".egg-info" in str(p):
+            continue
+        if folders and folders[0] in NOT_TRACKED_TOP:
+            continue
+        files.append(p)
+    return files
 
 
 def outside_references(files: list[Path]) -> list[str]:
