@@ -1,7 +1,8 @@
 """The Ray launcher on a real local Ray cluster (2 CPUs, small sweeps, no dashboard).
 
 One test runs a user's program with ``--launcher ray`` (the program starts and stops its own
-local cluster); one joins a cluster the test started and checks it is left running.
+local cluster); one joins a cluster the test started and checks it is left running. Studies on
+Ray (one session for all their batches) are in test_study_launchers.py.
 """
 
 from __future__ import annotations
@@ -222,9 +223,13 @@ def default_sigint() -> None:
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
-def test_ctrl_c_interrupts_ray_jobs(tmp_path: Path) -> None:
-    """SIGINT to a Ray sweep: running tasks stop their jobs (recorded failed), pending ones
-    never start, the finished one stays, the cluster is shut down, exit 130."""
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["sigint", "sigterm"])
+def test_ctrl_c_interrupts_ray_jobs(tmp_path: Path, signum: signal.Signals) -> None:
+    """SIGINT or SIGTERM to a Ray sweep: running tasks stop their jobs (recorded failed),
+    pending ones never start, the finished one stays, the cluster is shut down, exit 130.
+
+    SIGTERM stops a sweep as Ctrl-C does, although ``ray.init`` sets a SIGTERM handler of its
+    own (which would end the program with status 1 and the jobs unrecorded)."""
     (tmp_path / "slow.py").write_text(textwrap.dedent(SLOW))
     process = subprocess.Popen(
         [sys.executable, "slow.py", "-m", "sleep=0,60,61,62", "--launcher", "ray"],
@@ -236,7 +241,7 @@ def test_ctrl_c_interrupts_ray_jobs(tmp_path: Path) -> None:
     while not all(p.exists() for p in both) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert all(p.exists() for p in both)
-    process.send_signal(signal.SIGINT)
+    process.send_signal(signum)
     out, err = process.communicate(timeout=120)
     assert process.returncode == 130, err
     assert [line.split()[:4] for line in out.splitlines()] == [

@@ -129,14 +129,16 @@ def _run(
     where: Sequence[int],
 ) -> int:
     from ..sweeps.jobs import JobSpec, program_command, progress_line, summary_table
-    from ..sweeps.launchers import launch, new_sweep_id
+    from ..sweeps.launchers import Launcher, new_sweep_id
     from ..sweeps.output import SweepOutput
     from ..sweeps.study import objective_of, run_study
     from .multirun import _sigterm_interrupts  # pyright: ignore[reportPrivateUsage]  # same room
 
     opts = main.options
     done: list[int] = []
-    state: dict[str, Any] = {"before": 0, "announced": False, "id": "", "output": None}
+    state: dict[str, Any] = {
+        "before": 0, "announced": False, "first": True, "id": "", "output": None,
+    }  # fmt: skip
 
     def say(line: str) -> None:
         if state["output"] is not None:  # one lock with the jobs' lines: never mixed in a line
@@ -180,13 +182,25 @@ def _run(
             show(end.result)  # never started: its config failed validation
 
     def announce(line: str) -> None:
-        if not state["announced"]:  # once: every batch would say the same
+        # A batch's first line says where its jobs run, the same for every batch: said once,
+        # without the batch's own count. Its other lines (a batch's Slurm job array, a cancel)
+        # are said as they come.
+        if not state["first"]:
+            say(f"sweep {state['id']}: {line}")
+            return
+        state["first"] = False
+        if not state["announced"]:
             state["announced"] = True
-            where = line.split(" jobs ", 1)[-1].split(",")[0]
+            where = line.split(" jobs ", 1)[-1]
+            if where.endswith(" at a time"):  # local processes: the study's line says how many
+                where = where.rpartition(", ")[0]
             say(f"sweep {state['id']}: trials run {where}")
 
+    launcher = Launcher(sweep.options)
+
     def run_batch(specs: Sequence[JobSpec]) -> Outcome:
-        return launch(specs, sweep.options, show, announce, state["output"])
+        state["first"] = True
+        return launcher.launch(specs, show, announce, state["output"])
 
     try:
         command = program_command(main.__wrapped__)
@@ -197,7 +211,9 @@ def _run(
         ) -> JobSpec:
             return JobSpec(number, label, command, tuple(tokens), cwd, info)
 
-        with _sigterm_interrupts():
+        # One launcher for every batch: on Ray, one session from the first batch to the end
+        # (closed after Ctrl-C, SIGTERM or an error too), not a cluster started per batch.
+        with _sigterm_interrupts(), launcher:
             outcome = run_study(
                 space, settings, spec_of=spec_of, check=check, run_batch=run_batch,
                 new_id=new_sweep_id, on_open=on_open, on_trial=on_trial,

@@ -6,11 +6,15 @@ It never prints: progress goes to a ``report`` callback, and each job's output t
 - :func:`run_local`: a pool of ``jobs`` threads, each waiting on one job's process, so at most
   ``jobs`` processes run at once. Ctrl-C sends SIGINT to the running jobs (each records
   itself as failed with ``KeyboardInterrupt``) and cancels the pending ones.
-- :func:`run_ray`: one Ray task per job with ``num_cpus``/``num_gpus`` reserved, so Ray
-  schedules the jobs on the cluster's resources (and sets ``CUDA_VISIBLE_DEVICES``); the task
-  starts the job's process on the node that runs it. Joins ``address`` or starts a local
-  cluster, and shuts down only a cluster it started. A task sends its job's output, chunk by
-  chunk, to a small actor that the driver empties every 0.2 s into the jobs' outputs.
+- :func:`run_ray` (in :mod:`typedcfg.sweeps.ray_launcher`): one Ray task per job with
+  ``num_cpus``/``num_gpus`` reserved, so Ray schedules the jobs on the cluster's resources (and
+  sets ``CUDA_VISIBLE_DEVICES``); the task starts the job's process on the node that runs it.
+  Joins ``address`` or starts a local cluster (:func:`ray_session`), and shuts down only a
+  cluster it started. A task sends its job's output, chunk by chunk, to a small actor that the
+  driver empties every 0.2 s into the jobs' outputs.
+- :class:`Launcher`: one sweep's launcher for all of its batches (a study runs ``--jobs N``
+  trials at a time). On Ray it holds one session from the first batch to its close, so a
+  study starts one cluster, not one per batch.
 - Slurm: one job array through submitit, in :mod:`typedcfg.sweeps.slurm` (imported only for
   ``--launcher slurm``).
 """
@@ -22,13 +26,12 @@ import os
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import CancelledError, Future, ThreadPoolExecutor, as_completed
-from typing import Any
 
-from ..provenance import Origin, SourceKind
-from .jobs import JobResult, JobSpec, LauncherError, Outcome, SweepOptions, run_job
-from .output import JobOutput, SweepOutput
+from .jobs import JobResult, JobSpec, Outcome, SweepOptions, run_job
+from .output import SweepOutput
+from .ray_launcher import ray_session, run_ray
 
-__all__ = ["launch", "new_sweep_id", "run_local", "run_ray"]
+__all__ = ["Launcher", "launch", "new_sweep_id", "ray_session", "run_local", "run_ray"]
 
 
 def new_sweep_id() -> str:
@@ -68,6 +71,47 @@ def launch(
     width = options.jobs or os.cpu_count() or 1
     announce(f"{len(specs)} jobs in local processes, {min(width, len(specs))} at a time")
     return run_local(specs, jobs=width, report=report, output=output)
+
+
+class Launcher:
+    """The launcher of one sweep, for each batch of its jobs (use it as a context manager).
+
+    A study launches one batch per ``--jobs N`` trials. On Ray, the cluster is joined or
+    started at the first batch and left at :meth:`close` (a cluster started here is shut down
+    then, also after Ctrl-C, SIGTERM or an error): starting a local cluster takes seconds,
+    which a study would otherwise pay for every batch.
+    """
+
+    def __init__(self, options: SweepOptions) -> None:
+        self.options = options
+        self._session = contextlib.ExitStack()
+        self._connected = False
+
+    def __enter__(self) -> Launcher:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def launch(
+        self,
+        specs: Sequence[JobSpec],
+        report: Callable[[JobResult], None],
+        announce: Callable[[str], None],
+        output: SweepOutput | None = None,
+    ) -> Outcome:
+        """Run one batch of jobs, as :func:`launch` does."""
+        options = self.options
+        if options.launcher == "ray" and not self._connected:
+            self._session.enter_context(
+                ray_session(options.ray_address, options.cpus_per_job, options.gpus_per_job)
+            )
+            self._connected = True
+        return launch(specs, options, report, announce, output)
+
+    def close(self) -> None:
+        """Leave the Ray session opened by the first batch (a no-op for the other launchers)."""
+        self._session.close()
 
 
 # --- local processes ------------------------------------------------------------------------
@@ -127,217 +171,3 @@ def run_local(
     for spec in specs:  # never submitted: Ctrl-C came first
         results.setdefault(spec.index, JobResult(spec.index, spec.label, "cancelled"))
     return Outcome(tuple(results[i] for i in sorted(results)), interrupted)
-
-
-# --- Ray ------------------------------------------------------------------------------------
-
-
-def run_ray(
-    specs: Sequence[JobSpec],
-    *,
-    address: str | None,
-    cpus_per_job: float,
-    gpus_per_job: float,
-    report: Callable[[JobResult], None],
-    output: SweepOutput | None = None,
-) -> Outcome:
-    """Run each job as a Ray task with ``num_cpus``/``num_gpus`` reserved.
-
-    Each job's output reaches ``output`` while it runs (see :class:`_OutputHub`). Joins the
-    cluster at ``address`` (``auto``, ``ray://host:10001``, ``host:6379``), or starts a local
-    one; a cluster started here is shut down at the end. Ray must already be connected or
-    installable: ``pip install 'typedcfg[ray]'``.
-
-    Raises:
-        LauncherError: Ray is not installed, the cluster cannot be reached, or (for a local
-            cluster started here) one job needs more CPUs or GPUs than the machine has.
-    """
-    import importlib
-
-    try:
-        ray: Any = importlib.import_module("ray")
-    except ImportError as exc:
-        raise LauncherError(
-            "--launcher ray needs Ray",
-            origin=Origin(SourceKind.ARGV, text="--launcher ray"),
-            hint="pip install 'typedcfg[ray]'  (or: pip install ray)",
-        ) from exc
-    started = False
-    if not ray.is_initialized():
-        _check_reachable(address)
-        try:
-            ray.init(address=address, include_dashboard=False, log_to_driver=False)
-        except Exception as exc:  # ConnectionError, RuntimeError: Ray's errors vary by version
-            raise LauncherError(
-                f"cannot start or join a Ray cluster: {exc}",
-                origin=Origin(SourceKind.ARGV, text=f"--ray-address {address or '(local)'}"),
-            ) from exc
-        started = True
-    try:
-        if started and address is None:
-            _check_fits(ray.cluster_resources(), cpus_per_job, gpus_per_job)
-        sweep_output = SweepOutput() if output is None else output
-        return _ray_jobs(ray, specs, cpus_per_job, gpus_per_job, report, sweep_output)
-    finally:
-        if started:
-            ray.shutdown()
-
-
-def _check_reachable(address: str | None) -> None:
-    """Fail fast for a ``host:port`` nobody listens on (Ray itself retries for minutes)."""
-    import socket
-
-    if address is None or address in ("auto", "local"):
-        return
-    host, _, port = address.removeprefix("ray://").rpartition(":")
-    if not host or not port.isdigit():
-        return  # not host:port: let Ray read it
-    try:
-        socket.create_connection((host, int(port)), timeout=5).close()
-    except OSError as exc:
-        raise LauncherError(
-            f"cannot reach the Ray cluster at {host}:{port}: {exc.strerror or exc}",
-            origin=Origin(SourceKind.ARGV, text=f"--ray-address {address}"),
-            hint="start it with 'ray start --head', or leave out --ray-address for a local one",
-        ) from exc
-
-
-def _check_fits(total: Any, cpus: float, gpus: float) -> None:
-    """A job that asks for more than the local cluster has would wait forever: say so now.
-
-    Only for a local cluster started here: a cluster that was joined may autoscale.
-    """
-    for name, flag, wanted in (("CPU", "--cpus-per-job", cpus), ("GPU", "--gpus-per-job", gpus)):
-        have = float(total.get(name, 0.0))
-        if wanted > have:
-            raise LauncherError(
-                f"each job asks for {wanted:g} {name}, and this machine's Ray cluster has "
-                f"{have:g}: no job could ever start",
-                origin=Origin(SourceKind.ARGV, text=f"{flag} {wanted:g}"),
-                hint=f"lower {flag}, or join a cluster that has them with --ray-address",
-            )
-
-
-class _OutputHub:
-    """A Ray actor between the tasks and the driver: tasks push their job's output chunks, the
-    driver drains them.
-
-    A task must not wait on the driver (Ray lends a blocked task's CPUs to other tasks, so
-    more jobs would run than were reserved), so it pushes without waiting; Ray runs one
-    caller's calls on an actor in order, so a job's chunks stay in order. The task waits once,
-    after its job has ended, for its last push to arrive, so the driver has every chunk of a
-    job before it sees the job's result.
-    """
-
-    def __init__(self) -> None:
-        self.chunks: list[tuple[int, bytes]] = []
-
-    def push(self, index: int, chunk: bytes) -> None:
-        """Keep ``chunk`` of job ``index``."""
-        if chunk:
-            self.chunks.append((index, chunk))
-
-    def drain(self) -> list[tuple[int, bytes]]:
-        """The chunks pushed since the last call, in the order they came."""
-        chunks, self.chunks = self.chunks, []
-        return chunks
-
-
-def _ray_task(spec: JobSpec, hub: Any) -> JobResult:
-    """The Ray task of one job: run it, its output pushed to ``hub`` as it comes."""
-    import importlib
-
-    ray: Any = importlib.import_module("ray")
-    result = run_job(spec, sink=lambda chunk: hub.push.remote(spec.index, chunk))
-    # Every push before this one has arrived once it returns. A cancel now comes after the
-    # job's end, and must not lose it.
-    with contextlib.suppress(KeyboardInterrupt, ray.exceptions.RayError):
-        ray.get(hub.push.remote(spec.index, b""))
-    return result
-
-
-def _ray_jobs(
-    ray: Any,
-    specs: Sequence[JobSpec],
-    cpus: float,
-    gpus: float,
-    report: Callable[[JobResult], None],
-    output: SweepOutput,
-) -> Outcome:
-    # No retries: a job that failed ran the user's code, and running it again is their call.
-    task = ray.remote(num_cpus=cpus, num_gpus=gpus, max_retries=0)(_ray_task)
-    hub = ray.remote(num_cpus=0)(_OutputHub).remote()
-    outputs: dict[int, JobOutput] = {}
-    hub_lost: list[str] = []
-
-    def drain() -> None:
-        if hub_lost:
-            return
-        try:
-            chunks = ray.get(hub.drain.remote())
-        except ray.exceptions.RayError as exc:  # its node is gone: the jobs go on, unseen
-            why = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-            hub_lost.append(why)
-            output.say(f"sweep {output.sweep_id}: the jobs' output is lost from here on: {why}")
-            return
-        for index, chunk in chunks:
-            if index not in outputs:
-                outputs[index] = output.open(index)
-            outputs[index].feed(chunk)
-
-    def finish(result: JobResult) -> JobResult:
-        if result.status == "cancelled" and result.index not in outputs:
-            return result
-        job = outputs.get(result.index) or outputs.setdefault(
-            result.index, output.open(result.index)
-        )
-        return job.finish(result)
-
-    refs: dict[Any, JobSpec] = {}
-    results: dict[int, JobResult] = {}
-    pending: list[Any] = []
-    interrupted = False
-    try:  # submitting too: a Ctrl-C at any moment cancels what was submitted
-        for spec in specs:
-            ref = task.remote(spec, hub)
-            refs[ref] = spec
-            pending.append(ref)
-        while pending:
-            # A timeout hands control back to Python now and then: a blocking ray.wait would
-            # hold off the KeyboardInterrupt of a Ctrl-C until some job ends.
-            ready, pending = ray.wait(pending, num_returns=1, timeout=0.2)
-            drain()
-            for ref in ready:
-                result = finish(_ray_result(ray, ref, refs[ref]))
-                results[result.index] = result
-                report(result)
-    except KeyboardInterrupt:
-        interrupted = True
-        # ray.cancel raises KeyboardInterrupt in a running task: run_job passes SIGINT on to its
-        # job and returns the job's end, which ray.get then gives; a task that never started
-        # gives TaskCancelledError.
-        for ref in reversed(pending):  # the last submitted first: those have not started
-            ray.cancel(ref)
-        ended = [_ray_result(ray, ref, refs[ref]) for ref in pending]
-        drain()
-        for result in ended:
-            results[result.index] = finish(result)
-    finally:
-        for job in outputs.values():
-            job.close()  # a job whose task died, or an error on the way: its log is closed
-        with contextlib.suppress(ray.exceptions.RayError, ValueError):
-            ray.kill(hub)
-    for spec in specs:  # never submitted: Ctrl-C came first
-        results.setdefault(spec.index, JobResult(spec.index, spec.label, "cancelled"))
-    return Outcome(tuple(results[i] for i in sorted(results)), interrupted)
-
-
-def _ray_result(ray: Any, ref: Any, spec: JobSpec) -> JobResult:
-    try:
-        result: JobResult = ray.get(ref)
-    except ray.exceptions.TaskCancelledError:
-        return JobResult(spec.index, spec.label, "cancelled")
-    except ray.exceptions.RayError as exc:  # the task itself died (node lost, worker killed)
-        text = str(exc).strip().splitlines()
-        return JobResult(spec.index, spec.label, "failed", error=text[-1] if text else repr(exc))
-    return result

@@ -164,6 +164,9 @@ def run_slurm(
                 origin=Origin(SourceKind.ARGV, text="--launcher slurm"),
                 hint="run the sweep on a Slurm login node",
             )
+    # submitit submits a single job as a plain Slurm job, not as an array of one (a study's
+    # last batch, or a sweep of one job): the messages name what Slurm has.
+    what = "job array" if len(specs) > 1 else "job"
     sweep_id = str(specs[0].info.get("id", "sweep"))
     folder = Path(specs[0].cwd) / ".submitit" / sweep_id
     name = f"typedcfg-{sweep_id}"
@@ -176,11 +179,11 @@ def run_slurm(
         lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
         said = "; ".join(line.removeprefix("sbatch: error: ") for line in lines)
         raise LauncherError(
-            f"sbatch refused the job array: {said or type(exc).__name__}",
+            f"sbatch refused the {what}: {said or type(exc).__name__}",
             origin=Origin(SourceKind.ARGV, text="--launcher slurm"),
         ) from exc
     array_id = str(jobs[0].job_id).split("_")[0]
-    announce(f"Slurm job array {array_id}, logs in {folder}")
+    announce(f"Slurm {what} {array_id}, logs in {folder}")
     sweep_output = SweepOutput() if output is None else output
     watch = _Watch(array_id, list(zip(specs, jobs, strict=True)), options, sweep_output)
     try:
@@ -189,7 +192,7 @@ def run_slurm(
             if watch.pending:
                 time.sleep(_POLL)
     except KeyboardInterrupt:
-        announce(f"cancelling Slurm job array {array_id} (scancel {array_id})")
+        announce(f"cancelling Slurm {what} {array_id} (scancel {array_id})")
         subprocess.run(["scancel", array_id], capture_output=True, check=False, timeout=60)
         watch.drain()
         return Outcome(watch.outcome(), True)
