@@ -39,6 +39,7 @@ def sampler_overhead(sampler: str, trials: int) -> float:
     import optuna
 
     import typedcfg
+    from typedcfg.composition.reuse import composed_once
     from typedcfg.sweeps.hydra_sweeper import tree_sweeper
     from typedcfg.sweeps.samplers import read_space
 
@@ -51,19 +52,21 @@ def sampler_overhead(sampler: str, trials: int) -> float:
     optuna.logging.set_verbosity(optuna.logging.WARNING)  # a script of its own: its logging
     study = optuna.create_study(sampler=getattr(optuna.samplers, sampler)(seed=0))
     start = time.perf_counter()
-    for _ in range(trials):
-        trial = study.ask(distributions)
-        loaded = typedcfg.compose(
-            schema, list(space.trial_tokens(trial.params)), defaults=None, config_dir=TREE,
-            config_name="train",
-        )  # fmt: skip
-        study.tell(trial, float(loaded.config.model.optimizer.lr))
+    with composed_once():  # as the study composes its trials
+        for _ in range(trials):
+            trial = study.ask(distributions)
+            loaded = typedcfg.compose(
+                schema, list(space.trial_tokens(trial.params)), defaults=None, config_dir=TREE,
+                config_name="train",
+            )  # fmt: skip
+            study.tell(trial, float(loaded.config.model.optimizer.lr))
     return (time.perf_counter() - start) / trials * 1000
 
 
 def grid_validation(per_key: int) -> tuple[int, float]:
     """Jobs in a ``per_key``**3 grid, and seconds to expand and validate every one."""
     import typedcfg
+    from typedcfg.composition.reuse import composed_once
     from typedcfg.sweeps.grammar import expand
 
     schema = _schema()
@@ -74,9 +77,10 @@ def grid_validation(per_key: int) -> tuple[int, float]:
               f"model.optimizer.weight_decay={decay}"]  # fmt: skip
     start = time.perf_counter()
     jobs = expand(tokens, lambda group: [])
-    for job in jobs:
-        typedcfg.compose(schema, list(job.tokens), defaults=None, config_dir=TREE,
-                         config_name="train")  # fmt: skip
+    with composed_once():  # as --multirun checks its jobs before launch
+        for job in jobs:
+            typedcfg.compose(schema, list(job.tokens), defaults=None, config_dir=TREE,
+                             config_name="train")  # fmt: skip
     return len(jobs), time.perf_counter() - start
 
 

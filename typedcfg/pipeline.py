@@ -12,17 +12,17 @@ it in the code):
 
 from __future__ import annotations
 
-import enum
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import MISSING
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, Generic, TypeVar
 
 from ._plain import as_plain
-from ._typing import is_list, is_mapping, is_sequence
+from ._typing import is_list
 from .composition.groups import Choices, GroupRepo, compose_files
 from .composition.merge import Composed, apply_overrides, drop_key, merge_layers
+from .composition.reuse import layers_key, reused
+from .composition.schema_defaults import defaults_of
 from .errors import MASK, ConfigFileError, OverrideError
 from .provenance import (
     DEFAULTS_FILE,
@@ -211,7 +211,7 @@ def compose(
     if composed.interpolated:
         from .composition.resolve import resolve_interpolations
 
-        composed = resolve_interpolations(composed, schema_defaults(tree))
+        composed = resolve_interpolations(composed, defaults_of(tree))
     setters = _setters(defaults, env_prefix, config_name)
     config = validate(schema, composed.data, composed.origins, tree, setters=setters)
     shown = _masked_argv(tokens, tree) if schema_traits(tree).secrets else tokens
@@ -369,7 +369,11 @@ def compose_data(
         files.append((primary, SourceKind.CONFIG_FILE))
     files += [(os.fspath(p), SourceKind.CONFIG_FILE) for p in configs]
     files += [(path, SourceKind.CONFIG_FILE) for path, _ in parts.configs]
-    layers = compose_files(files, repo, Choices.from_overrides(group_overrides), tree, primary)
+    # Inside composed_once() (a sweep checking its jobs) one choice of groups is composed once.
+    layers = reused(
+        layers_key(files, repo.root, primary, tree, group_overrides),
+        lambda: compose_files(files, repo, Choices.from_overrides(group_overrides), tree, primary),
+    )
     if env_prefix:
         from .read.environment import env_layer
 
@@ -377,39 +381,5 @@ def compose_data(
     composed = merge_layers(layers)
     if hydra_free and "hydra" in composed.data:
         composed = drop_key(composed, "hydra")
-    composed = apply_overrides(composed, value_overrides, tree, lambda: schema_defaults(tree))
+    composed = apply_overrides(composed, value_overrides, tree, lambda: defaults_of(tree))
     return composed, list(dict.fromkeys(layer.name for layer in layers))
-
-
-def schema_defaults(tree: TypeNode) -> dict[str, Any]:
-    """The schema's default values as plain nested data (what ``${key}`` may refer to)."""
-    out: dict[str, Any] = {}
-    for key, field in tree.fields.items():
-        if field.default is not MISSING:
-            value = _primitive(as_plain(field.default))
-            if value is not _SKIP:
-                out[key] = value
-        elif field.type.kind == "model" and field.type is not tree:
-            nested = schema_defaults(field.type)
-            if nested:
-                out[key] = nested
-    return out
-
-
-_SKIP: Any = object()
-
-
-def _primitive(value: Any) -> Any:
-    """``value`` as the plain data OmegaConf accepts; secrets and other objects are skipped."""
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    if isinstance(value, enum.Enum):
-        return _primitive(value.value)
-    if isinstance(value, os.PathLike):
-        return os.fspath(cast("os.PathLike[str] | os.PathLike[bytes]", value))
-    if is_sequence(value):
-        items = [_primitive(v) for v in value]
-        return _SKIP if any(v is _SKIP for v in items) else items
-    if is_mapping(value):
-        return {k: v for k, v in ((k, _primitive(v)) for k, v in value.items()) if v is not _SKIP}
-    return _SKIP

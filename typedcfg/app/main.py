@@ -27,6 +27,7 @@ import typing
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, overload
 
+from ..composition.reuse import composed_once
 from ..errors import SchemaError, TypedcfgError
 from ..pipeline import CWD_DEFAULTS, Loaded
 from ..provenance import running
@@ -241,11 +242,12 @@ class MainFunction(Generic[R]):
         jobs = masked_jobs(jobs, schema_tree(self.schema))
         failures: list[tuple[Job, TypedcfgError]] = []
         loaded: list[Loaded[Any]] = []
-        for job in jobs:  # every combination is checked before any job starts
-            try:
-                loaded.append(opts.compose(self.schema, job.tokens))
-            except TypedcfgError as exc:
-                failures.append((job, relocated(exc, positions)))
+        with composed_once():  # every combination is checked before any job starts,
+            for job in jobs:  # and the files of one choice of groups are composed once
+                try:
+                    loaded.append(opts.compose(self.schema, job.tokens))
+                except TypedcfgError as exc:
+                    failures.append((job, relocated(exc, positions)))
         if failures:
             print(SweepError(failures, len(jobs)).render(), file=sys.stderr)
             return USAGE_EXIT

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from ..composition.reuse import composed_once
 from ..errors import TypedcfgError
 from ..typeinfo import schema_tree
 from .flags import (
@@ -78,7 +79,8 @@ def sampled_sweep(
             return USAGE_EXIT
         where = [positions[p] for p in found.positions]  # errors from here: found.tokens
         space = read_space(found.tokens, shown_token(tree), extra, fixed, params)
-        check_space(space, lambda tokens: opts.compose(main.schema, tokens))
+        with composed_once():  # the files are composed once for every bound and choice
+            check_space(space, lambda tokens: opts.compose(main.schema, tokens))
     except TypedcfgError as exc:
         if isinstance(exc, SpaceError):
             moved = SpaceError([relocated(e, where) for e in exc.errors])
@@ -213,7 +215,8 @@ def _run(
 
         # One launcher for every batch: on Ray, one session from the first batch to the end
         # (closed after Ctrl-C, SIGTERM or an error too), not a cluster started per batch.
-        with _sigterm_interrupts(), launcher:
+        # Each trial's check reuses the files (composed_once).
+        with _sigterm_interrupts(), launcher, composed_once():
             outcome = run_study(
                 space, settings, spec_of=spec_of, check=check, run_batch=run_batch,
                 new_id=new_sweep_id, on_open=on_open, on_trial=on_trial,

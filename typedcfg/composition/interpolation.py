@@ -58,8 +58,36 @@ def substitute_runtime(
         CompositionError: ``${hydra:runtime.output_dir}`` without a run directory, any other
             ``${hydra:...}`` key, or a ``${now:...}`` whose format is itself interpolated.
     """
+    if not _needs_walk(data):
+        return data
     context = _Context(origins, output_dir, cwd, now)
     return _walk(data, (), context)  # type: ignore[no-any-return]
+
+
+def _needs_walk(data: dict[str, Any]) -> bool:
+    """Whether :func:`_walk` has anything to do: a runtime interpolation to replace, or a depth
+    it may have to refuse. One pass without paths, cheaper than the walk that builds them (a
+    sweep resolves every job's config)."""
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    while stack:
+        value, depth = stack.pop()
+        mapping: dict[Any, Any] = value  # typed names for the isinstance checks below
+        items: list[Any] = value
+        if isinstance(value, str):
+            if "${" in value and (
+                any(marker in value for marker in _MARKERS)
+                or depth + value.count("[") + value.count("{") > MAX_DEPTH
+            ):
+                return True
+        elif isinstance(value, dict):
+            if depth >= MAX_DEPTH:
+                return True
+            stack.extend((item, depth + 1) for item in mapping.values())
+        elif isinstance(value, list):
+            if depth >= MAX_DEPTH:
+                return True
+            stack.extend((item, depth + 1) for item in items)
+    return False
 
 
 class _Context:

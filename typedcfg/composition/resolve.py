@@ -1,4 +1,8 @@
-"""``${...}`` over the composed config: OmegaConf resolves, only when a value holds ``${``.
+"""``${...}`` over the composed config, only when a value holds ``${``.
+
+Plain references (``${a.b}``, ``run_${seed}``) are resolved here (:mod:`.references`); a config
+with anything more (a resolver call, an escape, a reference that cannot be followed) goes to
+OmegaConf whole, which gives the values or the error.
 
 Cycles are named (``a -> b -> a``), and a reference to a missing key is located at the value
 that holds it.
@@ -24,7 +28,7 @@ _REFERENCE = re.compile(r"\$\{([A-Za-z0-9_.\[\]\-]+)\}")
 def resolve_interpolations(
     composed: Composed, fallback: dict[str, Any] | None = None
 ) -> Composed:
-    """Resolve ``${...}`` through OmegaConf (imported here, only when some value needs it).
+    """Resolve ``${...}``: plain references here, the rest through OmegaConf (imported then).
 
     ``fallback`` holds values that references may use but that are not part of the result
     (the schema's defaults): ``${lr}`` resolves even when only the schema sets ``lr``.
@@ -34,6 +38,7 @@ def resolve_interpolations(
         MissingKeyError: a reference to a key that does not exist.
     """
     from .interpolation import substitute_runtime
+    from .references import resolve_references
 
     composed = Composed(
         substitute_runtime(composed.data, composed.origins),
@@ -42,6 +47,19 @@ def resolve_interpolations(
         composed.descriptions,
         composed.interpolated,
     )
+    source = composed.data
+    if fallback:
+        source = merge_into(fallback, composed.data, (), {}, {})
+    _check_budget(source, composed.origins)
+    plain = resolve_references(source, composed.data)
+    if plain is not None:
+        return Composed(
+            plain,
+            composed.origins,
+            composed.overridden,
+            composed.descriptions,
+            False,
+        )
     try:
         from omegaconf import OmegaConf
         from omegaconf.errors import (
@@ -52,10 +70,6 @@ def resolve_interpolations(
         raise CompositionError(
             "resolving ${...} needs omegaconf; install it with: pip install omegaconf"
         ) from exc
-    source = composed.data
-    if fallback:
-        source = merge_into(fallback, composed.data, (), {}, {})
-    _check_budget(source, composed.origins)
     try:
         cfg = OmegaConf.create(source)
         resolved = OmegaConf.to_container(cfg, resolve=True)
