@@ -27,7 +27,6 @@ import typing
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, overload
 
-from ..composition.reuse import composed_once
 from ..errors import SchemaError, TypedcfgError
 from ..pipeline import CWD_DEFAULTS, Loaded
 from ..provenance import running
@@ -45,7 +44,7 @@ from .flags import (
 # Sweeps, run records and the --cfg/--explain printers are imported where they are used: a
 # plain run pays for none of them (``import typedcfg`` stays cheap, see docs/performance.md).
 if TYPE_CHECKING:
-    from ..sweeps.grammar import Job, SweepFlags
+    from ..sweeps.grammar import SweepFlags
 
 __all__ = ["MainFunction", "main"]
 
@@ -215,7 +214,7 @@ class MainFunction(Generic[R]):
         from ..sweeps.grammar import SweepError, expand, group_options
         from ..sweeps.jobs import NESTED_ENV
         from .display import config_yaml, explain_text
-        from .multirun import launch_jobs, masked_jobs, shown_token
+        from .multirun import check_jobs, launch_jobs, masked_jobs, shown_token
 
         if os.environ.get(NESTED_ENV):
             print("--multirun: a job of a sweep cannot start another sweep", file=sys.stderr)
@@ -240,14 +239,7 @@ class MainFunction(Generic[R]):
             print(relocated(exc, positions).render(), file=sys.stderr)
             return USAGE_EXIT
         jobs = masked_jobs(jobs, schema_tree(self.schema))
-        failures: list[tuple[Job, TypedcfgError]] = []
-        loaded: list[Loaded[Any]] = []
-        with composed_once():  # every combination is checked before any job starts,
-            for job in jobs:  # and the files of one choice of groups are composed once
-                try:
-                    loaded.append(opts.compose(self.schema, job.tokens))
-                except TypedcfgError as exc:
-                    failures.append((job, relocated(exc, positions)))
+        loaded, failures = check_jobs(opts, self.schema, jobs, positions)
         if failures:
             print(SweepError(failures, len(jobs)).render(), file=sys.stderr)
             return USAGE_EXIT

@@ -12,11 +12,13 @@ import sys
 from collections.abc import Callable, Generator, Sequence
 from typing import TYPE_CHECKING, Any
 
+from ..composition.reuse import composed_once
 from ..errors import TypedcfgError
 from ..typeinfo import TypeNode, schema_traits
-from .flags import USAGE_EXIT
+from .flags import USAGE_EXIT, LoadOptions, relocated
 
 if TYPE_CHECKING:
+    from ..pipeline import Loaded
     from ..sweeps.grammar import Job, SweepOptions
 
 
@@ -39,6 +41,23 @@ def masked_jobs(jobs: list[Job], tree: TypeNode) -> list[Job]:
         )
         for job in jobs
     ]
+
+
+def check_jobs(
+    options: LoadOptions, schema: type[Any], jobs: Sequence[Job], positions: Sequence[int]
+) -> tuple[list[Loaded[Any]], list[tuple[Job, TypedcfgError]]]:
+    """Every job composed and validated before any starts: the configs, and each job that
+    fails with its error (located on the sweep's own command line). The files of one choice of
+    config groups are composed once for all the jobs that make it (:func:`composed_once`)."""
+    loaded: list[Loaded[Any]] = []
+    failures: list[tuple[Job, TypedcfgError]] = []
+    with composed_once():
+        for job in jobs:
+            try:
+                loaded.append(options.compose(schema, job.tokens))
+            except TypedcfgError as exc:
+                failures.append((job, relocated(exc, positions)))
+    return loaded, failures
 
 
 def launch_jobs(fn: Callable[..., Any], jobs: Sequence[Job], options: SweepOptions) -> int:
