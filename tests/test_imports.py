@@ -125,3 +125,29 @@ def test_the_entry_points_sweep_markers_match_the_sweep_modules() -> None:
 
     assert set(MULTIRUN_FLAGS) == flags.MULTIRUN_MARKERS
     assert NESTED_ENV == flags.JOB_ENV
+
+
+def test_the_runs_command_imports_no_pydantic_yaml_or_pipeline(tmp_path: Path) -> None:
+    """`typedcfg runs ls` and `runs group` answer from the index without pydantic, PyYAML or
+    the loading pipeline (they would be most of the command's start-up)."""
+    record = (
+        "import sys, typedcfg\n"
+        "with typedcfg.record_run({'a': 1}, runs_dir=sys.argv[1], project='p', cwd=sys.argv[1])"
+        " as run:\n"
+        "    run.summary['m'] = 0.5\n"
+    )
+    subprocess.run([sys.executable, "-c", record, str(tmp_path)], check=True)
+    code = (
+        "import sys\n"
+        "from typedcfg.app.cli import main\n"
+        "root = sys.argv[1]\n"
+        "main(['runs', 'ls', 'p', '--root', root])\n"
+        "main(['runs', 'group', 'p', '--by', 'a', '--metric', 'm', '--root', root])\n"
+        "heavy = ['pydantic', 'yaml', 'typedcfg.pipeline', 'typedcfg.validate']\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.splitlines()[-1] == "[]"
+    assert "0.5" in out.stdout

@@ -274,6 +274,25 @@ def test_git_commit_and_dirty_flag_are_recorded_in_a_repository(cwd: Path) -> No
     assert run.meta["git"] == {"commit": head, "dirty": True}
 
 
+def test_git_is_found_from_a_subdirectory_and_needs_a_commit(tmp_path: Path) -> None:
+    """A folder inside a work tree records the work tree's commit; a repository without
+    commits records null, as one outside any repository does."""
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=tmp_path, capture_output=True, text=True,
+                              check=True)  # fmt: skip
+        return done.stdout.strip()
+
+    git("init", "-q")
+    (tmp_path / "deep" / "er").mkdir(parents=True)
+    assert git_info(tmp_path / "deep" / "er") is None
+    (tmp_path / "a.txt").write_text("a\n")
+    git("add", "a.txt")
+    git("-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qm", "first")
+    head = git("rev-parse", "HEAD")
+    assert git_info(tmp_path / "deep" / "er") == {"commit": head, "dirty": False}
+
+
 def test_outside_a_repository_git_is_none(tmp_path: Path) -> None:
     """No repository (or no git at all) records git as null instead of failing."""
     assert git_info(tmp_path / "missing-dir") is None

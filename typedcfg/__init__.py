@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .app.main import main
-
-# The loading path (errors, provenance, pipeline, the entry point) is imported eagerly; the
-# rest of the public names are imported on first use (PEP 562), so ``import typedcfg`` stays
-# cheap and a program loads only the layers it touches: a plain ``@typedcfg.main`` run never
-# imports the run store, the schema generator or RunConfig. ``main`` and ``compose`` must be
-# eager: they share their names with submodules (``typedcfg.main``, ``typedcfg.compose``),
-# and importing a submodule binds its name on the package, which a lazy name would lose to.
+# The errors and provenance (ground modules, cheap) are imported eagerly; every other public
+# name is imported on first use (PEP 562), so ``import typedcfg`` stays cheap and a program
+# loads only the layers it touches: a plain ``@typedcfg.main`` run never imports the run store,
+# the schema generator or RunConfig, and ``typedcfg runs ...`` never imports pydantic, PyYAML or
+# the loading pipeline. No submodule of the package is named like a public function
+# (``typedcfg.main`` is ``app/main.py``'s function, ``compose`` is ``pipeline.compose``), so
+# importing a submodule never binds over a lazy name.
 from .errors import (
     CompositionError,
     ConfigFileError,
@@ -36,12 +35,13 @@ from .errors import (
     TypedcfgWarning,
     UnsafeKeyWarning,
 )
-from .pipeline import Loaded, compose, load
 from .provenance import Origin, Provenance, SourceKind
 
 if TYPE_CHECKING:
+    from .app.main import main
     from .export.flattened import flatten, to_wandb, unflatten
     from .export.runconfig import LockedKeyWarning, RunConfig
+    from .pipeline import Loaded, compose, load
     from .runs.api import Api
     from .runs.record import current_run, record_run
     from .runs.store import Run, RunNotFoundError, RunStoreError
@@ -49,6 +49,10 @@ if TYPE_CHECKING:
 
 # Public name -> the module that defines it, for the lazy imports below.
 _LAZY = {
+    "main": "app.main",
+    "Loaded": "pipeline",
+    "compose": "pipeline",
+    "load": "pipeline",
     "Api": "runs.api",
     "flatten": "export.flattened",
     "to_wandb": "export.flattened",

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from ..errors import suggest
+from .aggregate import Group, group_rows
 from .files import CONFIG, RunNotFoundError, RunStoreError, check_name, located, locked
 from .filters import MISSING, check_filters, check_key, lookup, matches, sort_key, sort_runs
 from .formats import read_run as _read_run
@@ -136,9 +137,7 @@ class Api:
         if len(found) == 1:
             return found[0]
         if not found:
-            raise RunNotFoundError(
-                f"no run {run_id!r} in any project", origin=located(self.root)
-            )
+            raise RunNotFoundError(f"no run {run_id!r} in any project", origin=located(self.root))
         raise RunStoreError(
             f"run id {run_id!r} is in several projects ({', '.join(found)})",
             origin=located(self.root),
@@ -262,6 +261,27 @@ class Api:
         found = self.runs(project, filters, order=None)
         return [(run.path, [lookup(run, k) for k in keys]) for run in found]
 
+    def groups(
+        self,
+        project: str | None,
+        filters: Mapping[str, Any] | None,
+        by: Sequence[str],
+        metric: str | None,
+    ) -> list[Group] | None:
+        """The matching runs grouped by the values of ``by``, with ``metric``'s statistics.
+
+        Computed inside SQLite (see :mod:`typedcfg.runs.aggregate`); ``None`` when a key has
+        no plain column or a filter is left for Python, and the caller groups :meth:`table`.
+        """
+        for key in [*by, *([metric] if metric else [])]:
+            check_key(key, "keys")
+        index, where, params, residual = self._where(project, filters)
+        columns = [_plain_column(index, k) for k in by]
+        measure = _plain_column(index, metric) if metric else None
+        if residual is not None or None in columns or (metric is not None and measure is None):
+            return None
+        return group_rows(index, where, params, cast("list[str]", columns), measure)
+
 
 def _visible_dir(path: Path) -> bool:
     return not path.name.startswith(".") and path.is_dir()
@@ -289,9 +309,7 @@ def _plain_column(index: Index, key: str) -> str | None:
     """The column of a leaf key, ``NULL`` for a key no run has, ``None`` when not a leaf."""
     if key in _TOP_COLUMNS:
         return _TOP_COLUMNS[key]
-    if index.has_below(key) or index.inexact(key) or (
-        index.column(key) is None and index.capped()
-    ):
+    if index.has_below(key) or index.inexact(key) or (index.column(key) is None and index.capped()):
         return None
     column = index.column(key)
     return f"runs.{column}" if column is not None else "NULL"

@@ -4,12 +4,11 @@ the readers that check each file's shape (a damaged file is a :class:`RunFileErr
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, cast
-
-import yaml
+from typing import TYPE_CHECKING, Any, cast
 
 from ..provenance import Origin, Provenance, SourceKind
 from .files import (
@@ -38,11 +37,23 @@ __all__ = [
 ]
 
 
-class _Dumper(yaml.CSafeDumper if yaml.__with_libyaml__ else yaml.SafeDumper):  # type: ignore[misc]
-    """Safe YAML without anchors: a value used twice is written out twice, as wandb reads it."""
+if TYPE_CHECKING:
+    import yaml
 
-    def ignore_aliases(self, data: Any) -> bool:
-        return True
+
+@functools.cache
+def _dumper() -> type[yaml.SafeDumper]:
+    """Safe YAML without anchors: a value used twice is written out twice, as wandb reads it.
+
+    Made on first use, so that the store's readers (which read the index) never import PyYAML.
+    """
+    import yaml
+
+    class Dumper(yaml.CSafeDumper if yaml.__with_libyaml__ else yaml.SafeDumper):  # type: ignore[misc]
+        def ignore_aliases(self, data: Any) -> bool:
+            return True
+
+    return Dumper
 
 
 def dump_config(data: Mapping[str, Any], descriptions: Mapping[str, str]) -> bytes:
@@ -55,8 +66,9 @@ def dump_config(data: Mapping[str, Any], descriptions: Mapping[str, str]) -> byt
     if not data:
         return head.encode("utf-8")
     entries = {
-        key: {"desc": descriptions[key], "value": value} if descriptions.get(key) else
-        {"value": value}
+        key: {"desc": descriptions[key], "value": value}
+        if descriptions.get(key)
+        else {"value": value}
         for key, value in data.items()
     }
     body = dump_yaml(entries)
@@ -65,9 +77,11 @@ def dump_config(data: Mapping[str, Any], descriptions: Mapping[str, str]) -> byt
 
 def dump_yaml(entries: Mapping[str, Any]) -> str:
     """``yaml.dump`` with our dumper; reached through getattr since its stub is incomplete."""
+    import yaml
+
     dump: Callable[..., str] = getattr(yaml, "dump")  # noqa: B009 - see the docstring
     return dump(
-        valid_text(entries), Dumper=_Dumper, sort_keys=False, allow_unicode=True,
+        valid_text(entries), Dumper=_dumper(), sort_keys=False, allow_unicode=True,
         default_flow_style=False,
     )  # fmt: skip
 
@@ -80,6 +94,8 @@ def load_config(path: Path) -> tuple[dict[str, Any], dict[str, str]]:
         ConfigFileError: invalid YAML, an unknown ``wandb_version``, or an entry without
             ``value`` (located at the line and column).
     """
+    import yaml
+
     raw = read_bytes(path)
     if raw is None:
         raise RunNotFoundError("no such run (no config.yaml)", origin=located(path.parent))
@@ -200,6 +216,6 @@ def check_entries(entries: Any, path: Path) -> None:
             )
         if not ok:
             raise RunFileError(
-                f"entry {number}: expected {{\"path\": [key, ...], \"where\": text}}",
+                f'entry {number}: expected {{"path": [key, ...], "where": text}}',
                 origin=located(path),
             )

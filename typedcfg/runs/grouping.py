@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import Any, TextIO, cast
 
 from ..provenance import Origin, SourceKind
+from .aggregate import Group, infinite_stats
 from .api import MISSING, Api, check_key, lookup, sort_key
 from .files import RunStoreError
 from .store import Run
@@ -27,44 +28,41 @@ def group_command(api: Api, args: argparse.Namespace, out: TextIO) -> int:
     for key in [*given, *([metric] if metric else [])]:
         check_key(key, "--by" if key in given else "--metric")
     found: list[Run] = []
-    if not given:
-        found = api.runs(args.project, filters, order="created_at")
-    keys = [*given, *([metric] if metric else [])]
-    table = api.table(args.project, filters, keys) if given else [
-        (r.path, [lookup(r, k) for k in keys]) for r in found
-    ]  # fmt: skip
-    if args.sweep is not None and not table and not found:
-        raise RunStoreError(
-            f"no runs of sweep {args.sweep!r}"
-            + (f" in project {args.project!r}" if args.project else ""),
-            origin=Origin(SourceKind.ARGV, text=f"--sweep {args.sweep}"),
-            hint="the sweep id is printed when the sweep starts; see it with: typedcfg runs ls",
-        )
-    by = given or [qualified(k, "config") for k in _swept_keys(found)]
-    if not by:
-        raise RunStoreError(
-            "--by KEY is required: these runs come from no --multirun sweep, so there are no "
-            "swept keys to group them by",
-            origin=Origin(SourceKind.ARGV, text="runs group"),
-        )
-    if not given:
-        table = [(r.path, [lookup(r, k) for k in [*by, *([metric] if metric else [])]])
-                 for r in found]  # fmt: skip
-    groups: dict[str, tuple[list[Any], list[tuple[str, Any]]]] = {}
+    by = given
+    # The usual case is answered by SQLite alone (no Python object per run); a key or filter
+    # SQL cannot say exactly, or the keys of a sweep, takes the Python path below.
+    grouped = api.groups(args.project, filters, given, metric) if given else None
+    if grouped is None:
+        if not given:
+            found = api.runs(args.project, filters, order="created_at")
+        keys = [*given, *([metric] if metric else [])]
+        table = api.table(args.project, filters, keys) if given else [
+            (r.path, [lookup(r, k) for k in keys]) for r in found
+        ]  # fmt: skip
+        if args.sweep is not None and not table and not found:
+            raise _no_sweep(args)
+        by = given or [qualified(k, "config") for k in _swept_keys(found)]
+        if not by:
+            raise RunStoreError(
+                "--by KEY is required: these runs come from no --multirun sweep, so there are "
+                "no swept keys to group them by",
+                origin=Origin(SourceKind.ARGV, text="runs group"),
+            )
+        if not given:
+            table = [(r.path, [lookup(r, k) for k in [*by, *([metric] if metric else [])]])
+                     for r in found]  # fmt: skip
+        grouped = _grouped(table, len(by), metric)
+    elif args.sweep is not None and not grouped:
+        raise _no_sweep(args)
     results: list[dict[str, Any]] = []
-    width = len(by)
-    for path, values in table:
-        ident = _ident(values[:width])
-        measured = values[width] if metric else MISSING
-        groups.setdefault(ident, (values[:width], []))[1].append((path, measured))
-    for values, members in sorted(groups.values(), key=lambda g: [sort_key(v) for v in g[0]]):
+    for values, count, paths, stats in sorted(grouped, key=lambda g: [sort_key(v) for v in g[0]]):
         row: dict[str, Any] = {
             "group": {k.partition(".")[2]: json_value(v) for k, v in zip(by, values, strict=True)},
-            "count": len(members),
-            "runs": [path for path, _ in members],
+            "count": count,
+            "runs": paths,
         }
-        if metric:
-            row.update(_stats([value for _, value in members]))
+        if stats is not None:
+            row.update(stats)
         results.append(row)
     if args.json:
         print(json.dumps({"by": by, "metric": metric, "groups": results}, indent=2), file=out)
@@ -88,9 +86,39 @@ def group_command(api: Api, args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _nan(value: Any) -> bool:
+    return isinstance(value, float) and math.isnan(value)
+
+
+def _no_sweep(args: argparse.Namespace) -> RunStoreError:
+    return RunStoreError(
+        f"no runs of sweep {args.sweep!r}"
+        + (f" in project {args.project!r}" if args.project else ""),
+        origin=Origin(SourceKind.ARGV, text=f"--sweep {args.sweep}"),
+        hint="the sweep id is printed when the sweep starts; see it with: typedcfg runs ls",
+    )
+
+
+def _grouped(
+    table: Sequence[tuple[str, Sequence[Any]]], width: int, metric: str | None
+) -> list[Group]:
+    """The groups of ``(path, [value of each --by key, metric value])`` rows, in Python."""
+    groups: dict[Any, tuple[list[Any], list[tuple[str, Any]]]] = {}
+    for path, values in table:
+        ident = _ident(values[:width])
+        measured = values[width] if metric else MISSING
+        groups.setdefault(ident, (list(values[:width]), []))[1].append((path, measured))
+    return [
+        (values, len(members), [path for path, _ in members],
+         _stats([value for _, value in members]) if metric else None)
+        for values, members in groups.values()
+    ]  # fmt: skip
+
+
 def _ident(values: Sequence[Any]) -> Any:
     """A key telling groups apart: the values with their types (1 and 1.0 and True differ)."""
-    key = tuple((type(v).__name__, v) for v in values)
+    # NaN is not equal to itself: without the stand-in, each NaN would make a group of its own.
+    key = tuple((type(v).__name__, "NaN" if _nan(v) else v) for v in values)
     try:
         hash(key)
     except TypeError:  # a list or mapping value
@@ -118,6 +146,9 @@ def _stats(values: Sequence[Any]) -> dict[str, Any]:
     """Mean, sample standard deviation, min and max of the numbers among ``values``."""
     numbers = [float(v) for v in values if isinstance(v, (int, float)) and type(v) is not bool]
     numbers = [v for v in numbers if v == v]  # NaN says nothing about a group
+    low, high = (min(numbers), max(numbers)) if numbers else (0.0, 0.0)
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return infinite_stats(len(numbers), low, high)  # math.fsum refuses inf + -inf
     mean = math.fsum(numbers) / len(numbers) if numbers else None
     return {
         "n": len(numbers),
@@ -134,4 +165,4 @@ def _std(numbers: Sequence[float], mean: float) -> float:
         # fsum(x) / n need not give back x itself, and the tiny residuals would print as a
         # spread of 1e-17 for runs that all reported the same value.
         return 0.0
-    return math.sqrt(math.fsum((x - mean) ** 2 for x in numbers) / (len(numbers) - 1))
+    return math.sqrt(math.fsum((x - mean) * (x - mean) for x in numbers) / (len(numbers) - 1))

@@ -9,11 +9,11 @@ from typing import Any, cast
 
 from ..errors import TypedcfgError
 from ..provenance import SourceKind
-from ..read.masking import mask_argv, mask_data, secret_names
-from ..read.yaml_loader import parse_yaml
-from ..typeinfo import is_schema, schema_tree
 from .files import FILES, read_bytes
 from .formats import dump_yaml
+
+# The masking of secrets, the YAML reader and the schema tree (pydantic) are imported by the
+# functions that record a run: the store's readers import git_info from here, and stay light.
 
 
 def git_info(cwd: str | os.PathLike[str]) -> dict[str, Any] | None:
@@ -22,23 +22,40 @@ def git_info(cwd: str | os.PathLike[str]) -> dict[str, Any] | None:
     No ``git`` executable, no repository, or a repository without commits all give ``None``:
     recording a run never fails because of git.
     """
-
+    if not _maybe_in_repository(Path(cwd)):
+        return None  # git would only say so, and starting it costs more than the rest of a record
     import subprocess  # only when recording: keeps ``import typedcfg`` light
 
-    def git(*args: str) -> str | None:
-        try:
-            done = subprocess.run(
-                ["git", *args], cwd=cwd, capture_output=True, text=True, timeout=10, check=False
-            )
-        except (OSError, subprocess.SubprocessError):
-            return None
-        return done.stdout if done.returncode == 0 else None
-
-    commit = git("rev-parse", "HEAD")
-    if commit is None:
+    # One ``git status`` tells both the commit (its ``# branch.oid`` header line) and whether
+    # tracked files changed (any other line); two git processes cost twice as much.
+    command = ["git", "status", "--porcelain=v2", "--branch", "--untracked-files=no"]
+    try:
+        done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=10,
+                              check=False)  # fmt: skip
+    except (OSError, subprocess.SubprocessError):
         return None
-    status = git("status", "--porcelain", "--untracked-files=no")
-    return {"commit": commit.strip(), "dirty": bool(status and status.strip())}
+    if done.returncode != 0:
+        return None
+    lines = done.stdout.splitlines()
+    heads = [line.split()[2] for line in lines if line.startswith("# branch.oid ")]
+    commit = heads[0] if heads else None
+    if commit is None or commit == "(initial)":  # a repository without commits
+        return None
+    return {"commit": commit, "dirty": any(not line.startswith("#") for line in lines)}
+
+
+def _maybe_in_repository(directory: Path) -> bool:
+    """False only when no git repository can hold ``directory``: no ``.git`` above it, and no
+    environment variable pointing git elsewhere (then git is asked)."""
+    if any(name in os.environ for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_COMMON_DIR")):
+        return True
+    try:
+        here = directory.resolve()
+    except OSError:
+        return True
+    if not here.is_dir():
+        return False
+    return any(os.path.lexists(folder / ".git") for folder in (here, *here.parents))
 
 
 def copy_sources(
@@ -73,12 +90,18 @@ def copy_sources(
 
 def masked_argv(tokens: Sequence[str], config: object) -> list[str]:
     """The argv a run record keeps: values given to ``config``'s secret fields masked."""
+    from ..read.masking import mask_argv
+    from ..typeinfo import is_schema, schema_tree
+
     kind = type(config)
     return mask_argv(list(tokens), schema_tree(kind) if is_schema(kind) else None)
 
 
 def _secrets_of(config: object) -> tuple[frozenset[str], frozenset[str]]:
     """The secret field names of ``config``'s schema, and the secret values it holds."""
+    from ..read.masking import secret_names
+    from ..typeinfo import is_schema, schema_tree
+
     kind = type(config)
     if config is None or not is_schema(kind):
         return frozenset(), frozenset()
@@ -108,6 +131,9 @@ def _masked_copy(
 
     Comments and layout are lost in a masked copy: a secret may sit in a comment too.
     """
+    from ..read.masking import mask_data
+    from ..read.yaml_loader import parse_yaml
+
     text = raw.decode("utf-8", "replace")
     found = any(value in text for value in values)
     try:

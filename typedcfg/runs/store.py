@@ -23,10 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import TypedcfgError
-from ..export.flattened import as_plain
-from ..export.wandb_values import json_safe
 from ..provenance import KeyPath, Origin, Provenance, SourceKind
-from ..validate import validate
 from .files import (
     CONFIG,
     DELETED,
@@ -118,6 +115,8 @@ class Summary(MutableMapping[str, Any]):
 
     def update(self, *args: Any, **kwargs: Any) -> None:  # one write for many keys
         """Set several keys at once (one write in a recorded run)."""
+        from ..export.wandb_values import json_safe  # pydantic: only when a value is set
+
         for key, value in dict(*args, **kwargs).items():
             self._data[str(key)] = json_safe(value)
         if self._live:
@@ -288,7 +287,10 @@ class Run:
         self._set(config, summary, copy.deepcopy(config))
 
     def _validated(self, config: dict[str, Any], changes: Sequence[Any]) -> dict[str, Any]:
+        from ..export.flattened import as_plain
+        from ..export.wandb_values import json_safe
         from ..read.yaml_loader import parse_yaml
+        from ..validate import validate
 
         text = (self.dir / CONFIG).read_text(encoding="utf-8")
         file = os.fspath(self.dir / CONFIG)

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 from ..provenance import Origin, SourceKind
-from ..read.yaml_loader import parse_scalar
+from ..read.scalars import parse_scalar
 from .api import MISSING, check_filters
 from .files import RunStoreError
 
