@@ -228,6 +228,24 @@ class ConfigValidationError(TypedcfgError, ValueError):
         return "\n".join(str(issue) for issue in self.issues)
 
 
+def require_module(
+    name: str, error: type[TypedcfgError], message: str, where: Origin | str, hint: str
+) -> Any:
+    """The optional dependency ``name``, imported; ``error`` when it is not installed.
+
+    The error is located ``where`` the dependency was asked for: an origin, or the text of the
+    command-line flag (``--launcher ray``). Its hint is the command that installs it. The module
+    is imported by name, so that type checkers need not have it either.
+    """
+    import importlib
+
+    try:
+        return importlib.import_module(name)
+    except ImportError as exc:
+        origin = where if isinstance(where, Origin) else Origin(SourceKind.ARGV, text=where)
+        raise error(message, origin=origin, hint=hint) from exc
+
+
 def missing_origin() -> Origin:
     """The origin used for values that no source set."""
     return Origin(SourceKind.MISSING)

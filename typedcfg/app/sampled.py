@@ -45,6 +45,7 @@ def sampled_sweep(
     from ..sweeps.hydra_sweeper import tree_sweeper
     from ..sweeps.sampled import settings_from, take_sampler_flags
     from ..sweeps.samplers import SpaceError, check_space, looks_sampled, read_space
+    from ..sweeps.study import require_optuna
     from .multirun import shown_token  # pyright: ignore[reportPrivateUsage]  # same room
 
     opts = main.options
@@ -74,6 +75,7 @@ def sampled_sweep(
             return None
         try:
             settings = settings_from(found, base, sweep.options.jobs)
+            require_optuna(settings)  # before anything is checked: the sampler is Optuna's
         except TypedcfgError as exc:  # located at a flag: an index among sweep.tokens
             print(relocated(exc, positions).render(), file=sys.stderr)
             return USAGE_EXIT

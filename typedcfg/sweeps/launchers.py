@@ -147,9 +147,11 @@ def run_local(
     results: dict[int, JobResult] = {}
     interrupted = False
     futures: dict[Future[JobResult], JobSpec] = {}
-    with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="typedcfg-job") as pool:
+    pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="typedcfg-job")
+    collected = False
+    try:
         # Submitting is inside the try too: a Ctrl-C at any moment must cancel, never leave
-        # the pool's exit waiting for every job to run to its end.
+        # the pool waiting for every job to run to its end.
         try:
             for spec in specs:
                 futures[pool.submit(one, spec)] = spec
@@ -162,12 +164,25 @@ def run_local(
             cancel.set()
             for future in futures:
                 future.cancel()
-        for future, spec in futures.items():
-            if spec.index not in results:
-                try:
-                    results[spec.index] = future.result()
-                except CancelledError:
-                    results[spec.index] = JobResult(spec.index, spec.label, "cancelled")
+        while True:
+            # A Ctrl-C now (after the last job was reported, or while the others wind down)
+            # stops what still runs; the ends already known are kept and returned.
+            try:
+                for future, spec in futures.items():
+                    if spec.index not in results:
+                        try:
+                            results[spec.index] = future.result()
+                        except CancelledError:
+                            results[spec.index] = JobResult(spec.index, spec.label, "cancelled")
+                break
+            except KeyboardInterrupt:
+                interrupted = True
+                cancel.set()
+        collected = True
+    finally:
+        # Once every job's end is collected no thread has work left, so nothing is waited for
+        # (a Ctrl-C during that wait would lose the ends); after an error, the jobs are.
+        pool.shutdown(wait=not collected)
     for spec in specs:  # never submitted: Ctrl-C came first
         results.setdefault(spec.index, JobResult(spec.index, spec.label, "cancelled"))
     return Outcome(tuple(results[i] for i in sorted(results)), interrupted)

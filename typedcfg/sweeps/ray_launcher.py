@@ -12,6 +12,7 @@ import contextlib
 from collections.abc import Callable, Generator, Sequence
 from typing import Any
 
+from ..errors import require_module
 from ..provenance import Origin, SourceKind
 from .jobs import JobResult, JobSpec, LauncherError, Outcome, run_job
 from .output import JobOutput, SweepOutput
@@ -58,16 +59,10 @@ def ray_session(
         LauncherError: Ray is not installed, the cluster cannot be reached, or (for a local
             cluster started here) one job needs more CPUs or GPUs than the machine has.
     """
-    import importlib
-
-    try:
-        ray: Any = importlib.import_module("ray")
-    except ImportError as exc:
-        raise LauncherError(
-            "--launcher ray needs Ray",
-            origin=Origin(SourceKind.ARGV, text="--launcher ray"),
-            hint="pip install 'typedcfg[ray]'  (or: pip install ray)",
-        ) from exc
+    ray: Any = require_module(
+        "ray", LauncherError, "--launcher ray needs Ray", "--launcher ray",
+        "pip install 'typedcfg[ray]'  (or: pip install ray)",
+    )  # fmt: skip
     if ray.is_initialized():
         yield ray
         return

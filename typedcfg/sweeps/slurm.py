@@ -30,6 +30,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from ..errors import require_module
 from ..provenance import Origin, SourceKind
 from .jobs import JobResult, JobSpec, LauncherError, Outcome, SweepOptions, run_job
 from .output import JobOutput, SweepOutput
@@ -143,18 +144,13 @@ def run_slurm(
         LauncherError: submitit is not installed, this machine is no Slurm client, or sbatch
             refused the array (its message).
     """
-    import importlib
 
     if not specs:
         return Outcome((), False)
-    try:
-        submitit: Any = importlib.import_module("submitit")
-    except ImportError as exc:
-        raise LauncherError(
-            "--launcher slurm needs submitit",
-            origin=Origin(SourceKind.ARGV, text="--launcher slurm"),
-            hint="pip install 'typedcfg[slurm]'  (or: pip install submitit)",
-        ) from exc
+    submitit: Any = require_module(
+        "submitit", LauncherError, "--launcher slurm needs submitit", "--launcher slurm",
+        "pip install 'typedcfg[slurm]'  (or: pip install submitit)",
+    )  # fmt: skip
     import shutil
 
     for program in ("sbatch", "squeue", "scancel"):

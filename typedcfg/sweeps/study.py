@@ -25,7 +25,7 @@ import math
 from collections.abc import Callable, Generator, Mapping, Sequence
 from typing import Any, cast
 
-from ..errors import OverrideError, suggest
+from ..errors import OverrideError, require_module, suggest
 from ..provenance import Origin, SourceKind
 from .jobs import JobResult, JobSpec, Outcome
 from .samplers import Space, value_text
@@ -176,8 +176,7 @@ def run_study(
         OverrideError: the sampler cannot be made, or a stored study was made for the other
             direction.
     """
-    import optuna
-
+    optuna = require_optuna(settings)
     fresh = new_id()
     study = _open(settings, optuna, settings.study or f"sweep-{fresh}")
     if _SWEEP_ATTR not in study.user_attrs:
@@ -219,7 +218,13 @@ def run_study(
                 specs.append(spec_of(trial.number, label, tokens, info))
             outcome = run_batch(specs) if specs else Outcome((), False)
             interrupted = outcome.interrupted
-            for result in outcome.results:
+        except KeyboardInterrupt:
+            interrupted = True
+            outcome = Outcome((), True)
+        for result in outcome.results:
+            # Every end the launcher returned is told, even after a Ctrl-C during the telling:
+            # the sweep has shown it as ended, and a resumed study must not run it again.
+            try:
                 trial, values = asked.pop(result.index)
                 if result.status in ("interrupted", "cancelled"):
                     _interrupted(study, optuna, trial, values)
@@ -233,8 +238,8 @@ def run_study(
                         result = dataclasses.replace(result, status="failed", error=str(exc))
                 ended.append(_tell(study, optuna, trial, values, result, objective))
                 on_trial(ended[-1])
-        except KeyboardInterrupt:
-            interrupted = True
+            except KeyboardInterrupt:
+                interrupted = True
         for trial, values in asked.values():  # asked and never ended: asked again on resume
             _interrupted(study, optuna, trial, values)
             stopped.append(trial.number)
@@ -254,6 +259,16 @@ def _quiet(optuna: Any) -> Generator[None, None, None]:
         yield
     finally:
         optuna.logging.set_verbosity(previous)
+
+
+def require_optuna(settings: StudySettings) -> Any:
+    """Optuna, imported; a located error with the command that installs it when it is not."""
+    where = settings.origin or Origin(SourceKind.ARGV, text="--sweeper")
+    kind = "grid" if settings.sampler == "grid" else settings.sampler
+    return require_module(
+        "optuna", OverrideError, f"a {kind} sweep runs on Optuna, which is not installed",
+        where, "pip install 'typedcfg[optuna]'  (or: pip install optuna)",
+    )  # fmt: skip
 
 
 def _open(settings: StudySettings, optuna: Any, name: str) -> Any:
