@@ -29,7 +29,27 @@ def _payload(page: Path) -> dict[str, Any]:
     found = re.search(r'<script type="application/json" id="data">(.*?)</script>', text, re.S)
     assert found is not None
     data: dict[str, Any] = json.loads(found.group(1))
+    data["runs"] = _rows(data["runs"], data["sources"])
     return data
+
+
+def _rows(columns: dict[str, Any], sources: list[str]) -> list[dict[str, Any]]:
+    """The runs as the page's script makes them from the columns (report.js, rowsOf)."""
+    rows: list[dict[str, Any]] = [
+        {"path": p, "state": s, "created": c, "sweep": w, "config": {}, "summary": {}, "source": {}}
+        for p, s, c, w in zip(columns["path"], columns["state"], columns["created"],
+                              columns["sweep"], strict=True)
+    ]  # fmt: skip
+    for part in ("config", "summary"):
+        for key, column in columns[part].items():
+            for i, value in enumerate(column["values"]):
+                if i not in column["missing"]:
+                    rows[i][part][key] = value
+    for key, numbers in columns["source"].items():
+        for i, number in enumerate(numbers):
+            if number >= 0:
+                rows[i]["source"][key] = sources[number]
+    return rows
 
 
 def _store(root: Path) -> None:

@@ -31,6 +31,7 @@ from .filters import MISSING, check_filters, check_key, lookup, matches, sort_ke
 from .formats import read_run as _read_run
 from .index import Index
 from .query import order_sql, translate
+from .report_data import Columns, columns_from_index
 from .rows import decode, problem_text
 from .store import Loaded5, Run
 
@@ -281,6 +282,16 @@ class Api:
         if residual is not None or None in columns or (metric is not None and measure is None):
             return None
         return group_rows(index, where, params, cast("list[str]", columns), measure)
+
+    def report_columns(
+        self, project: str | None, filters: Mapping[str, Any] | None
+    ) -> Columns | None:
+        """The report's data for the matching runs, oldest first, from the index's columns (see
+        :mod:`typedcfg.runs.report_data`); ``None`` when only the runs' rows can say it."""
+        index, where, params, residual = self._where(project, filters)
+        if residual is not None:
+            return None
+        return columns_from_index(index, where, params, order_sql(index, "created_at") or "")
 
 
 def _visible_dir(path: Path) -> bool:

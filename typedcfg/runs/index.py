@@ -153,6 +153,10 @@ class Index:
         self._columns = {key: col for key, col, _ in rows}
         self._huge = {key for key, _, huge in rows if huge}
 
+    def columns(self) -> list[tuple[str, str]]:
+        """Every ``(key, column)`` pair, in the order the columns were made."""
+        return sorted(self._columns.items(), key=lambda pair: int(pair[1][1:]))
+
     def column(self, key: str) -> str | None:
         """The SQL column holding ``key`` (``config.optim.lr``), ``None`` when there is none."""
         return self._columns.get(key)

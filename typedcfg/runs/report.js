@@ -1,6 +1,20 @@
 // typedcfg run report: the page's own script. The data is the JSON in #data; plots are plotly's.
 "use strict";
 const D = JSON.parse(document.getElementById("data").textContent);
+D.runs = rowsOf(D.runs, D.sources);
+function rowsOf(c, sources) {  // the runs come as columns (one array per key); the page uses rows
+  const rows = c.path.map((path, i) => ({ path, state: c.state[i], created: c.created[i], sweep: c.sweep[i],
+    config: {}, summary: {}, source: {} }));
+  const fill = (part, columns) => {
+    for (const [k, col] of Object.entries(columns)) {
+      const gone = new Set(col.missing);
+      col.values.forEach((v, i) => { if (!gone.has(i)) rows[i][part][k] = v; });
+    }
+  };
+  fill("config", c.config); fill("summary", c.summary);
+  for (const [k, ids] of Object.entries(c.source)) ids.forEach((s, i) => { if (s >= 0) rows[i].source[k] = sources[s]; });
+  return rows;
+}
 const $ = (id) => document.getElementById(id);
 const PAGE = 50;
 const S = { sort: null, desc: false, page: 0, filters: {}, state: "", chosen: new Set() };

@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime
 import html
 import json
-import math
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import Any, TextIO, cast
 
 from ..provenance import Origin, SourceKind
 from .files import RunStoreError, located
+from .report_data import Columns, columns_of_rows
 
 __all__ = ["ReportRun", "page", "report_command", "report_runs", "write_report"]
 
@@ -83,85 +83,48 @@ def _plotly_js() -> str:
     return text
 
 
-def _json_value(value: Any) -> Any:
-    """JSON the browser reads: NaN and infinities (not JSON) become ``null``."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, Mapping):
-        items = cast("Mapping[str, Any]", value)
-        return {str(k): _json_value(v) for k, v in items.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_value(v) for v in cast("Sequence[Any]", value)]
-    return value
-
-
-def _payload(runs: Sequence[ReportRun], title: str) -> dict[str, Any]:
-    good = [r for r in runs if not r.get("damaged")]
-    keys: dict[str, set[str]] = {}
-    for r in good:
-        for k, v in r["config"].items():
-            keys.setdefault(k, set()).add(json.dumps(v, sort_keys=True, default=repr))
-    varying = [k for k, vs in keys.items() if len(vs) > 1 or
-               sum(1 for r in good if k in r["config"]) < len(good)]  # fmt: skip
-    metrics: dict[str, None] = {}
-    for r in good:
-        metrics.update(dict.fromkeys(k for k, v in r["summary"].items() if _is_number(v)))
-    sweeps: dict[str, dict[str, Any]] = {}
-    rows: list[dict[str, Any]] = []
-    for r in good:
-        found: object = r.get("sweep")
-        sweep = cast("Mapping[str, Any]", found) if isinstance(found, Mapping) else None
-        if sweep is not None and sweep.get("id") is not None:
-            entry = sweeps.setdefault(str(sweep["id"]), {"params": []})
-            params = cast("Mapping[str, object]", sweep.get("params") or {})
-            for k in params:
-                if str(k) not in entry["params"]:
-                    entry["params"].append(str(k))
-        config = r["config"]
-        rows.append({
-            "path": r["path"], "state": r["state"], "created": r.get("created_at", ""),
-            "sweep": None if sweep is None else sweep.get("id"),
-            "config": {k: _json_value(config[k]) for k in varying if k in config},
-            "summary": {k: _json_value(v) for k, v in r["summary"].items()},
-            "source": {k: r["source"].get(k, "") for k in varying if k in config},
-        })  # fmt: skip
-    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    return {
-        "title": title, "generated": now, "keys": varying, "metrics": list(metrics),
-        "runs": rows, "sweeps": sweeps,
-        "damaged": [{"path": r["path"], "problem": r["damaged"]} for r in runs if r.get("damaged")],
-    }  # fmt: skip
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
 def _script_text(text: str) -> str:
     """Text safe inside ``<script>``: no ``</script>`` or ``<!--`` can end or bend the element."""
     return text.replace("<", "\\u003c") if text.lstrip()[:1] in "{[" else text
 
 
 def page(runs: Sequence[ReportRun], title: str) -> str:
-    """The report's HTML text."""
-    data = json.dumps(_payload(runs, title), ensure_ascii=True, allow_nan=False, default=repr)
+    """The report's HTML text, of runs given as rows (see :data:`ReportRun`)."""
+    good = [r for r in runs if not r.get("damaged")]
+    damaged = [(str(r["path"]), str(r["damaged"])) for r in runs if r.get("damaged")]
+    return page_of(columns_of_rows(good), damaged, title)
+
+
+def page_of(columns: Columns, damaged: Sequence[tuple[str, str]], title: str) -> str:
+    """The report's HTML text, of runs given as columns (:mod:`.report_data`)."""
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    payload = {
+        "title": title, "generated": now, **columns,
+        "damaged": [{"path": path, "problem": problem} for path, problem in damaged],
+    }  # fmt: skip
+    data = json.dumps(payload, ensure_ascii=True, allow_nan=False, default=repr)
     own = Path(__file__).with_name("report.js").read_text(encoding="utf-8")
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">\n'
         f"<title>{html.escape(title)}</title>\n<style>{_CSS}</style></head><body>\n{_BODY}\n"
         f'<script type="application/json" id="data">{_script_text(data)}</script>\n'
         f"<script>{_plotly_js()}</script>\n<script>{own}</script>\n</body></html>\n"
     )
 
 
-def write_report(runs: Sequence[ReportRun], path: str | os.PathLike[str], title: str) -> Path:
-    """Write the report of ``runs`` to ``path``; returns the path written.
+def write_report(
+    runs: Sequence[ReportRun], path: str | os.PathLike[str], title: str, *,
+    columns: Columns | None = None, damaged: Sequence[tuple[str, str]] = (),
+) -> Path:  # fmt: skip
+    """Write the report of ``runs`` (or of ``columns`` and ``damaged``) to ``path``.
+
+    Returns the path written.
 
     Raises:
         RunStoreError: plotly is missing, or the file cannot be written.
     """
     target = Path(path)
-    text = page(runs, title)
+    text = page(runs, title) if columns is None else page_of(columns, damaged, title)
     try:
         target.write_text(text, encoding="utf-8")
     except OSError as exc:
@@ -177,20 +140,23 @@ def report_command(api: Any, args: Any, out: TextIO) -> int:
     from .tables import filters_of
 
     filters = filters_of(args.where, args.sweep)
-    found = api.runs(args.project, filters, order="created_at")
     damaged = api.damaged(args.project)
     title = args.title or (f"runs of {args.project}" if args.project else f"runs in {api.root}")
     if args.sweep:
         title = args.title or f"sweep {args.sweep}"
-    rows = report_runs(found)
-    rows += [{"path": path, "damaged": problem} for path, problem in damaged]
     output = args.output or os.path.join(api.root, "report.html")
-    target = write_report(rows, output, title)
+    # From the index's columns when it can say the selection exactly; else from the runs.
+    columns = api.report_columns(args.project, filters)
+    if columns is None:
+        rows = report_runs(api.runs(args.project, filters, order="created_at"))
+        columns = columns_of_rows(rows)
+    target = write_report([], output, title, columns=columns, damaged=damaged)
+    count = len(columns["runs"]["path"])
     if args.json:
-        print(json.dumps({"report": os.fspath(target), "runs": len(found),
+        print(json.dumps({"report": os.fspath(target), "runs": count,
                           "damaged": len(damaged)}), file=out)  # fmt: skip
     else:
-        print(f"wrote {target} ({len(found)} runs, {len(damaged)} damaged)", file=out)
+        print(f"wrote {target} ({count} runs, {len(damaged)} damaged)", file=out)
     if args.open:
         import webbrowser
 

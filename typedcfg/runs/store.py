@@ -145,7 +145,8 @@ class Run:
     ) -> None:  # fmt: skip
         self.id = run_id
         self.project = project
-        self.dir = Path(root) / project / run_id
+        self._root = root
+        self._dir: Path | None = None  # made when first asked for: a query returns thousands
         self.schema = schema
         self._live = live
         self._config: dict[str, Any] = {}
@@ -198,6 +199,13 @@ class Run:
         """The results (:class:`Summary`); change them, then call :meth:`update`."""
         self._ready()
         return self._summary
+
+    @property
+    def dir(self) -> Path:
+        """The run's directory."""
+        if self._dir is None:
+            self._dir = Path(self._root, self.project, self.id)
+        return self._dir
 
     @property
     def path(self) -> str:
