@@ -131,8 +131,8 @@ def hydra_compose(config_dir: str | os.PathLike[str], name: str | None,
             with initialize_config_dir(config_dir=os.path.abspath(config_dir),
                                        version_base="1.3"):
                 cfg = compose(config_name=name, overrides=list(overrides))
-        except Exception as exc:
-            return "error", f"{type(exc).__name__}: {str(exc).strip().splitlines()[0]}"
+        except Exception as exc:  # an AssertionError of Hydra's has no message
+            return "error", f"{type(exc).__name__}: {(str(exc).strip() or '?').splitlines()[0]}"
     data = OmegaConf.to_container(cfg, resolve=False)
     assert isinstance(data, dict)
     data.pop("hydra", None)

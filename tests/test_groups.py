@@ -259,8 +259,10 @@ def test_missing_plain_entry(write: Write) -> None:
         ),
         pytest.param(
             "  - optim: ${other}\n",
-            "conf/train.yaml:2:5: group 'optim': interpolated choices ('${other}') are not "
-            "supported; name the option, or choose it on the command line",
+            "conf/train.yaml:2:5: group 'optim': cannot resolve '${other}': Interpolation key "
+            "'other' not found\n  hint: an interpolated choice names the choice of another "
+            "group, made before it is resolved (not a config value); the choices known here: "
+            "(none)",
             id="interpolated-choice",
         ),
     ],

@@ -59,8 +59,6 @@ def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def deliberate(hydra: tuple[str, Any], ours: tuple[str, Any]) -> str | None:
     if hydra[0] == "error" and ours[0] == "ok" and "hydra/" in hydra[1]:
         return "Hydra's own group is left out, so its errors are not raised"
-    if ours[0] == "error" and "interpolated c" in ours[1]:
-        return "interpolated choices in defaults lists are left out"
     if hydra[0] == "ok" and "_group_" in hydra[1]:
         return "# @package _group_ keeps its Hydra 1.1 meaning"
     return None
@@ -86,4 +84,6 @@ def test_hydra_defaults_cases_compose_as_hydra_composes_them(tree: Path) -> None
             reasons[reason] = reasons.get(reason, 0) + 1
     assert len(CASES) > 140
     assert differ == [], f"{len(differ)} of {len(CASES)} differ ({agree} agree, {reasons})"
-    assert agree >= len(CASES) - 25
+    # 152 cases: 143 agree (the 17 with interpolated choices among them), 5 are Hydra's errors
+    # about its own group, 4 use '# @package _group_'.
+    assert agree >= len(CASES) - 9, (agree, reasons)

@@ -27,9 +27,10 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 from ..errors import CompositionError, ConfigFileError, EmptyConfigWarning, suggest
-from ..provenance import KeyPath, Layer, Origin, SourceKind, display_path
-from ..read.yaml_loader import Document, parse_yaml, read_text
+from ..provenance import Layer, Origin, SourceKind, display_path
+from ..read.yaml_loader import parse_yaml, read_text
 from ..typeinfo import TypeNode, node_at
+from .choice_refs import check_override, interpolated, known_choices, resolve_entry
 from .config_paths import check_inside
 from .defaults_list import (
     SELF,
@@ -45,6 +46,7 @@ from .defaults_list import (
     override_key,
     read_entries,
 )
+from .placing import place_layer
 
 __all__ = ["Choices", "GroupRepo", "compose_files"]
 
@@ -63,6 +65,7 @@ class _Composer:
         self.tree = tree
         self.kind = kind
         self.stack: list[str] = []
+        self.late = 0  # how many interpolated entries the file being expanded is under
 
     def expand(
         self,
@@ -97,7 +100,7 @@ class _Composer:
             )
         top: object = doc.data
         if isinstance(top, list):  # a list-valued option, at the option's package
-            return [_place_layer(doc, top, package, path, self.kind)]  # pyright: ignore[reportUnknownArgumentType]  # an isinstance-narrowed object
+            return [place_layer(doc, top, package, path, self.kind)]  # pyright: ignore[reportUnknownArgumentType]  # an isinstance-narrowed object
         data = _mapping(doc.data)
         if not package and "defaults" not in data and not (is_root and self.choices.appended):
             # Most files: no defaults list, nothing appended, at the root: its own layer.
@@ -113,7 +116,7 @@ class _Composer:
         if (entries or appended) and not any(e.kind == "self" for e in entries):
             entries.append(Entry("self", SELF))
         entries.extend(appended)
-        own = _place_layer(doc, data, package, path, self.kind)
+        own = place_layer(doc, data, package, path, self.kind)
         if not entries:
             return [own]
         # Only a file with a defaults list can be part of a cycle, so only such a file pays for
@@ -131,6 +134,7 @@ class _Composer:
             entries = [e for e in entries if not _is_hydra(e, here)]
             self.register_overrides(entries, here, path)
             parts: list[list[Layer]] = []
+            waiting: list[tuple[int, Entry]] = []
             # Later entries first, so that an experiment appended last registers its
             # 'override' entries before the group entries they override are expanded.
             for item in reversed(entries):
@@ -138,10 +142,17 @@ class _Composer:
                     parts.append([own])
                 elif item.override:
                     continue
+                elif interpolated(item, here, self.choices):
+                    waiting.append((len(parts), item))  # after the list's other choices
+                    parts.append([])
                 elif item.kind == "config":
                     parts.append(self.config_entry(item, here, path))
                 else:
                     parts.append(self.group_entry(item, here))
+            if waiting:  # all against the choices known now: not each other's (Hydra's rule)
+                known = known_choices(self.choices, entries, here)
+                for index, item in waiting:
+                    parts[index] = self.resolved_entry(item, here, path, known)
             return [layer for part in reversed(parts) for layer in part]
         finally:
             self.stack.pop()
@@ -159,18 +170,26 @@ class _Composer:
                     origin=last_override.origin,
                 )
             if item.override and item.kind == "group":
+                check_override(item, self.late)
                 last_override = item
                 self.choices.register(override_key(item, here), item.option, item.origin)
+
+    def resolved_entry(
+        self, entry: Entry, here: Place, parent: str, known: dict[str, Any]
+    ) -> list[Layer]:
+        """An interpolated entry, once the other choices of its list are known."""
+        entry, option = resolve_entry(entry, here, self.choices, known)
+        self.late += 1  # the files it includes may not override choices (Hydra's rule)
+        try:
+            if entry.kind == "config":
+                return self.config_entry(entry, here, parent)
+            return self.group_entry(entry, here, option)
+        finally:
+            self.late -= 1
 
     def config_entry(self, entry: Entry, here: Place, parent: str) -> list[Layer]:
         """A plain entry (``- base``, ``- /other/file``): the file itself, not a choice."""
         name = entry.name
-        if "${" in name:
-            raise CompositionError(
-                f"defaults: interpolated config names ({name!r}) are not supported; "
-                "name the config",
-                origin=entry.origin,
-            )
         check_inside(name, entry.origin)
         if name.startswith("/"):
             file = self.repo.find(name[1:])
@@ -196,8 +215,9 @@ class _Composer:
             raise ConfigFileError(f"defaults: config {name!r} not found", origin=entry.origin)
         return self.expand(file, entry, here, entry.origin)
 
-    def group_entry(self, entry: Entry, here: Place) -> list[Layer]:
-        """A group entry: settle its choice, then compose the chosen option(s)."""
+    def group_entry(self, entry: Entry, here: Place, resolved: str | None = None) -> list[Layer]:
+        """A group entry: settle its choice (``resolved``: the interpolated one), then compose
+        the chosen option(s)."""
         choices = self.choices
         group = group_path(entry, here)
         key = override_key(entry, here)
@@ -207,6 +227,7 @@ class _Composer:
             option = choices.chosen[key]
             origin = choices.origins.get(key, origin)
             choices.used.add(key)
+        option = option if resolved is None else resolved
         if isinstance(option, list):
             # An options list composes each option as a plain file of the group, in order.
             layers: list[Layer] = []
@@ -297,10 +318,10 @@ def _check_name(name: Any, group: str, origin: Origin | None) -> None:
         raise CompositionError(
             f"group {group!r}: option must be a name, not {name!r}", origin=origin
         )
-    if "${" in name:
+    if "${" in name:  # in an options list (Hydra's rule), or left by an escaped \${...}
         raise CompositionError(
-            f"group {group!r}: interpolated choices ({name!r}) are not supported; "
-            "name the option, or choose it on the command line",
+            f"group {group!r}: {name!r} is no option name: the items of an options list, "
+            "and what an interpolated choice resolves to, name options as written",
             origin=origin,
         )
     check_inside(name, origin)
@@ -319,27 +340,6 @@ def _is_hydra(entry: Entry, here: Place) -> bool:
         return False
     group = group_path(entry, here)
     return group == "hydra" or group.startswith("hydra/")
-
-
-def _place_layer(
-    doc: Document, data: dict[str, Any] | list[Any], package: str, file: str, kind: SourceKind
-) -> Layer:
-    """The document's own keys (or its list) as a layer, nested under ``package``."""
-    origins = doc.origins
-    if "defaults" not in data:
-        origins = {p: o for p, o in origins.items() if not p or p[0] != "defaults"}
-    if not package and isinstance(data, dict):  # a list is read only for a group's package
-        return Layer(file, kind, data, origins, doc.descriptions, doc.interpolated)
-    parts = tuple(package.split("."))
-    wrapped: Any = data
-    for part in reversed(parts):
-        wrapped = {part: wrapped}
-    top = Origin.at(kind, file, 1, 1)
-    placed: dict[KeyPath, Origin] = {parts[:i]: top for i in range(1, len(parts) + 1)}
-    for path, origin in origins.items():
-        placed[parts + path] = origin
-    descriptions = {parts + p: d for p, d in doc.descriptions.items()}
-    return Layer(file, kind, wrapped, placed, descriptions, doc.interpolated)
 
 
 def compose_files(
