@@ -136,7 +136,10 @@ def _run(argv: list[str], source: Path) -> tuple[float, str]:
 
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    done = subprocess.run(argv, env=_env(source), capture_output=True, text=True, check=False)
+    # Not from this checkout's folder: `python -m` and `-c` put the working directory first on
+    # sys.path, and a typedcfg found there would shadow the one PYTHONPATH names (--before).
+    done = subprocess.run(argv, env=_env(source), capture_output=True, text=True, check=False,
+                          cwd=tempfile.gettempdir())  # fmt: skip
     elapsed = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
@@ -231,8 +234,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         args.runs, args.report_runs, args.rounds = 300, 200, 1
     sys.path.insert(0, os.fspath(ROOT))
+    if args.before:
+        import compileall
+
+        # The processes run with PYTHONDONTWRITEBYTECODE: an uncompiled copy would pay for
+        # compiling every module in every process, which is not what its users pay.
+        compileall.compile_dir(args.before / "typedcfg", quiet=1)
     with tempfile.TemporaryDirectory(prefix="typedcfg-store-bench-") as tmp:
-        base = args.keep or Path(tmp)
+        base = (args.keep or Path(tmp)).resolve()
         results: dict[str, dict[str, float]] = {}
         stores = {}
         for name, count in (("queries", args.runs), ("report", args.report_runs)):
