@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -291,6 +292,33 @@ def test_git_is_found_from_a_subdirectory_and_needs_a_commit(tmp_path: Path) -> 
     git("-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qm", "first")
     head = git("rev-parse", "HEAD")
     assert git_info(tmp_path / "deep" / "er") == {"commit": head, "dirty": False}
+
+
+def test_a_failed_record_inside_a_repository_leaves_no_git_process(tmp_path: Path) -> None:
+    """git runs while the run's files are written; a record that fails before it reads git's
+    answer (the store cannot be made) still waits for git, and a good record has the commit."""
+    import gc
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=tmp_path, capture_output=True, text=True,
+                              check=True)  # fmt: skip
+        return done.stdout.strip()
+
+    git("init", "-q")
+    git("-c", "user.name=t", "-c", "user.email=t@e", "commit", "-q", "--allow-empty", "-m", "x")
+    with record_run({"a": 1}, runs_dir=tmp_path / "runs", project="p", run_id="same",
+                    cwd=tmp_path) as run:  # fmt: skip
+        pass
+    assert run.meta["git"] == {"commit": git("rev-parse", "HEAD"), "dirty": False}
+    (tmp_path / "file").write_text("not a directory\n")
+    with (
+        pytest.raises(RunStoreError, match="cannot create"),
+        record_run({"a": 2}, runs_dir=tmp_path / "file" / "runs", project="p", cwd=tmp_path),
+    ):
+        pass
+    gc.collect()  # a Popen dropped without waiting would warn (an error in this test suite)
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)  # no child left, not even a finished one
 
 
 def test_outside_a_repository_git_is_none(tmp_path: Path) -> None:

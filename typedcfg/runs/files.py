@@ -90,8 +90,13 @@ def atomic_write(path: Path, data: bytes) -> None:
     atomic_write_many(path.parent, {path.name: data})
 
 
-def atomic_write_many(directory: Path, files: Mapping[str, bytes]) -> None:
+def atomic_write_many(
+    directory: Path, files: Mapping[str, bytes], *, sync_directory: bool = True
+) -> None:
     """Replace each file atomically (as :func:`atomic_write`), syncing the directory once.
+
+    ``sync_directory=False`` leaves the directory to the caller's next call (which syncs the
+    renames of both): the files are durable once the directory is synced.
 
     Raises:
         RunStoreError: a file cannot be written (permissions, disk full, ...).
@@ -114,6 +119,8 @@ def atomic_write_many(directory: Path, files: Mapping[str, bytes]) -> None:
         except OSError as exc:
             message = f"cannot write: {exc.strerror or exc}"
             raise RunStoreError(message, origin=located(path)) from exc
+    if not sync_directory:
+        return
     # The renames live in the directory entry: sync it too, or a crash may forget them.
     try:
         dir_fd = os.open(directory, os.O_RDONLY)

@@ -38,7 +38,7 @@ from .files import (
 )
 from .formats import dump_config, provenance_entries
 from .index import Index
-from .snapshot import copy_sources, git_info, masked_argv
+from .snapshot import GitState, copy_sources, masked_argv
 from .store import Run
 
 __all__ = ["current_run", "record_run"]
@@ -67,7 +67,7 @@ def current_run() -> Run | None:
 
 def _create(
     parent: Path, run_id: str | None, files: dict[str, Any], sources: Sequence[str], config: object,
-    docs: tuple[dict[str, Any], list[dict[str, Any]]], index: Index,
+    docs: tuple[dict[str, Any], list[dict[str, Any]]], index: Index, git: GitState,
 ) -> tuple[str, dict[str, Any]]:  # fmt: skip
     """Write the run under a temporary name, then rename the directory into place.
 
@@ -84,6 +84,10 @@ def _create(
         os.chmod(staging, 0o755)  # mkdtemp makes 0700; runs are for sharing
         meta = files.pop(META)
         meta["sources"] = copy_sources(sources, staging, config)
+        # The other files first, while git works out the commit (started by record_run); the
+        # directory is synced once, with meta.json.
+        atomic_write_many(staging, files, sync_directory=False)
+        meta["git"] = git.result()
         import secrets  # only when recording: keeps ``import typedcfg`` light
 
         chosen = run_id or ""
@@ -92,7 +96,7 @@ def _create(
                 secrets.choice(string.ascii_lowercase + string.digits) for _ in range(8)
             )
             final = {**meta, "id": chosen}
-            atomic_write_many(staging, {**files, META: dump_json(final)})
+            atomic_write_many(staging, {META: dump_json(final)})
             try:
                 os.rename(staging, parent / chosen)
             except OSError as exc:
@@ -176,7 +180,7 @@ def record_run(
         "schema": None if isinstance(config, Mapping) else
         f"{type(config).__module__}:{type(config).__qualname__}",
         "python": platform.python_version(), "executable": sys.executable,
-        "host": socket.gethostname(), "pid": os.getpid(), "cwd": where, "git": git_info(where),
+        "host": socket.gethostname(), "pid": os.getpid(), "cwd": where, "git": None,
     }  # fmt: skip
     if sweep is not None:
         meta["sweep"] = json_safe(dict(sweep))
@@ -190,14 +194,17 @@ def record_run(
     }
     made = json_safe(data)
     index = Index(root)
+    git = GitState(where)  # git answers while the run's other files are written
     try:
         chosen, written = _create(
             Path(root) / project, run_id, files, sources, cast("object", config), (made, entries),
-            index,
+            index, git,
         )  # fmt: skip
     except BaseException:
         index.close()
         raise
+    finally:
+        git.close()
     kind: type[Any] = type(cast("object", config))
     schema = kind if is_schema(kind) else None
     # The Run starts from what was just written, without reading the files back.

@@ -5,12 +5,15 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from ..errors import TypedcfgError
 from ..provenance import SourceKind
 from .files import FILES, read_bytes
 from .formats import dump_yaml
+
+if TYPE_CHECKING:
+    import subprocess
 
 # The masking of secrets, the YAML reader and the schema tree (pydantic) are imported by the
 # functions that record a run: the store's readers import git_info from here, and stay light.
@@ -22,26 +25,60 @@ def git_info(cwd: str | os.PathLike[str]) -> dict[str, Any] | None:
     No ``git`` executable, no repository, or a repository without commits all give ``None``:
     recording a run never fails because of git.
     """
-    if not _maybe_in_repository(Path(cwd)):
-        return None  # git would only say so, and starting it costs more than the rest of a record
-    import subprocess  # only when recording: keeps ``import typedcfg`` light
+    return GitState(cwd).result()
 
-    # One ``git status`` tells both the commit (its ``# branch.oid`` header line) and whether
-    # tracked files changed (any other line); two git processes cost twice as much.
-    command = ["git", "status", "--porcelain=v2", "--branch", "--untracked-files=no"]
-    try:
-        done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=10,
-                              check=False)  # fmt: skip
-    except (OSError, subprocess.SubprocessError):
-        return None
-    if done.returncode != 0:
-        return None
-    lines = done.stdout.splitlines()
-    heads = [line.split()[2] for line in lines if line.startswith("# branch.oid ")]
-    commit = heads[0] if heads else None
-    if commit is None or commit == "(initial)":  # a repository without commits
-        return None
-    return {"commit": commit, "dirty": any(not line.startswith("#") for line in lines)}
+
+# One ``git status`` tells both the commit (its ``# branch.oid`` header line) and whether
+# tracked files changed (any other line); two git processes would cost twice as much.
+_STATUS = ("git", "status", "--porcelain=v2", "--branch", "--untracked-files=no")
+
+
+class GitState:
+    """:func:`git_info` in two steps: ``git status`` starts here and is read by :meth:`result`,
+    so that a run's other files are written while git works (it takes as long as they do).
+
+    :meth:`close` (or :meth:`result`) must be called: it waits for the process.
+    """
+
+    def __init__(self, cwd: str | os.PathLike[str]) -> None:
+        self._process: subprocess.Popen[str] | None = None
+        if not _maybe_in_repository(Path(cwd)):
+            return  # git would only say so, and starting it costs more than the whole record
+        import subprocess  # only when recording: keeps ``import typedcfg`` light
+
+        try:
+            self._process = subprocess.Popen(
+                _STATUS, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL, text=True,
+            )  # fmt: skip
+        except (OSError, subprocess.SubprocessError):
+            self._process = None
+
+    def result(self) -> dict[str, Any] | None:
+        """The commit and dirty flag (waiting for git, at most 10 s), or ``None``."""
+        import subprocess
+
+        process, self._process = self._process, None
+        if process is None:
+            return None
+        try:
+            out, _ = process.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+            return None
+        if process.returncode != 0:
+            return None
+        lines = out.splitlines()
+        heads = [line.split()[2] for line in lines if line.startswith("# branch.oid ")]
+        commit = heads[0] if heads else None
+        if commit is None or commit == "(initial)":  # a repository without commits
+            return None
+        return {"commit": commit, "dirty": any(not line.startswith("#") for line in lines)}
+
+    def close(self) -> None:
+        """Wait for git if :meth:`result` was not called (its answer is dropped)."""
+        self.result()
 
 
 def _maybe_in_repository(directory: Path) -> bool:
