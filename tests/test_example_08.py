@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -66,7 +67,11 @@ def test_example_08_usage_commands(tmp_path: Path) -> None:
     page = tmp_path / "runs" / "report.html"
     assert report == [f"wrote {page} (4 runs, 0 damaged)"]
     text = page.read_text(encoding="utf-8")
-    assert text.count('"path": "toy/lr0.1-bs64"') == 1 and "Plotly" in text
+    block = text.split('<script type="application/json" id="data">')[1].split("</script>")[0]
+    data = json.loads(block)
+    assert sorted(data["runs"]["path"]) == [
+        "toy/lr0.01-bs16", "toy/lr0.01-bs64", "toy/lr0.1-bs16", "toy/lr0.1-bs64"
+    ] and "Plotly" in text  # fmt: skip
     assert "<script src=" not in text  # plotly inlined: nothing to fetch
     # The example directory stays clean: every run went to TYPEDCFG_RUNS_DIR.
     assert not (EXAMPLE / "runs").exists()
