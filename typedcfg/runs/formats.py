@@ -4,7 +4,6 @@ the readers that check each file's shape (a damaged file is a :class:`RunFileErr
 
 from __future__ import annotations
 
-import functools
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -41,11 +40,11 @@ if TYPE_CHECKING:
     import yaml
 
 
-@functools.cache
 def _dumper() -> type[yaml.SafeDumper]:
     """Safe YAML without anchors: a value used twice is written out twice, as wandb reads it.
 
-    Made on first use, so that the store's readers (which read the index) never import PyYAML.
+    Made for each dump (a few microseconds, against a dump's hundreds), so that the store's
+    readers, which read the index, never import PyYAML, and no module state holds the class.
     """
     import yaml
 
