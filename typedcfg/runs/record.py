@@ -114,6 +114,55 @@ def _create(
         shutil.rmtree(staging, ignore_errors=True)
 
 
+def _prepare(
+    loaded: Any, project: str, run_id: str | None, argv: Sequence[str] | None,
+    configs: Sequence[str | os.PathLike[str]], program: str | None, where: str,
+    sweep: Mapping[str, Any] | None,
+) -> tuple[object, dict[str, Any], list[dict[str, Any]], dict[str, Any], list[str]]:  # fmt: skip
+    """What a new run's files hold: ``(config object, config data, provenance entries, files,
+    sources read)``; ``files`` holds ``meta.json`` as a dict, finished by :func:`_create`."""
+    import platform
+    import socket
+
+    unwrap = getattr(loaded, "__typedcfg_config__", None)
+    config: Any = unwrap() if callable(unwrap) else loaded
+    wrapped = to_wandb(loaded, desc=True)
+    # Text that is not valid Unicode cannot be stored: replaced first, so files, index and the
+    # Run object all hold the same values.
+    wrapped = valid_text(wrapped)
+    data = {key: entry["value"] for key, entry in wrapped.items()}
+    descriptions = {key: entry["desc"] for key, entry in wrapped.items() if entry["desc"]}
+    provenance = getattr(loaded, "provenance", None)
+    if not isinstance(provenance, Provenance):
+        made = Origin(SourceKind.CODE, text="record_run")
+        provenance = Provenance({(key,): made for key in data})
+    read: Sequence[str] = getattr(loaded, "sources", ())
+    sources = [os.fspath(s) for s in read]
+    started = now()
+    meta: dict[str, Any] = {
+        "id": run_id, "project": project, "status": "running", "error": None,
+        "start": started, "end": None, "program": program,
+        "argv": masked_argv(argv if argv is not None else getattr(loaded, "argv", ()), config),
+        "configs": [os.fspath(c) for c in configs], "sources": sources,
+        "schema": None if isinstance(config, Mapping) else
+        f"{type(config).__module__}:{type(config).__qualname__}",
+        "python": platform.python_version(), "executable": sys.executable,
+        "host": socket.gethostname(), "pid": os.getpid(), "cwd": where, "git": None,
+    }  # fmt: skip
+    if sweep is not None:
+        meta["sweep"] = json_safe(dict(sweep))
+    meta = valid_text(meta)
+    entries = provenance_entries(provenance)
+    files = {
+        CONFIG: dump_config(data, descriptions),
+        PROVENANCE: dump_json(entries),
+        SUMMARY: dump_json({}),
+        META: meta,
+    }
+    plain: dict[str, Any] = json_safe(data)
+    return cast("object", config), plain, entries, files, sources
+
+
 @contextlib.contextmanager
 def record_run(
     loaded: Any,
@@ -149,63 +198,30 @@ def record_run(
     Raises:
         RunStoreError: a bad project name or run id, a run id that exists, an unwritable store.
     """
-    import platform
-    import socket
-
     root = os.fspath(runs_dir)
     project = check_name(project or "uncategorized", "project", root)
     if run_id is not None:
         check_name(run_id, "run id", root)
-    unwrap = getattr(loaded, "__typedcfg_config__", None)
-    config: Any = unwrap() if callable(unwrap) else loaded
-    wrapped = to_wandb(loaded, desc=True)
-    # Text that is not valid Unicode cannot be stored: replaced first, so files, index and the
-    # Run object all hold the same values.
-    wrapped = valid_text(wrapped)
-    data = {key: entry["value"] for key, entry in wrapped.items()}
-    descriptions = {key: entry["desc"] for key, entry in wrapped.items() if entry["desc"]}
-    provenance = getattr(loaded, "provenance", None)
-    if not isinstance(provenance, Provenance):
-        made = Origin(SourceKind.CODE, text="record_run")
-        provenance = Provenance({(key,): made for key in data})
     where = os.fspath(cwd) if cwd is not None else os.getcwd()
-    read: Sequence[str] = getattr(loaded, "sources", ())
-    sources = [os.fspath(s) for s in read]
-    started = now()
-    meta: dict[str, Any] = {
-        "id": run_id, "project": project, "status": "running", "error": None,
-        "start": started, "end": None, "program": program,
-        "argv": masked_argv(argv if argv is not None else getattr(loaded, "argv", ()), config),
-        "configs": [os.fspath(c) for c in configs], "sources": sources,
-        "schema": None if isinstance(config, Mapping) else
-        f"{type(config).__module__}:{type(config).__qualname__}",
-        "python": platform.python_version(), "executable": sys.executable,
-        "host": socket.gethostname(), "pid": os.getpid(), "cwd": where, "git": None,
-    }  # fmt: skip
-    if sweep is not None:
-        meta["sweep"] = json_safe(dict(sweep))
-    meta = valid_text(meta)
-    entries = provenance_entries(provenance)
-    files = {
-        CONFIG: dump_config(data, descriptions),
-        PROVENANCE: dump_json(entries),
-        SUMMARY: dump_json({}),
-        META: meta,
-    }
-    made = json_safe(data)
-    index = Index(root)
-    git = GitState(where)  # git answers while the run's other files are written
+    # Started first: git works out the commit while the run is prepared and its other files are
+    # written, which take about as long (meta.json, written last, holds the answer).
+    git = GitState(where)
     try:
-        chosen, written = _create(
-            Path(root) / project, run_id, files, sources, cast("object", config), (made, entries),
-            index, git,
-        )  # fmt: skip
-    except BaseException:
-        index.close()
-        raise
+        config, made, entries, files, sources = _prepare(
+            loaded, project, run_id, argv, configs, program, where, sweep
+        )
+        index = Index(root)
+        try:
+            chosen, written = _create(
+                Path(root) / project, run_id, files, sources, config, (made, entries), index,
+                git,
+            )  # fmt: skip
+        except BaseException:
+            index.close()
+            raise
     finally:
         git.close()
-    kind: type[Any] = type(cast("object", config))
+    kind: type[Any] = type(config)
     schema = kind if is_schema(kind) else None
     # The Run starts from what was just written, without reading the files back.
     again = copy.deepcopy(made)
