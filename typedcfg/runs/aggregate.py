@@ -1,6 +1,6 @@
 """Runs grouped by config values inside SQLite: one query gives every group's count, runs and
-the statistics of a metric, so that ``runs group`` over 100,000 runs builds no Python object per
-run.
+the statistics of a metric, so that ``runs group`` over 100,000 runs makes no ``Run`` and no
+row per run in Python (only the aggregate's step below runs once per run).
 
 The groups are those the Python grouping of :mod:`.grouping` makes: values of different types
 stay apart (``1``, ``1.0`` and ``true`` are three groups, as SQLite's ``typeof`` tells them

@@ -2,10 +2,11 @@
 
 A report of 10,000 runs reads one row per run from the index's columns (its flattened config
 and summary), and the provenance of the keys that vary through SQLite's ``json_each``; no
-:class:`~typedcfg.runs.store.Run` is made and no run's JSON is parsed in Python. The page's
-script (``report.js``) turns the columns back into rows. The same columns are made from rows
-(:func:`columns_of_rows`), for a selection SQL cannot make exactly (a filter left for Python,
-keys past the index's column cap) and for callers that have rows.
+:class:`~typedcfg.runs.store.Run` is made and no run's documents are parsed in Python (only
+the few distinct key paths of the provenance entries). The page's script (``report.js``)
+turns the columns back into rows. The same columns are made from rows (:func:`columns_of_rows`),
+for a selection SQL cannot make exactly (a filter left for Python, keys past the index's column
+cap) and for callers that have rows.
 
 The columns (``runs`` in the page's JSON)::
 
