@@ -8,6 +8,7 @@ test time, on the same inputs.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -151,4 +152,82 @@ def typedcfg_compose(config_dir: str | os.PathLike[str], name: str | None,
                                    config_dir=os.fspath(config_dir), config_name=name)
     except TypedcfgError as exc:
         return "error", str(exc).splitlines()[0]
+    return "ok", composed.data
+
+
+StoreNode = tuple[str | None, str, Any, str | None]
+"""One ``ConfigStore.store`` call: ``(group, name, node, package)``."""
+
+
+@contextlib.contextmanager
+def hydra_store(nodes: Sequence[StoreNode]) -> Iterator[Any]:
+    """Hydra's ``ConfigStore`` singleton holding ``nodes`` for the block, as it was after it.
+
+    The singleton outlives every test, so each entry stored here is taken out again (and an
+    entry it replaced put back) whatever the block does: a test leaves nothing for the next
+    one. Entries Hydra registers itself during the block (its launchers and sweepers, once per
+    process) stay, as they would without the block.
+    """
+    from hydra.core.config_store import ConfigStore
+
+    store = ConfigStore.instance()
+    undo: list[tuple[dict[str, Any], str, Any]] = []  # (folder, key, what was there)
+    try:
+        for group, name, node, package in nodes:
+            folder = store.repo
+            for part in (group or "").split("/") if group else []:
+                if part not in folder:
+                    undo.append((folder, part, None))
+                    folder[part] = {}
+                folder = folder[part]
+            undo.append((folder, f"{name}.yaml", folder.get(f"{name}.yaml")))
+            store.store(name=name, node=node, group=group, package=package)
+        yield store
+    finally:
+        for folder, key, previous in reversed(undo):
+            if previous is None:
+                folder.pop(key, None)
+            else:
+                folder[key] = previous
+
+
+def hydra_compose_store(config_dir: str | os.PathLike[str] | None, name: str | None,
+                        overrides: Sequence[str], nodes: Sequence[StoreNode]) -> tuple[str, Any]:
+    """``hydra.compose`` with ``nodes`` in its ConfigStore; ``config_dir=None``: the store alone."""
+    from hydra import compose, initialize
+
+    if config_dir is not None:
+        with hydra_store(nodes):
+            return hydra_compose(config_dir, name, overrides)
+    from omegaconf import OmegaConf
+
+    with hydra_store(nodes), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            with initialize(config_path=None, version_base="1.3"):
+                cfg = compose(config_name=name, overrides=list(overrides))
+        except Exception as exc:  # an AssertionError of Hydra's has no message
+            return "error", f"{type(exc).__name__}: {(str(exc).strip() or '?').splitlines()[0]}"
+    data = OmegaConf.to_container(cfg, resolve=False)
+    assert isinstance(data, dict)
+    data.pop("hydra", None)
+    return "ok", data
+
+
+def typedcfg_compose_store(config_dir: str | os.PathLike[str] | None, name: str | None,
+                           overrides: Sequence[str], nodes: Sequence[StoreNode]) -> tuple[str, Any]:
+    """typedcfg's composed tree with the same nodes in Hydra's ConfigStore, passed explicitly."""
+    from typedcfg import TypedcfgError
+    from typedcfg.pipeline import compose_data
+    from typedcfg.typeinfo import schema_tree
+
+    with hydra_store(nodes) as store:
+        try:
+            composed, _ = compose_data(
+                schema_tree(Anything), list(overrides), defaults=None,
+                config_dir=None if config_dir is None else os.fspath(config_dir),
+                config_name=name, config_store=store,
+            )
+        except TypedcfgError as exc:
+            return "error", str(exc).splitlines()[0]
     return "ok", composed.data

@@ -19,6 +19,7 @@ from typing import Any, Generic, TypeVar
 
 from ._plain import as_plain
 from ._typing import is_list
+from .composition.config_store import read_config_store
 from .composition.groups import Choices, GroupRepo, compose_files
 from .composition.merge import Composed, apply_overrides, drop_key, merge_layers
 from .composition.reuse import layers_key, reused
@@ -176,6 +177,7 @@ def compose(
     environ: Mapping[str, str] | None = None,
     config_dir: str | os.PathLike[str] | None = None,
     config_name: str | None = None,
+    config_store: object | None = None,
 ) -> Loaded[T]:
     """Compose and validate a config; return it with its provenance.
 
@@ -192,6 +194,10 @@ def compose(
             with option ``adam``); by default ``conf/`` beside the defaults file, if it exists.
         config_name: a primary config in ``config_dir`` (``train`` for ``train.yaml``),
             composed after the defaults file, as Hydra's ``config_name``.
+        config_store: Hydra's ``ConfigStore`` (``ConfigStore.instance()``), or a mapping of
+            ``"group/name"`` to structured configs: its entries are group options and primary
+            configs beside the files of ``config_dir`` (a file of the same name wins, merged
+            over the entry, as in Hydra). Nothing is read from Hydra unless it is given.
 
     Raises:
         TypedcfgError: a subclass naming what went wrong and where.
@@ -207,6 +213,7 @@ def compose(
         environ=environ,
         config_dir=config_dir,
         config_name=config_name,
+        config_store=config_store,
     )
     if composed.interpolated:
         from .composition.resolve import resolve_interpolations
@@ -228,6 +235,7 @@ def load(
     environ: Mapping[str, str] | None = None,
     config_dir: str | os.PathLike[str] | None = None,
     config_name: str | None = None,
+    config_store: object | None = None,
 ) -> T:
     """Like :func:`compose`, returning only the validated instance."""
     return compose(
@@ -239,6 +247,7 @@ def load(
         environ=environ,
         config_dir=config_dir,
         config_name=config_name,
+        config_store=config_store,
     ).config
 
 
@@ -291,6 +300,7 @@ def _primary(repo: GroupRepo, config_name: str | None) -> str | None:
     found = repo.find(config_name)
     if found is None:
         where = repo.root or "(no config_dir)"
+        where += " or the ConfigStore" if repo.store is not None else ""
         raise ConfigFileError(
             f"primary config {config_name!r} not found in {where}",
             origin=Origin(SourceKind.CONFIG_FILE, os.path.join(repo.root or "", config_name)),
@@ -334,6 +344,7 @@ def compose_data(
     environ: Mapping[str, str] | None = None,
     config_dir: str | os.PathLike[str] | None = None,
     config_name: str | None = None,
+    config_store: object | None = None,
 ) -> tuple[Composed, list[str]]:
     """Sources, composition and overrides, before interpolation and validation.
 
@@ -342,14 +353,15 @@ def compose_data(
     # Without a secret field anywhere, no token is looked up for masking.
     parts = split_argv(tokens, tree if schema_traits(tree).secrets else None, schema=tree)
     defaults_path = find_defaults_file(defaults)
-    repo = GroupRepo(_config_dir(config_dir, defaults_path))
+    store = None if config_store is None else read_config_store(config_store)
+    repo = GroupRepo(_config_dir(config_dir, defaults_path), store)
     hydra_free = tree.children is None or "hydra" not in tree.children
     group_overrides: list[Override] = []
     value_overrides: list[Override] = []
     for override in parts.overrides:
         if hydra_free and _is_hydra_key(override.key):
             continue
-        if repo.root is not None and _selects_group(override, repo):
+        if repo.active and _selects_group(override, repo):
             group_overrides.append(override)
         elif override.package is not None:
             # 'key@pkg=value' only makes sense for a config group (Hydra refuses it too).
@@ -371,7 +383,7 @@ def compose_data(
     files += [(path, SourceKind.CONFIG_FILE) for path, _ in parts.configs]
     # Inside composed_once() (a sweep checking its jobs) one choice of groups is composed once.
     layers = reused(
-        layers_key(files, repo.root, primary, tree, group_overrides),
+        layers_key(files, repo.key, primary, tree, group_overrides),
         lambda: compose_files(files, repo, Choices.from_overrides(group_overrides), tree, primary),
     )
     if env_prefix:

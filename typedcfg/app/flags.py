@@ -119,6 +119,7 @@ class LoadOptions(Record):
     __slots__ = (
         "config_dir",
         "config_name",
+        "config_store",
         "configs",
         "defaults",
         "env_prefix",
@@ -137,6 +138,7 @@ class LoadOptions(Record):
         config_name: str | None = None,
         runs_dir: str | os.PathLike[str] | None = None,
         project: str | None = None,
+        config_store: object | None = None,
     ) -> None:
         self.defaults = defaults
         self.configs = configs
@@ -146,6 +148,7 @@ class LoadOptions(Record):
         self.config_name = config_name
         self.runs_dir = runs_dir
         self.project = project
+        self.config_store = config_store
 
     def runs_root(self) -> str | None:
         """Where to record runs: ``runs_dir=``, else ``$TYPEDCFG_RUNS_DIR``, else nowhere."""
@@ -165,6 +168,7 @@ class LoadOptions(Record):
             environ=self.environ,
             config_dir=self.config_dir,
             config_name=self.config_name,
+            config_store=self.config_store,
         )
 
 

@@ -61,6 +61,7 @@ def render_help(
     *,
     defaults: Any = CWD_DEFAULTS,
     config_dir: str | os.PathLike[str] | None = None,
+    config_store: object | None = None,
 ) -> tuple[str, TypedcfgError | None]:
     """The help text, and the problem met reading the defaults file (help is shown anyway)."""
     tree = schema_tree(schema)
@@ -99,7 +100,7 @@ def render_help(
             )
     if not rows:
         lines.append("  (no fields)")
-    groups = _group_lines(tree, _config_dir(config_dir, path))
+    groups = _group_lines(tree, _config_dir(config_dir, path), config_store)
     if groups:
         lines += ["", "config groups: choose with group=option", *groups]
     return "\n".join(lines), problem
@@ -320,11 +321,20 @@ def group_options(config_dir: str | None) -> dict[str, list[str]]:
     return found
 
 
-def _group_lines(tree: TypeNode, config_dir: str | None) -> list[str]:
-    lines = [
-        f"  {group}: {', '.join(names)}  ({os.path.join(config_dir or '', group)}/)"
-        for group, names in group_options(config_dir).items()
-    ]
+def _group_lines(tree: TypeNode, config_dir: str | None, config_store: object | None) -> list[str]:
+    found = group_options(config_dir)
+    stored: dict[str, list[str]] = {}
+    if config_store is not None:  # the store's groups, after the directory's, in its order
+        from ..composition.config_store import read_config_store
+
+        entries = read_config_store(config_store)
+        stored = {g: entries.options(g) for g in entries.groups() if entries.options(g)}
+    lines: list[str] = []
+    for group in [*found, *(g for g in stored if g not in found)]:
+        names = sorted({*found.get(group, ()), *stored.get(group, ())})
+        where = [f"{os.path.join(config_dir or '', group)}/"] if group in found else []
+        where += ["ConfigStore"] if group in stored else []
+        lines.append(f"  {group}: {', '.join(names)}  ({' and '.join(where)})")
     for key, field in tree.fields.items():
         node = field.type
         if node.kind == UNION and node.discriminator and node.tagged:

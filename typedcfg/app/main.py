@@ -101,6 +101,7 @@ class MainFunction(Generic[R]):
                 _prog(),
                 defaults=self.options.defaults,
                 config_dir=self.options.config_dir,
+                config_store=self.options.config_store,
             )
             print(text)
             if problem is not None:
@@ -230,7 +231,8 @@ class MainFunction(Generic[R]):
             jobs = expand(
                 sweep.tokens,
                 lambda g: group_options(
-                    self.schema, g, config_dir=opts.config_dir, defaults=opts.defaults
+                    self.schema, g, config_dir=opts.config_dir, defaults=opts.defaults,
+                    config_store=opts.config_store,
                 ),
                 shown_token(schema_tree(self.schema)),
                 max_jobs=sweep.options.max_jobs,
@@ -277,6 +279,7 @@ def main(  # type: ignore[overload-overlap]
     config_name: str | None = ...,
     runs_dir: str | os.PathLike[str] | None = ...,
     project: str | None = ...,
+    config_store: object | None = ...,
 ) -> _Decorator[T]: ...
 
 
@@ -296,6 +299,7 @@ def main(
     config_name: str | None = None,
     runs_dir: str | os.PathLike[str] | None = None,
     project: str | None = None,
+    config_store: object | None = None,
 ) -> Any:
     """Turn ``fn(cfg)`` into a program entry point with a typed, validated config.
 
@@ -317,7 +321,8 @@ def main(
             first parameter has no annotation.
     """
     options = LoadOptions(
-        defaults, tuple(configs), env_prefix, environ, config_dir, config_name, runs_dir, project
+        defaults, tuple(configs), env_prefix, environ, config_dir, config_name, runs_dir, project,
+        config_store,
     )
     if isinstance(schema, type):
         schema_tree(schema)  # a bad schema fails here, at decoration time

@@ -68,6 +68,7 @@ def sampled_sweep(
                 [t for t in found.tokens if not looks_sampled(t)], defaults=opts.defaults,
                 configs=opts.configs, env_prefix=opts.env_prefix, environ=opts.environ,
                 config_dir=opts.config_dir, config_name=opts.config_name,
+                config_store=opts.config_store,
             )  # fmt: skip
             if hydra is not None:
                 base, extra = hydra.settings, hydra.params

@@ -3,7 +3,8 @@
 - reading ``defaults:`` lists (:func:`read_entries`) and ``# @package`` headers;
 - the package rules: where an entry's keys go (:func:`final_package`) and the key its choice
   is addressed by (:func:`override_key`);
-- the config directory (:class:`GroupRepo`) and the choices being settled (:class:`Choices`).
+- the choices being settled (:class:`Choices`); the config directory and ConfigStore
+  (:class:`GroupRepo`) are in :mod:`typedcfg.composition.repo`.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from ..errors import CompositionError, ConfigFileError
 from ..provenance import Origin, SourceKind
 from ..read.grammar import Op, Override
 from ..read.yaml_loader import Document
+from .repo import GroupRepo
 
 __all__ = [
     "SELF",
@@ -217,58 +219,6 @@ def _no_suffix(name: str) -> str:
     """A config name without its ``.yaml``: Hydra accepts ``- /exp/base.yaml`` and
     ``override /trainer: debug.yaml`` for ``- /exp/base`` and ``override /trainer: debug``."""
     return name[: -len(".yaml")] if name.endswith(".yaml") and len(name) > 5 else name
-
-
-class GroupRepo:
-    """The config directory: groups are sub-directories, options the YAML files in them."""
-
-    def __init__(self, root: str | None) -> None:
-        self.root = root
-
-    def is_group(self, group: str) -> bool:
-        """True when ``group`` (``optim``, ``model/net``) is a directory of the config dir."""
-        return (
-            self.root is not None and bool(group) and os.path.isdir(os.path.join(self.root, group))
-        )
-
-    def options(self, group: str) -> list[str]:
-        """The option names of ``group`` (its ``*.yaml`` files), sorted."""
-        if self.root is None:
-            return []
-        try:
-            names = os.listdir(os.path.join(self.root, group))
-        except OSError:
-            return []
-        return sorted(n.rsplit(".", 1)[0] for n in names if n.endswith((".yaml", ".yml")))
-
-    def groups(self) -> list[str]:
-        """Every group path under the config dir (``optim``, ``model/net``), sorted."""
-        if self.root is None:
-            return []
-        found: list[str] = []
-        for folder, dirs, _files in os.walk(self.root):
-            dirs.sort()
-            rel = os.path.relpath(folder, self.root)
-            if rel != ".":
-                found.append(rel.replace(os.sep, "/"))
-        return found
-
-    def within(self, path: str) -> bool:
-        """True when the file ``path`` lies inside the config dir."""
-        if self.root is None:
-            return False
-        root = os.path.abspath(self.root)
-        return os.path.commonpath([root, os.path.abspath(path)]) == root
-
-    def find(self, path: str) -> str | None:
-        """The file for config path ``path`` (no extension) under the root, if it exists."""
-        if self.root is None:
-            return None
-        for ext in (".yaml", ".yml"):
-            candidate = os.path.join(self.root, path + ext)
-            if os.path.isfile(candidate):
-                return candidate
-        return None
 
 
 def join_package(parent: str, package: str) -> str:

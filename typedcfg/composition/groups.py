@@ -28,7 +28,6 @@ from typing import Any, cast
 
 from ..errors import CompositionError, ConfigFileError, EmptyConfigWarning, suggest
 from ..provenance import Layer, Origin, SourceKind, display_path
-from ..read.yaml_loader import parse_yaml, read_text
 from ..typeinfo import TypeNode, node_at
 from .choice_refs import check_override, interpolated, known_choices, resolve_entry
 from .config_paths import check_inside
@@ -78,7 +77,7 @@ class _Composer:
         primary: bool = False,
     ) -> list[Layer]:
         """The layers of the file ``path`` reached through ``entry`` (``None``: a root)."""
-        text = read_text(path, self.kind)
+        text = self.repo.read_text(path, self.kind)  # a store entry's text is its header
         if entry is None and not text.lstrip().startswith("#"):
             package = ""  # a top-level file without a header comment: at the root
         else:
@@ -88,8 +87,8 @@ class _Composer:
             )
         hint = node_at(self.tree, tuple(package.split("."))) if package else self.tree
         # A group option may be a list (Hydra puts it at the option's package).
-        doc = parse_yaml(text, path, self.kind, hint, desc_value=primary,
-                         top_list=bool(package))
+        doc = self.repo.parse(text, path, self.kind, hint, desc_value=primary,
+                              top_list=bool(package))
         if doc.data is None and entry is None:
             # Group options are often empty on purpose (a 'none' option); a top-level file
             # that is empty is more likely a mistake.

@@ -28,7 +28,10 @@ def place_layer(
     wrapped: Any = data
     for part in reversed(parts):
         wrapped = {part: wrapped}
-    top = Origin.at(kind, file, 1, 1)
+    # The package's own levels are at line 1 of a file; a source without lines (a ConfigStore
+    # entry, whose origins name it alone) names them without a line too.
+    first = next(iter(origins.values()), None)
+    top = first if first is not None and first.line is None else Origin.at(kind, file, 1, 1)
     placed: dict[KeyPath, Origin] = {parts[:i]: top for i in range(1, len(parts) + 1)}
     for path, origin in origins.items():
         placed[parts + path] = origin

@@ -67,14 +67,14 @@ def kept(key: Hashable, make: Callable[[], T]) -> T:
 
 def layers_key(
     files: Sequence[tuple[str, object]],
-    root: str | None,
+    root: Hashable,
     primary: str | None,
     tree: TypeNode | None,
     group_overrides: Sequence[Override],
 ) -> Hashable:
     """What the layers of a composition depend on, besides the files' texts: the files, the
-    config directory, the primary config, the schema and each group override (its position
-    too, which the layers' errors name)."""
+    config directory (and store), the primary config, the schema and each group override (its
+    position too, which the layers' errors name)."""
     choices = tuple(
         (o.op, o.key, o.package, repr(o.value), o.origin.index) for o in group_overrides
     )

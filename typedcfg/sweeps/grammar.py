@@ -27,7 +27,8 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ..composition.defaults_list import GroupRepo
+from ..composition.config_store import read_config_store
+from ..composition.repo import GroupRepo
 from ..errors import OverrideError, TypedcfgError
 from ..pipeline import find_defaults_file
 from ..provenance import Origin, SourceKind
@@ -360,19 +361,19 @@ def group_options(
     *,
     config_dir: str | os.PathLike[str] | None,
     defaults: Any,
+    config_store: object | None = None,
 ) -> list[str]:
-    """The options of a config group: YAML files under ``config_dir``, or typed-group members.
+    """The options of a config group: YAML files under ``config_dir``, entries of
+    ``config_store``, or typed-group members.
 
     ``config_dir`` defaults to ``conf/`` beside the defaults file, as :func:`typedcfg.compose`
     finds it. A typed group (a discriminated union field) offers its discriminator values.
     """
-    root: str | None = None
-    if config_dir is not None:
-        root = os.fspath(config_dir)
-    else:
-        beside = os.path.join(os.path.dirname(find_defaults_file(defaults) or ""), "conf")
-        root = beside if os.path.isdir(beside) else None
-    found = set(GroupRepo(root).options(group))
+    beside = os.path.join(os.path.dirname(find_defaults_file(defaults) or ""), "conf")
+    root = os.fspath(config_dir) if config_dir is not None else None
+    root = beside if root is None and os.path.isdir(beside) else root
+    store = None if config_store is None else read_config_store(config_store)
+    found = set(GroupRepo(root, store).options(group))
     node = schema_tree(schema)
     for part in group.split("/"):
         child = node.child(part)

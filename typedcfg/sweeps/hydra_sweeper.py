@@ -69,13 +69,14 @@ def tree_sweeper(
     environ: Mapping[str, str] | None = None,
     config_dir: str | os.PathLike[str] | None = None,
     config_name: str | None = None,
+    config_store: object | None = None,
 ) -> TreeSweeper | None:
     """The Optuna sweeper the composed tree configures, ``None`` when it configures none.
 
     Args:
         tokens: the command line without its sweep tokens (group choices such as
             ``hparams_search=mnist_optuna`` and ``hydra.sweeper.*`` overrides count).
-        defaults, configs, env_prefix, environ, config_dir, config_name: as for
+        defaults, configs, env_prefix, environ, config_dir, config_name, config_store: as for
             :func:`typedcfg.compose`.
 
     Raises:
@@ -86,7 +87,7 @@ def tree_sweeper(
         composed, _ = compose_data(
             schema_tree(_WithHydra), tokens, defaults=defaults, configs=configs,
             env_prefix=env_prefix, environ=environ, config_dir=config_dir,
-            config_name=config_name,
+            config_name=config_name, config_store=config_store,
         )  # fmt: skip
     except TypedcfgError:
         return None  # the program's own composition reports it, located
