@@ -25,7 +25,7 @@ class Config(BaseModel):
     lr: float = Field(default=0.1, gt=0)
 
 
-@typedcfg.main(Config)
+@typedcfg.main(Config, runs_dir="runs", project="toy")
 def train(cfg: Config) -> float:
     open("ran", "a").close()
     return cfg.lr
@@ -40,8 +40,12 @@ import runpy
 import sys
 
 sys.modules[sys.argv[1]] = None  # what 'import' finds where the package is not installed
-sys.argv = ["train.py", *sys.argv[2:]]
-runpy.run_path("train.py", run_name="__main__")
+if sys.argv[2] == "-m":  # python -m typedcfg ...
+    sys.argv = ["typedcfg", *sys.argv[4:]]
+    runpy.run_module("typedcfg", run_name="__main__", alter_sys=True)
+else:
+    sys.argv = ["train.py", *sys.argv[2:]]
+    runpy.run_path("train.py", run_name="__main__")
 """
 
 
@@ -97,3 +101,33 @@ def test_a_missing_dependency_is_a_located_error(
     assert done.stderr.endswith(expected), done.stderr
     assert "Traceback" not in done.stderr
     assert not (tmp_path / "ran").exists()
+
+
+RUNS_CASES = [
+    pytest.param(
+        "plotly",
+        ["runs", "report", "toy", "-o", "report.html"],
+        "argv 'runs report': the report needs plotly, which is not installed\n"
+        "  hint: pip install 'typedcfg[report]'\n",
+        id="report-plotly",
+    ),
+    pytest.param(
+        "wandb",
+        ["runs", "push", "toy", "--to-wandb"],
+        "argv '--to-wandb': wandb is not installed\n  hint: pip install 'typedcfg[wandb]'\n",
+        id="push-wandb",
+    ),
+]
+
+
+@pytest.mark.parametrize(("module", "argv", "expected"), RUNS_CASES)
+def test_a_missing_dependency_of_a_runs_command(
+    tmp_path: Path, module: str, argv: list[str], expected: str
+) -> None:
+    """The run store's commands say the same: located at the command, with its install."""
+    recorded = run_without(tmp_path, "nothing-blocked", "lr=0.2")
+    assert recorded.returncode == 0, recorded.stderr
+    done = run_without(tmp_path, module, "-m", "typedcfg", *argv)
+    assert (done.returncode, done.stdout) == (2, ""), done.stderr
+    assert done.stderr == expected
+    assert not (tmp_path / "report.html").exists()

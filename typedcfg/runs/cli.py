@@ -21,15 +21,14 @@ Errors print their located message on stderr and exit 2.
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import os
 import sys
 from collections.abc import Mapping, Sequence
 from typing import Any, TextIO, cast
 
-from ..errors import TypedcfgError
-from ..provenance import KeyPath, Origin, SourceKind
+from ..errors import TypedcfgError, require_module
+from ..provenance import KeyPath
 from .api import MISSING, Api, check_key, lookup
 from .files import RunStoreError
 from .grouping import group_command
@@ -345,14 +344,10 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def _push(api: Api, args: argparse.Namespace, out: TextIO) -> int:
-    try:
-        wandb: Any = importlib.import_module("wandb")
-    except ImportError as exc:
-        raise RunStoreError(
-            "wandb is not installed",
-            origin=Origin(SourceKind.ARGV, text="--to-wandb"),
-            hint="pip install 'typedcfg[wandb]'",
-        ) from exc
+    wandb: Any = require_module(
+        "wandb", RunStoreError, "wandb is not installed", "--to-wandb",
+        "pip install 'typedcfg[wandb]'",
+    )  # fmt: skip
     target = args.wandb_project or args.project
     pushed: list[dict[str, str]] = []
     for r in api.runs(args.project, filters_of(args.where, args.sweep), order="created_at"):

@@ -18,7 +18,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO, cast
 
-from ..provenance import Origin, SourceKind
+from ..errors import require_module
 from .files import RunStoreError, located
 from .report_data import Columns, columns_of_rows
 
@@ -71,15 +71,11 @@ _BODY = """
 
 
 def _plotly_js() -> str:
-    try:
-        from plotly.offline import get_plotlyjs  # pyright: ignore[reportMissingTypeStubs]
-    except ImportError as exc:
-        raise RunStoreError(
-            "the report needs plotly, which is not installed",
-            origin=Origin(SourceKind.ARGV, text="runs report"),
-            hint="pip install 'typedcfg[report]'",
-        ) from exc
-    text: str = get_plotlyjs()
+    offline: Any = require_module(
+        "plotly.offline", RunStoreError, "the report needs plotly, which is not installed",
+        "runs report", "pip install 'typedcfg[report]'",
+    )  # fmt: skip
+    text: str = offline.get_plotlyjs()
     return text
 
 
