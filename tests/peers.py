@@ -191,6 +191,36 @@ def hydra_store(nodes: Sequence[StoreNode]) -> Iterator[Any]:
                 folder[key] = previous
 
 
+@contextlib.contextmanager
+def config_store_restored() -> Iterator[None]:
+    """Whatever a block stores in Hydra's ConfigStore (a docs page, an example) is taken out
+    after it, and what it replaced put back; Hydra's own ``hydra/`` entries stay."""
+    from hydra.core.config_store import ConfigStore
+
+    store = ConfigStore.instance()
+    before = dict(_store_entries(store.repo, ""))
+    try:
+        yield
+    finally:
+        for path, node in dict(_store_entries(store.repo, "")).items():
+            folder: dict[str, Any] = store.repo
+            *groups, name = path.split("/")
+            for part in groups:
+                folder = folder[part]
+            if path not in before and groups[:1] != ["hydra"]:
+                del folder[name]
+            elif path in before and before[path] is not node:
+                folder[name] = before[path]
+
+
+def _store_entries(folder: dict[str, Any], prefix: str) -> Iterator[tuple[str, Any]]:
+    for key, value in list(folder.items()):
+        if isinstance(value, dict):
+            yield from _store_entries(value, f"{prefix}{key}/")  # type: ignore[arg-type]
+        else:
+            yield prefix + key, value
+
+
 def hydra_compose_store(config_dir: str | os.PathLike[str] | None, name: str | None,
                         overrides: Sequence[str], nodes: Sequence[StoreNode]) -> tuple[str, Any]:
     """``hydra.compose`` with ``nodes`` in its ConfigStore; ``config_dir=None``: the store alone."""

@@ -327,3 +327,26 @@ def test_main_takes_a_config_store(cwd: Path) -> None:
     assert seen == [{"name": "app", "db.driver": "postgresql", "db.port": 5432,
                      "db.timeout": 1.5}]
 
+
+
+def test_deliberate_difference_stored_types_are_left_to_the_schema(tmp_path: Path) -> None:
+    """Hydra keeps a composed structured config typed, so 'db.port=abc' over a stored int
+    fails in Hydra; typedcfg composes it and the schema refuses it, at the argument
+    (docs/from-hydra.md, Deliberate differences)."""
+    root = _tree(tmp_path, APP)
+    hydra = hydra_compose_store(root, "app", ["db=postgresql", "db.port=abc"], DB)
+    ours = typedcfg_compose_store(root, "app", ["db=postgresql", "db.port=abc"], DB)
+    assert hydra[0] == "error"
+    assert ours == ("ok", {"db": {"driver": "postgresql", "port": "abc", "timeout": 1.5},
+                           "name": "app"})
+
+    class Db(BaseModel):
+        port: int
+
+    class App(BaseModel):
+        db: Db
+
+    with hydra_store(DB) as store, pytest.raises(typedcfg.ConfigValidationError) as info:
+        typedcfg.compose(App, ["db=postgresql", "db.port=abc"], defaults=None, config_dir=root,
+                         config_name="app", config_store=store)
+    assert "\nargv[1] 'db.port=abc': db.port: Input should be a valid integer" in str(info.value)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from pathlib import Path
 
 import pytest
+from peers import config_store_restored
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
@@ -20,9 +22,13 @@ def test_python_blocks_run(page: Path, tmp_path: Path, monkeypatch: pytest.Monke
     """The page's Python blocks run in order, sharing one namespace and one empty cwd."""
     monkeypatch.chdir(tmp_path)
     namespace: dict[str, object] = {"__name__": "__docs__"}
-    for index, block in enumerate(BLOCK.findall(page.read_text())):
-        code = compile(block, f"{page.name}[block {index}]", "exec", dont_inherit=True)
-        exec(code, namespace)
+    text = page.read_text()
+    # A page that stores configs in Hydra's ConfigStore (a singleton) leaves none for the tests
+    # that compose with Hydra after it.
+    with config_store_restored() if "ConfigStore" in text else contextlib.nullcontext():
+        for index, block in enumerate(BLOCK.findall(text)):
+            code = compile(block, f"{page.name}[block {index}]", "exec", dont_inherit=True)
+            exec(code, namespace)
 
 
 def test_mkdocs_nav_lists_every_page() -> None:
