@@ -197,3 +197,37 @@ def test_reindex_sees_files_edited_in_place(tmp_path: Path) -> None:
     assert api.runs("p", {"summary.m": "edited"}) == []
     assert api.reindex() == len(VALUES)
     assert [r.id for r in api.runs("p", {"summary.m": "edited"})] == ["r07"]
+
+
+def test_two_writers_opening_a_new_index_at_once_both_use_it(tmp_path: Path) -> None:
+    """The first two jobs of a sweep open a new index at the same moment. Both ask SQLite for
+    WAL mode, and SQLite refuses one of them at once ('database is locked'); that writer used to
+    leave the index stale, and the next query rebuilt it with a note. Now it asks again: over
+    300 such pairs (threads, each with its own connection, released by a barrier), every
+    connection opens and no index is left stale."""
+    import threading
+
+    from typedcfg.runs.index import STALE, Index
+
+    stale: list[int] = []
+    for round_ in range(300):
+        root = tmp_path / f"store{round_}"
+        root.mkdir()
+        barrier = threading.Barrier(2)
+
+        def open_it(index: Index, barrier: threading.Barrier = barrier) -> None:
+            barrier.wait()
+            try:
+                index.attempt(index.connect)
+            finally:
+                index.close()
+
+        indexes = [Index(root), Index(root)]
+        threads = [threading.Thread(target=open_it, args=(i,)) for i in indexes]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if (root / STALE).exists():
+            stale.append(round_)
+    assert stale == []

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import TypedcfgError
-from .rows import dirs, dumps, encode, flat_leaves, huge, mtime, problem, transaction
+from .rows import dirs, dumps, encode, flat_leaves, huge, mtime, open_index, problem, transaction
 
 if TYPE_CHECKING:
     import sqlite3
@@ -79,15 +79,7 @@ class Index:
     # --- connection ---------------------------------------------------------------------------
 
     def _open(self) -> sqlite3.Connection:
-        import sqlite3
-
-        conn = sqlite3.connect(self.path, timeout=60, isolation_level=None)
-        conn.execute("PRAGMA journal_mode=WAL")
-        # The files are the store; the index is a copy that heals itself. Not syncing it keeps
-        # recording cheap; a process killed at any point loses nothing the next query cannot
-        # recover, and a damaged index (as a power failure could leave) is rebuilt.
-        conn.execute("PRAGMA synchronous=OFF")
-        return conn
+        return open_index(self.path)
 
     def _create(self, conn: sqlite3.Connection) -> None:
         fixed = ", ".join(f"{c} {'INTEGER' if c == 'dirty' else 'TEXT'}" for c in _FIXED)
@@ -411,3 +403,4 @@ class Index:
             for run, *texts in conn.execute(sql, part):
                 out[run] = (texts[0], texts[1], texts[2], texts[3])
         return out
+

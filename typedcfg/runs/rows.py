@@ -8,6 +8,7 @@ import contextlib
 import json
 import math
 import os
+import time
 from collections.abc import Generator, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -26,9 +27,11 @@ __all__ = [
     "flat_leaves",
     "huge",
     "mtime",
+    "open_index",
     "problem",
     "problem_text",
     "transaction",
+    "wal_mode",
 ]
 
 
@@ -137,3 +140,45 @@ def mtime(directory: Path) -> int | None:
         return directory.stat().st_mtime_ns
     except OSError:
         return None
+
+
+
+def open_index(path: Path) -> sqlite3.Connection:
+    """A connection to the index file ``path``: autocommit, WAL, not synced."""
+    import sqlite3
+
+    conn = sqlite3.connect(path, timeout=60, isolation_level=None)
+    try:
+        wal_mode(conn)
+        # The files are the store; the index is a copy that heals itself. Not syncing it keeps
+        # recording cheap; a process killed at any point loses nothing the next query cannot
+        # recover, and a damaged index (as a power failure could leave) is rebuilt.
+        conn.execute("PRAGMA synchronous=OFF")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def wal_mode(conn: sqlite3.Connection) -> None:
+    """Put the index in WAL mode (a mode kept in the file: once set, it is only read).
+
+    Two processes that open a new index at the same moment (the first two jobs of a sweep) both
+    ask for WAL; SQLite refuses one of them at once, without waiting ('database is locked': each
+    holds the lock the other needs). The refused one asks again until the mode is set, for as
+    long as a connection waits for a lock (60 s).
+    """
+    import sqlite3
+
+    deadline = time.monotonic() + 60
+    delay = 0.001
+    while True:
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+        time.sleep(delay)
+        delay = min(delay * 2, 0.05)
