@@ -123,14 +123,23 @@ def hydra_apply(base: str, token: str, *, struct: bool = True) -> tuple[str, Any
 def hydra_compose(config_dir: str | os.PathLike[str], name: str | None,
                   overrides: Sequence[str]) -> tuple[str, Any]:
     """``hydra.compose`` itself: ``("ok", data before resolution, no hydra key)`` or an error."""
-    from hydra import compose, initialize_config_dir
+    from hydra import initialize_config_dir
+
+    return _hydra_result(
+        lambda: initialize_config_dir(config_dir=os.path.abspath(config_dir), version_base="1.3"),
+        name, overrides,
+    )  # fmt: skip
+
+
+def _hydra_result(init: Any, name: str | None, overrides: Sequence[str]) -> tuple[str, Any]:
+    """``hydra.compose`` inside the context ``init()`` makes, as ``("ok", data)`` or an error."""
+    from hydra import compose
     from omegaconf import OmegaConf
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            with initialize_config_dir(config_dir=os.path.abspath(config_dir),
-                                       version_base="1.3"):
+            with init():
                 cfg = compose(config_name=name, overrides=list(overrides))
         except Exception as exc:  # an AssertionError of Hydra's has no message
             return "error", f"{type(exc).__name__}: {(str(exc).strip() or '?').splitlines()[0]}"
@@ -224,24 +233,14 @@ def _store_entries(folder: dict[str, Any], prefix: str) -> Iterator[tuple[str, A
 def hydra_compose_store(config_dir: str | os.PathLike[str] | None, name: str | None,
                         overrides: Sequence[str], nodes: Sequence[StoreNode]) -> tuple[str, Any]:
     """``hydra.compose`` with ``nodes`` in its ConfigStore; ``config_dir=None``: the store alone."""
-    from hydra import compose, initialize
+    from hydra import initialize
 
-    if config_dir is not None:
-        with hydra_store(nodes):
+    with hydra_store(nodes):
+        if config_dir is not None:
             return hydra_compose(config_dir, name, overrides)
-    from omegaconf import OmegaConf
-
-    with hydra_store(nodes), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            with initialize(config_path=None, version_base="1.3"):
-                cfg = compose(config_name=name, overrides=list(overrides))
-        except Exception as exc:  # an AssertionError of Hydra's has no message
-            return "error", f"{type(exc).__name__}: {(str(exc).strip() or '?').splitlines()[0]}"
-    data = OmegaConf.to_container(cfg, resolve=False)
-    assert isinstance(data, dict)
-    data.pop("hydra", None)
-    return "ok", data
+        return _hydra_result(
+            lambda: initialize(config_path=None, version_base="1.3"), name, overrides
+        )
 
 
 def typedcfg_compose_store(config_dir: str | os.PathLike[str] | None, name: str | None,
