@@ -31,11 +31,10 @@ __all__ = ["resolve_references"]
 # One reference: optional leading dots, then key parts split by '.' or in brackets. The key
 # characters are the ones every OmegaConf release reads the same way.
 _KEY = r"\.*[A-Za-z0-9_\-]+(?:\.[A-Za-z0-9_\-]+|\[[A-Za-z0-9_\-]+\])*"
-_WHOLE = re.compile(r"\$\{(" + _KEY + r")\}")
+_REF = re.compile(r"\$\{(" + _KEY + r")\}")
 # A string OmegaConf reads as text and references only: outside them, no '\' (an escape may
 # start there) and no '${'; a '$' before anything else is text.
 _TEXT_AND_REFS = re.compile(r"(?:[^$\\]|\$(?!\{)|\$\{" + _KEY + r"\})*")
-_PIECES = re.compile(r"\$\{(" + _KEY + r")\}")
 _PART = re.compile(r"[^.\[\]]+")
 _MISSING = "???"
 
@@ -112,7 +111,7 @@ class _Resolver:
         return _copy(result)
 
     def text(self, path: KeyPath, value: str) -> Any:
-        whole = _WHOLE.fullmatch(value)
+        whole = _REF.fullmatch(value)
         if whole is not None:
             return self.target(path, whole.group(1))
         if _TEXT_AND_REFS.fullmatch(value) is None:
@@ -124,7 +123,7 @@ class _Resolver:
                 raise _Decline  # OmegaConf prints the unresolved container
             return str(found)
 
-        return _PIECES.sub(piece, value)
+        return _REF.sub(piece, value)
 
     def target(self, path: KeyPath, key: str) -> Any:
         """The resolved value ``key``, met at ``path``, names."""
